@@ -1,0 +1,175 @@
+/**
+ * The fault's tunables, defined once.
+ *
+ * Every pattern here is written in the subset of regular-expression syntax on which JavaScript,
+ * POSIX extended regular expressions (the payload's own re-validation with `grep -E`) and SSM's
+ * `allowedPattern` agree: anchors, bracket expressions, groups, alternation and `{m,n}`; no `\d`,
+ * no look-around. The SSM document repeats the patterns of the tunables it receives, and a test
+ * proves the two agree.
+ */
+
+/** How a tunable's value is read from an execution input. */
+export type TunableKind = "integer" | "string" | "boolean" | "enum";
+
+/** One tunable of the fault. */
+export interface TunableDefinition {
+  /** Key in the execution input, as the seed names it. */
+  readonly key: string;
+  /** What the tunable means, for the README's input table and error messages. */
+  readonly description: string;
+  /** How the value is read: integers and booleans may be given as strings or as JSON values. */
+  readonly kind: TunableKind;
+  /** The seed's default, in the string form the document and the pattern take. */
+  readonly default: string;
+  /** Anchored pattern every value must match, after it is turned into its string form. */
+  readonly pattern: string;
+  /** For integers: the inclusive range the pattern accepts. */
+  readonly range?: { readonly min: number; readonly max: number };
+  /** For enums and booleans: the accepted values. */
+  readonly values?: readonly string[];
+  /** Name of the SSM document parameter the tunable is passed as, when it reaches the instance. */
+  readonly documentParameter?: string;
+}
+
+/** The longest fault the document accepts: twelve hours. */
+export const MAX_DURATION_SECONDS = 43200;
+
+/** The longest ramp before and after the fault: one hour. */
+export const MAX_RAMP_SECONDS = 3600;
+
+const INSTANCE_ID = "i-([0-9a-f]{8}|[0-9a-f]{17})";
+
+export const TUNABLES = {
+  REGION: {
+    key: "REGION",
+    description: "AWS region that hosts the target instances. Empty: the region the fault is deployed in.",
+    kind: "string",
+    default: "",
+    pattern: "^([a-z]{2}(-[a-z]+)+-[0-9]{1,2})?$",
+  },
+  EC2_INSTANCE_ID: {
+    key: "EC2_INSTANCE_ID",
+    description: "Comma-separated IDs of the target instances. Exactly one of this and EC2_INSTANCE_TAG.",
+    kind: "string",
+    default: "",
+    pattern: `^(${INSTANCE_ID}(,${INSTANCE_ID}){0,999})?$`,
+  },
+  EC2_INSTANCE_TAG: {
+    key: "EC2_INSTANCE_TAG",
+    description: "Tag that selects the target instances, as key:value (split at the first colon).",
+    kind: "string",
+    default: "",
+    pattern: "^([A-Za-z0-9 +=._/@-]{1,128}:[A-Za-z0-9 +=._:/@-]{0,256})?$",
+  },
+  TARGET_SERVICE_PORT: {
+    key: "TARGET_SERVICE_PORT",
+    description: "Port the target HTTP service listens on.",
+    kind: "integer",
+    default: "80",
+    pattern: "^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$",
+    range: { min: 1, max: 65535 },
+    documentParameter: "TargetServicePort",
+  },
+  NETWORK_INTERFACE: {
+    key: "NETWORK_INTERFACE",
+    description: "Network interface on which new inbound connections are intercepted.",
+    kind: "string",
+    default: "eth0",
+    pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$",
+    documentParameter: "NetworkInterface",
+  },
+  TOTAL_CHAOS_DURATION: {
+    key: "TOTAL_CHAOS_DURATION",
+    description: "How long the fault lasts, in seconds.",
+    kind: "integer",
+    default: "30",
+    pattern: "^([1-9][0-9]{0,3}|[1-3][0-9]{4}|4[0-2][0-9]{3}|43[01][0-9]{2}|43200)$",
+    range: { min: 1, max: MAX_DURATION_SECONDS },
+    documentParameter: "DurationSeconds",
+  },
+  INSTANCE_AFFECTED_PERC: {
+    key: "INSTANCE_AFFECTED_PERC",
+    description: "Percentage of the instances matching EC2_INSTANCE_TAG to target; 0 targets one instance.",
+    kind: "integer",
+    default: "0",
+    pattern: "^([0-9]|[1-9][0-9]|100)$",
+    range: { min: 0, max: 100 },
+  },
+  INSTALL_DEPENDENCIES: {
+    key: "INSTALL_DEPENDENCIES",
+    description: "Install python3 and iptables on the instance when missing.",
+    kind: "boolean",
+    default: "True",
+    pattern: "^(True|False)$",
+    values: ["True", "False"],
+    documentParameter: "InstallDependencies",
+  },
+  PROXY: {
+    key: "PROXY",
+    description: "HTTP(S) proxy URL the instance's package installer goes through; empty for none.",
+    kind: "string",
+    default: "",
+    pattern: "^(https?://[A-Za-z0-9.~%@:/_-]{1,512})?$",
+    documentParameter: "Proxy",
+  },
+  SEQUENCE: {
+    key: "SEQUENCE",
+    description: "parallel injects every target at once; serial one after another, each for the full duration.",
+    kind: "enum",
+    default: "parallel",
+    pattern: "^(parallel|serial)$",
+    values: ["parallel", "serial"],
+  },
+  RAMP_TIME: {
+    key: "RAMP_TIME",
+    description: "Seconds to wait before and after the fault.",
+    kind: "integer",
+    default: "0",
+    pattern: "^([0-9]|[1-9][0-9]{1,2}|[12][0-9]{3}|3[0-5][0-9]{2}|3600)$",
+    range: { min: 0, max: MAX_RAMP_SECONDS },
+  },
+  ASSUME_ROLE_ARN: {
+    key: "ASSUME_ROLE_ARN",
+    description: "IAM role assumed on top of the base credentials, to act in another account.",
+    kind: "string",
+    default: "",
+    pattern: "^(arn:aws[a-z-]{0,16}:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512})?$",
+  },
+  AWS_AUTHENTICATION_SECRET: {
+    key: "AWS_AUTHENTICATION_SECRET",
+    description: "Secrets Manager secret (name or ARN) holding an AWS credentials file to act with.",
+    kind: "string",
+    default: "",
+    pattern: "^([A-Za-z0-9/_+=.@:-]{1,2048})?$",
+  },
+  DRY_RUN: {
+    key: "DRY_RUN",
+    description: "Resolve and check the targets, report them, and inject nothing.",
+    kind: "boolean",
+    default: "False",
+    pattern: "^(True|False)$",
+    values: ["True", "False"],
+  },
+} as const satisfies Record<string, TunableDefinition>;
+
+/** The execution-input keys, as the seed names them. */
+export type TunableKey = keyof typeof TUNABLES;
+
+/**
+ * Parameters of the SSM document that are not seed tunables: they belong to one command, not to
+ * an experiment's input.
+ */
+export const DOCUMENT_ONLY_PARAMETERS = {
+  Action: {
+    description: "Inject starts the fault and holds it for DurationSeconds; Cleanup removes every trace of it.",
+    default: "Inject",
+    pattern: "^(Inject|Cleanup)$",
+    values: ["Inject", "Cleanup"],
+  },
+  ExperimentId: {
+    description:
+      "Names the rules and state of one run. Inject: empty makes one up. Cleanup: empty cleans every run.",
+    default: "",
+    pattern: "^[A-Za-z0-9_-]{0,128}$",
+  },
+} as const;

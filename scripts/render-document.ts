@@ -1,0 +1,92 @@
+/**
+ * Renders `ssm-documents/http-reset-peer.yaml` from the payload's sources and the tunables.
+ * The rendered file is committed, so that the document can be used on its own; a test checks it
+ * is up to date. Run `npm run render-document` after changing anything under `ssm-documents/src`.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Document, Scalar } from "yaml";
+import { DOCUMENT_ONLY_PARAMETERS, MAX_DURATION_SECONDS, TUNABLES } from "../lib/tunables";
+
+export const DOCUMENT_PATH = join(__dirname, "..", "ssm-documents", "http-reset-peer.yaml");
+const SOURCES = join(__dirname, "..", "ssm-documents", "src");
+
+/** Room, beyond the longest fault, for installing dependencies and restoring the instance. */
+export const STEP_TIMEOUT_MARGIN_SECONDS = 900;
+
+interface DocumentParameter {
+  readonly name: string;
+  readonly description: string;
+  readonly default: string;
+  readonly pattern: string;
+  readonly values?: readonly string[];
+}
+
+/** The document's parameters, in the order the document lists them. */
+export const DOCUMENT_PARAMETERS: readonly DocumentParameter[] = [
+  { name: "Action", ...DOCUMENT_ONLY_PARAMETERS.Action },
+  ...[
+    TUNABLES.TARGET_SERVICE_PORT,
+    TUNABLES.NETWORK_INTERFACE,
+    TUNABLES.TOTAL_CHAOS_DURATION,
+    TUNABLES.INSTALL_DEPENDENCIES,
+    TUNABLES.PROXY,
+  ].map((t) => ({ name: t.documentParameter, ...t })),
+  { name: "ExperimentId", ...DOCUMENT_ONLY_PARAMETERS.ExperimentId },
+];
+
+function script(): string {
+  const source = (name: string) => readFileSync(join(SOURCES, name), "utf8").trimEnd();
+  const fallbacks = DOCUMENT_PARAMETERS.map(
+    (p) => `if [ -z "\${SSM_${p.name}+x}" ]; then export SSM_${p.name}="{{ ${p.name} }}"; fi`,
+  );
+  const checks = DOCUMENT_PARAMETERS.map(
+    (p) => `check_parameter ${p.name} "$SSM_${p.name}" '${p.pattern}'`,
+  );
+  return source("payload.sh")
+    .replace("@PARAMETER_FALLBACKS@", () => fallbacks.join("\n"))
+    .replace("@PARAMETER_CHECKS@", () => checks.join("\n"))
+    .replace("@RESET_PEER_PY@", () => source("reset_peer.py"));
+}
+
+export function renderDocument(): string {
+  const parameters = Object.fromEntries(
+    DOCUMENT_PARAMETERS.map((p) => [
+      p.name,
+      {
+        type: "String",
+        description: p.description,
+        default: p.default,
+        ...(p.values ? { allowedValues: p.values } : { allowedPattern: p.pattern }),
+        interpolationType: "ENV_VAR",
+      },
+    ]),
+  );
+  const runCommand = new Scalar(script() + "\n");
+  runCommand.type = Scalar.BLOCK_LITERAL;
+  const doc = new Document({
+    schemaVersion: "2.2",
+    description:
+      "EC2 HTTP reset peer: for DurationSeconds, every inbound TCP connection to TargetServicePort is " +
+      "reset (clients see 'connection reset by peer'), then the instance is restored. Linux only.",
+    parameters,
+    mainSteps: [
+      {
+        action: "aws:runShellScript",
+        name: "HttpResetPeer",
+        precondition: { StringEquals: ["platformType", "Linux"] },
+        inputs: {
+          timeoutSeconds: MAX_DURATION_SECONDS + STEP_TIMEOUT_MARGIN_SECONDS,
+          runCommand: [runCommand],
+        },
+      },
+    ],
+  });
+  doc.commentBefore =
+    " Rendered from ssm-documents/src by `npm run render-document`: edit those files, not this one.";
+  return doc.toString({ lineWidth: 0 });
+}
+
+if (require.main === module) {
+  writeFileSync(DOCUMENT_PATH, renderDocument());
+}

@@ -1,0 +1,107 @@
+# EC2 HTTP reset peer: resets every inbound HTTP connection to one port for a while, then puts the
+# instance back as it was. POSIX sh: the SSM agent runs this with `sh`, which is dash on Ubuntu.
+#
+# Exit codes: 0 done; 1 the fault started but did not complete; 2 a parameter is invalid;
+# 3 a precondition is not met (nothing changed); 4 a dependency is missing or failed to install.
+# Parameters arrive as SSM_* environment variables (interpolationType ENV_VAR); agents older than
+# 3.3.2746.0 substitute them into this text instead, which the allowedPatterns keep safe.
+@PARAMETER_FALLBACKS@
+set -u
+PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+state_dir="${HTTP_RESET_PEER_STATE_DIR:-/run/http-reset-peer}"
+action=unknown
+
+# One line of JSON first, as on success, then the reason for people. Messages never quote a value
+# that failed validation.
+fail() {
+  code=$1
+  shift
+  printf '{"action":"%s","error":"%s"}\n' "$action" "$*"
+  printf 'http-reset-peer: %s\n' "$*" >&2
+  exit "$code"
+}
+
+newline='
+'
+check_parameter() {
+  case $2 in
+    *"$newline"*) fail 2 "parameter $1 must be one line" ;;
+  esac
+  printf '%s\n' "$2" | grep -Eq -- "$3" || fail 2 "parameter $1 does not match $3"
+}
+@PARAMETER_CHECKS@
+action=$SSM_Action
+
+# Installs the named packages with whichever package manager the instance has, through Proxy if set.
+install_packages() {
+  if [ -n "$SSM_Proxy" ]; then
+    export http_proxy="$SSM_Proxy" https_proxy="$SSM_Proxy" HTTP_PROXY="$SSM_Proxy" HTTPS_PROXY="$SSM_Proxy"
+  fi
+  if command -v dnf >/dev/null 2>&1; then
+    # Amazon Linux 2023 ships iptables as iptables-nft.
+    for pkg in "$@"; do
+      shift
+      [ "$pkg" = iptables ] && pkg=iptables-nft
+      set -- "$@" "$pkg"
+    done
+    dnf install -y ${SSM_Proxy:+"--setopt=proxy=$SSM_Proxy"} "$@"
+  elif command -v yum >/dev/null 2>&1; then
+    yum install -y ${SSM_Proxy:+"--setopt=proxy=$SSM_Proxy"} "$@"
+  elif command -v apt-get >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+  elif command -v zypper >/dev/null 2>&1; then
+    zypper --non-interactive install "$@"
+  else
+    echo "no dnf, yum, apt-get or zypper on this instance"
+    return 1
+  fi
+}
+
+missing_dependencies() {
+  missing=""
+  command -v python3 >/dev/null 2>&1 || missing="python3"
+  command -v iptables-restore >/dev/null 2>&1 || missing="${missing:+$missing }iptables"
+  printf '%s' "$missing"
+}
+
+case $action in
+  Inject)
+    [ -e "/sys/class/net/$SSM_NetworkInterface" ] ||
+      fail 3 "network interface $SSM_NetworkInterface does not exist on this instance"
+    port_hex=$(printf '%04X' "$SSM_TargetServicePort")
+    # State 0A is LISTEN, in /proc/net/tcp's hexadecimal columns.
+    grep -Eq "^ *[0-9]+: [0-9A-F]+:$port_hex [0-9A-F]+:[0-9A-F]+ 0A " /proc/net/tcp /proc/net/tcp6 2>/dev/null ||
+      fail 3 "nothing listens on TCP port $SSM_TargetServicePort: the fault needs the HTTP service running"
+    missing=$(missing_dependencies)
+    if [ -n "$missing" ]; then
+      [ "$SSM_InstallDependencies" = True ] ||
+        fail 4 "missing $missing: install it (dnf/yum/apt-get install $missing) or run with InstallDependencies=True"
+      # shellcheck disable=SC2086 # one word a package
+      log=$(install_packages $missing 2>&1) ||
+        fail 4 "could not install $missing: $(printf '%s' "$log" | tail -n 1 | tr -d '\\"')"
+      missing=$(missing_dependencies)
+      [ -z "$missing" ] || fail 4 "still missing after installing: $missing"
+    fi
+    ;;
+  Cleanup)
+    if ! command -v python3 >/dev/null 2>&1; then
+      # The fault cannot have run without python3: there is nothing to clean.
+      printf '{"action":"Cleanup","experimentId":"%s","removed":0,"restored":true}\n' "$SSM_ExperimentId"
+      exit 0
+    fi
+    ;;
+esac
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 6))' || fail 4 "python3 is older than 3.6"
+
+umask 077
+mkdir -p "$state_dir" || fail 1 "cannot create $state_dir"
+program="$state_dir/reset_peer.py"
+cat >"$program.tmp" <<'RESET_PEER_PY' || fail 1 "cannot write $program"
+@RESET_PEER_PY@
+RESET_PEER_PY
+mv -f "$program.tmp" "$program" || fail 1 "cannot write $program"
+case $action in
+  Inject) exec python3 "$program" inject ;;
+  Cleanup) exec python3 "$program" cleanup ;;
+esac
