@@ -114,7 +114,8 @@ export const TUNABLES = {
   },
   SEQUENCE: {
     key: "SEQUENCE",
-    description: "parallel injects every target at once; serial one after another, each for the full duration.",
+    description:
+      "parallel injects every target at once; serial one after another, each for the full duration.",
     kind: "enum",
     default: "parallel",
     pattern: "^(parallel|serial)$",
@@ -161,7 +162,8 @@ export type TunableKey = keyof typeof TUNABLES;
  */
 export const DOCUMENT_ONLY_PARAMETERS = {
   Action: {
-    description: "Inject starts the fault and holds it for DurationSeconds; Cleanup removes every trace of it.",
+    description:
+      "Inject starts the fault and holds it for DurationSeconds; Cleanup removes every trace of it.",
     default: "Inject",
     pattern: "^(Inject|Cleanup)$",
     values: ["Inject", "Cleanup"],
@@ -173,3 +175,79 @@ export const DOCUMENT_ONLY_PARAMETERS = {
     pattern: "^[A-Za-z0-9_-]{0,128}$",
   },
 } as const;
+
+/** The tunables' values, each in the string form its pattern takes. */
+export type TunableValues = { [K in TunableKey]: string };
+
+/** The outcome of reading tunables: the values, and one message per problem (empty when all fit). */
+export interface TunableReading {
+  readonly values: TunableValues;
+  readonly problems: string[];
+}
+
+const BOOLEAN_WORDS: Record<string, string> = { true: "True", false: "False" };
+
+/**
+ * Turns a value as people type it (a string, a number, a JSON boolean) into the tunable's string
+ * form, or undefined when it has the wrong type. The pattern check comes after.
+ */
+export function tunableString(definition: TunableDefinition, value: unknown): string | undefined {
+  if (typeof value === "boolean")
+    return definition.kind === "boolean" ? (value ? "True" : "False") : undefined;
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : undefined;
+  if (typeof value !== "string") return undefined;
+  const text = value.trim();
+  switch (definition.kind) {
+    case "boolean":
+      return BOOLEAN_WORDS[text.toLowerCase()] ?? text;
+    case "enum":
+      return text.toLowerCase();
+    case "integer":
+      // "0080" means 80 to a person; the pattern does not allow leading zeros.
+      return /^[0-9]+$/.test(text) ? String(Number(text)) : text;
+    default:
+      return text;
+  }
+}
+
+function expectation(definition: TunableDefinition): string {
+  if (definition.range) return `an integer from ${definition.range.min} to ${definition.range.max}`;
+  if (definition.values) return `one of ${definition.values.join(", ")}`;
+  return `a value matching ${definition.pattern}`;
+}
+
+/** A value quoted for an error message: short, and never more than a line. */
+function quoted(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
+ * Reads tunables from layers of values, later layers overriding earlier ones (for example the
+ * construct's defaults, then an execution input), over the seed's defaults. Keys that are not
+ * tunables and values that do not fit are reported as problems; a null or absent value keeps the
+ * default.
+ */
+export function readTunables(...layers: Record<string, unknown>[]): TunableReading {
+  const definitions: Record<string, TunableDefinition> = TUNABLES;
+  const values = Object.fromEntries(Object.values(TUNABLES).map((t) => [t.key, t.default])) as TunableValues;
+  const problems: string[] = [];
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) {
+      const definition = definitions[key];
+      if (!definition) {
+        const near = Object.keys(TUNABLES).find((k) => k === key.trim().toUpperCase());
+        problems.push(`${key} is not a tunable${near ? `: did you mean ${near}?` : ""}`);
+        continue;
+      }
+      if (value === null || value === undefined) continue;
+      const text = tunableString(definition, value);
+      if (text === undefined || !new RegExp(definition.pattern).test(text)) {
+        problems.push(`${key} must be ${expectation(definition)}; got ${quoted(value)}`);
+        continue;
+      }
+      values[key as TunableKey] = text;
+    }
+  }
+  return { values, problems };
+}
