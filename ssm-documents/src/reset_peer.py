@@ -156,20 +156,26 @@ def our_chains(family, table, tag):
     return chains, jumps
 
 
-def remove_rules(experiment_id=None):
-    """Takes out the jumps first, then the chains. Idempotent. Returns what it removed."""
+def remove_rules(experiment_id=None, chains=True):
+    """Takes out the jumps into our chains, then (with chains=True) the chains. Idempotent.
+
+    Two steps because the chains keep conntrack alive in the namespace: on a host with no other
+    NAT or conntrack rule, deleting them at once would stop the kernel translating the RSTs of
+    connections still on the proxy, and those clients would hang instead of being reset.
+    Returns what it removed.
+    """
     tag = chain_tag(experiment_id) if experiment_id else CHAIN_PREFIX
     removed = []
     for family in ("iptables", "ip6tables"):
         for table in ("nat", "filter"):
-            chains, jumps = our_chains(family, table, tag)
+            ours, jumps = our_chains(family, table, tag)
             for jump in jumps:
-                if jump[0] not in chains and run([family, "-w", "-t", table, "-D"] + jump)[0] == 0:
-                    removed.append("%s -t %s rule %s -> %s" % (family, table, jump[0], jump[-1]))
-            for chain in chains:
+                if jump[0] not in ours and run([family, "-w", "-t", table, "-D"] + jump)[0] == 0:
+                    removed.append("%s %s rule %s -> %s" % (family, table, jump[0], jump[-1]))
+            for chain in ours if chains else []:
                 run([family, "-w", "-t", table, "-F", chain])
                 if run([family, "-w", "-t", table, "-X", chain])[0] == 0:
-                    removed.append("%s -t %s chain %s" % (family, table, chain))
+                    removed.append("%s %s chain %s" % (family, table, chain))
     return removed
 
 
@@ -239,6 +245,27 @@ def hangup_poller(*fds):
     return ep
 
 
+def reset_connection(conn):
+    """Closes with SO_LINGER (on, 0): the kernel sends RST, never FIN, so the client sees a reset."""
+    try:
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RESET)
+    except OSError:
+        pass  # the client is gone already; close() still frees the socket
+    conn.close()
+
+
+def reset_backlog(listener):
+    """Accepts and resets every connection waiting in the listener's queue; returns how many."""
+    count = 0
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return count
+        reset_connection(conn)
+        count += 1
+
+
 # ---------------------------------------------------------------------------------------------
 # proxy
 
@@ -264,11 +291,7 @@ def proxy_main(experiment_id, config):
         nonlocal resets
         if waiting.pop(conn.fileno(), None) is not None:
             ep.unregister(conn.fileno())
-        try:
-            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RESET)
-        except OSError:
-            pass  # the client is gone already; close() still frees the socket
-        conn.close()
+        reset_connection(conn)
         resets += 1
 
     def request_in(conn, tail):
@@ -298,7 +321,7 @@ def proxy_main(experiment_id, config):
             ep.register(conn.fileno(), select.EPOLLIN | select.EPOLLRDHUP)
             silent.append((time.monotonic() + SILENT_RESET_SECONDS, conn))
 
-    stopping = False
+    stopping = orphaned = False
     written = None
     next_stats = 0.0
     while not stopping:
@@ -310,8 +333,8 @@ def proxy_main(experiment_id, config):
                 accept_all()
             elif fd == config["wardenLifeFd"]:
                 # The warden is gone: nobody else will take the rules out.
-                remove_rules(experiment_id)
-                stopping = True
+                remove_rules(experiment_id, chains=False)
+                orphaned = stopping = True
             elif fd == stop_signal:
                 stopping = True
             elif fd in waiting:
@@ -326,13 +349,17 @@ def proxy_main(experiment_id, config):
                 reset(conn)
         if now >= stop_at:
             # Backstop: the warden should have ended the window before now.
-            remove_rules(experiment_id)
-            stopping = True
+            remove_rules(experiment_id, chains=False)
+            orphaned = stopping = True
         if resets != written and (stopping or now >= next_stats):
             write_json_atomically(stats_path, {"connectionsReset": resets})
             written, next_stats = resets, now + STATS_EVERY_SECONDS
     for conn, _ in list(waiting.values()):
         reset(conn)
+    resets += reset_backlog(listener)
+    listener.close()
+    if orphaned:
+        remove_rules(experiment_id)
     write_json_atomically(stats_path, {"connectionsReset": resets})
     return 0
 
@@ -364,12 +391,18 @@ def warden_main(experiment_id, config):
         started_at = utc_now()
         reason = watch(config, stop_signal, time.monotonic() + config["durationSeconds"], tell, started_at)
 
-    # Rules out before the proxy stops, so that no client is ever refused.
-    removed = remove_rules(experiment_id)
+    # Jumps out before the proxy stops, so that no client is ever refused; chains out once no
+    # redirected connection is left (see remove_rules).
+    removed = remove_rules(experiment_id, chains=False)
     ended_at = utc_now()
     signal_quietly(config["proxyPid"], signal.SIGTERM)
     if not hangup_poller(config["proxyLifeFd"]).poll(PROXY_GRACE_SECONDS):
         signal_quietly(config["proxyPid"], signal.SIGKILL)
+    listener = socket.socket(config["listenFamily"], socket.SOCK_STREAM, 0, config["listenFd"])
+    listener.setblocking(False)
+    drained = reset_backlog(listener)  # what reached the queue after the proxy stopped
+    listener.close()
+    removed += remove_rules(experiment_id)
     stats = read_json(os.path.join(exp_dir, "stats.json")) or {}
     end = {
         "event": "ended",
@@ -377,7 +410,7 @@ def warden_main(experiment_id, config):
         "startedAt": started_at,
         "endedAt": ended_at,
         "removed": removed,
-        "connectionsReset": stats.get("connectionsReset", 0),
+        "connectionsReset": stats.get("connectionsReset", 0) + drained,
     }
     write_json_atomically(os.path.join(exp_dir, "end.json"), end)
     tell(end)
@@ -532,6 +565,8 @@ def inject_main():
             p,
             families=families,
             proxyPort=listener.getsockname()[1],
+            listenFd=listener.fileno(),
+            listenFamily=listener.family,
             proxyPid=proxy.pid,
             commandLifeFd=command_life_r,
             proxyLifeFd=proxy_life_r,

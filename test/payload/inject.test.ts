@@ -1,0 +1,123 @@
+/**
+ * The fault's main promise, run for real in network namespaces: during the window every new and
+ * existing connection to the port is reset, other ports are untouched, and afterwards the host is
+ * exactly as before.
+ */
+import { runDocument, startDocument } from "./support/fault";
+import { describeAsRoot } from "./support/root";
+import { armed, useWorld } from "./support/scenario";
+import { SERVER_V4, SERVER_V6 } from "./support/world";
+
+const PORT = 80;
+const OTHER_PORT = 8080;
+const URL_V4 = `http://${SERVER_V4}:${PORT}/`;
+const URL_V6 = `http://[${SERVER_V6}]:${PORT}/`;
+const OTHER_URL = `http://${SERVER_V4}:${OTHER_PORT}/`;
+
+describeAsRoot("Inject", () => {
+  const world = useWorld();
+
+  test("resets remote IPv4, IPv6 and local clients for the window, then restores the host", async () => {
+    const w = world();
+    await w.serveHttp([PORT, OTHER_PORT]);
+    expect(await w.curl(w.client, URL_V4)).toBe(200);
+    expect(await w.curl(w.client, URL_V6)).toBe(200);
+
+    const fault = startDocument(w, { DurationSeconds: "4", ExperimentId: "exp-main" });
+    await armed(w);
+    const during = {
+      curlV4: await w.curl(w.client, URL_V4),
+      nodeV4: await w.nodeGet(w.client, URL_V4),
+      curlV6: await w.curl(w.client, URL_V6),
+      curlLocal: await w.curl(w.server, `http://localhost:${PORT}/`),
+      otherPort: await w.curl(w.client, OTHER_URL),
+    };
+    expect(during).toEqual({ curlV4: "reset", nodeV4: "reset", curlV6: "reset", curlLocal: "reset", otherPort: 200 });
+
+    const result = await fault.done;
+    expect(result.code).toBe(0);
+    expect(result.summary).toMatchObject({
+      action: "Inject",
+      experimentId: "exp-main",
+      targetPort: PORT,
+      interface: "eth0",
+      durationSeconds: 4,
+      connectionsReset: 4,
+      verified: true,
+      restored: true,
+      ipv6: true,
+      outcome: "completed",
+    });
+    const { startedAt, endedAt } = result.summary as { startedAt: string; endedAt: string };
+    expect(startedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Date.parse(endedAt) - Date.parse(startedAt)).toBeGreaterThanOrEqual(4000);
+    expect(Date.parse(endedAt) - Date.parse(startedAt)).toBeLessThan(4500);
+    expect(result.stdout.length).toBeLessThanOrEqual(2500);
+
+    expect(await w.faultTraces()).toEqual({ rules: [], processes: [] });
+    expect(await w.curl(w.client, URL_V4)).toBe(200);
+    expect(await w.curl(w.client, URL_V6)).toBe(200);
+    expect(await w.nodeGet(w.client, URL_V4)).toBe(200);
+    expect(await w.curl(w.server, `http://localhost:${PORT}/`)).toBe(200);
+  });
+
+  test("resets a keep-alive connection opened before the fault on its first request during it", async () => {
+    const w = world();
+    await w.serveHttp([PORT]);
+    const probe = w.start(w.client, ["node", `${__dirname}/fixtures/probe.js`, "keepalive", URL_V4]);
+    const lines: { outcome: unknown; reused: boolean }[] = [];
+    probe.stdout!.on("data", (d: Buffer) => lines.push(...d.toString().trim().split("\n").map((l) => JSON.parse(l))));
+    const exited = new Promise((resolve) => probe.on("exit", resolve));
+    while (lines.length === 0) await new Promise((r) => setTimeout(r, 20));
+    expect(lines[0]).toMatchObject({ outcome: 200, reused: false });
+
+    const fault = startDocument(w, { DurationSeconds: "3" });
+    await armed(w);
+    probe.stdin!.end("go\n");
+    await exited;
+    expect(lines[1]).toMatchObject({ outcome: "reset", reused: true });
+    expect((await fault.done).code).toBe(0);
+  });
+
+  test("a Docker-style DNAT rule for the port does not bypass the fault", async () => {
+    const w = world();
+    await w.serveHttp([PORT]);
+    await w.serveHttp([8081], "container");
+    // What Docker puts in for a published port: a jump from PREROUTING to DNAT towards the container.
+    for (const rule of [
+      ["-N", "DOCKER"],
+      ["-A", "PREROUTING", "-m", "addrtype", "--dst-type", "LOCAL", "-j", "DOCKER"],
+      ["-A", "DOCKER", "-p", "tcp", "--dport", String(PORT), "-j", "DNAT", "--to-destination", `${SERVER_V4}:8081`],
+    ]) {
+      expect((await w.on(w.server, ["iptables", "-t", "nat", ...rule])).code).toBe(0);
+    }
+    const body = async () => (await w.on(w.client, ["curl", "-sS", "-m", "3", URL_V4])).stdout;
+    expect(await body()).toBe("container");
+
+    const fault = startDocument(w, { DurationSeconds: "3" });
+    await armed(w);
+    expect(await w.curl(w.client, URL_V4)).toBe("reset");
+    expect((await fault.done).code).toBe(0);
+    expect(await body()).toBe("container");
+  });
+
+  test("works the same with an agent older than 3.3.2746.0, which substitutes parameters into the text", async () => {
+    const w = world();
+    await w.serveHttp([PORT]);
+    const fault = startDocument(w, { DurationSeconds: "2", ExperimentId: "legacy-agent" }, { legacyAgent: true });
+    await armed(w);
+    expect(await w.curl(w.client, URL_V4)).toBe("reset");
+    const result = await fault.done;
+    expect(result.code).toBe(0);
+    expect(result.summary).toMatchObject({ experimentId: "legacy-agent", connectionsReset: 1, restored: true });
+    expect(await w.curl(w.client, URL_V4)).toBe(200);
+  });
+
+  test("with no ExperimentId, names the run itself", async () => {
+    const w = world();
+    await w.serveHttp([PORT]);
+    const result = await runDocument(w, { DurationSeconds: "1" });
+    expect(result.code).toBe(0);
+    expect(result.summary.experimentId).toMatch(/^manual-\d{8}T\d{6}Z$/);
+  });
+});

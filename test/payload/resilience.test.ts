@@ -1,0 +1,131 @@
+/**
+ * The fault never leaves a host broken: whatever is killed, and whenever Cleanup comes, every rule
+ * and process of the fault is gone within 2 s, and clients are reset, never refused.
+ */
+import { runDocument, startDocument } from "./support/fault";
+import { describeAsRoot } from "./support/root";
+import { armed, faultPid, restoredWithin, useWorld } from "./support/scenario";
+import { SERVER_V4, World } from "./support/world";
+
+const URL = `http://${SERVER_V4}/`;
+const LONG = { DurationSeconds: "60", ExperimentId: "long-run" };
+
+/** Starts a client that opens new connections back to back; resolves to what each one saw. */
+function clientLoop(w: World, ms: number) {
+  const startedAt = Date.now();
+  const probe = w.start(w.client, ["node", `${__dirname}/fixtures/probe.js`, "loop", URL, String(ms)]);
+  let out = "";
+  probe.stdout!.on("data", (d) => (out += d));
+  return new Promise<{ at: number; outcome: unknown }[]>((resolve) =>
+    probe.on("exit", () =>
+      resolve(
+        out
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l))
+          .map((r) => ({ at: startedAt + r.t, outcome: r.outcome })),
+      ),
+    ),
+  );
+}
+
+describeAsRoot("the fault ends cleanly however it is stopped", () => {
+  const world = useWorld();
+  beforeEach(() => world().serveHttp([80]));
+
+  test("SIGKILL of the command's whole process group, as the agent cancels: restored within 2 s", async () => {
+    const w = world();
+    const fault = startDocument(w, LONG);
+    await armed(w);
+    fault.killGroup();
+    expect(await restoredWithin(w, 2000)).toBeDefined();
+    expect(await w.curl(w.client, URL)).toBe(200);
+    // The lock went with the fault: the next injection runs.
+    expect((await runDocument(w, { DurationSeconds: "1" })).code).toBe(0);
+  });
+
+  test("SIGKILL of the command's Python process alone: the warden notices and restores within 2 s", async () => {
+    const w = world();
+    startDocument(w, LONG);
+    await armed(w);
+    process.kill(await faultPid(w, "inject"), "SIGKILL");
+    expect(await restoredWithin(w, 2000)).toBeDefined();
+    expect(await w.curl(w.client, URL)).toBe(200);
+  });
+
+  test("SIGKILL of the proxy alone: clients are reset, never refused, and the host is restored", async () => {
+    const w = world();
+    const fault = startDocument(w, LONG);
+    await armed(w);
+    const seen = clientLoop(w, 3000);
+    await new Promise((r) => setTimeout(r, 500));
+    process.kill(await faultPid(w, "proxy"), "SIGKILL");
+    expect(await restoredWithin(w, 2000)).toBeDefined();
+    const outcomes = (await seen).map((r) => r.outcome);
+    expect(outcomes).toContain("reset");
+    expect(outcomes).toContain(200);
+    expect(outcomes).not.toContain("refused");
+    const result = await fault.done;
+    expect(result.code).toBe(1);
+    expect(result.summary).toMatchObject({ outcome: "reset proxy died", restored: true });
+  });
+
+  test("SIGKILL of the warden alone: the proxy takes the rules out itself", async () => {
+    const w = world();
+    const fault = startDocument(w, LONG);
+    await armed(w);
+    process.kill(await faultPid(w, "warden"), "SIGKILL");
+    expect(await restoredWithin(w, 2000)).toBeDefined();
+    expect(await w.curl(w.client, URL)).toBe(200);
+    const result = await fault.done;
+    expect(result.code).toBe(1);
+    expect(result.summary).toMatchObject({ outcome: "warden died", restored: true });
+  });
+
+  test("Cleanup while an injection runs restores the host at once", async () => {
+    const w = world();
+    const fault = startDocument(w, LONG);
+    await armed(w);
+    const cleanup = await runDocument(w, { Action: "Cleanup", ExperimentId: "long-run" });
+    expect(cleanup.code).toBe(0);
+    expect(cleanup.summary).toMatchObject({ action: "Cleanup", experimentId: "long-run", restored: true });
+    expect(cleanup.summary.removed).toBeGreaterThan(0);
+    expect(await w.faultTraces()).toEqual({ rules: [], processes: [] });
+    expect(await w.curl(w.client, URL)).toBe(200);
+    const result = await fault.done;
+    expect(result.code).toBe(1);
+    expect(result.summary).toMatchObject({ outcome: "stopped by Cleanup", restored: true });
+  });
+
+  test("Cleanup of every experiment, on a host where one runs, stops it too", async () => {
+    const w = world();
+    const fault = startDocument(w, LONG);
+    await armed(w);
+    expect((await runDocument(w, { Action: "Cleanup" })).summary).toMatchObject({ restored: true });
+    expect(await w.isClean()).toBe(true);
+    expect((await fault.done).summary).toMatchObject({ outcome: "stopped by Cleanup" });
+  });
+
+  test("Cleanup on a clean host succeeds and says nothing was there", async () => {
+    const w = world();
+    for (const parameters of [{ Action: "Cleanup" }, { Action: "Cleanup", ExperimentId: "never-ran" }]) {
+      const cleanup = await runDocument(w, parameters);
+      expect(cleanup.code).toBe(0);
+      expect(cleanup.summary).toMatchObject({ action: "Cleanup", removed: 0, restored: true });
+      expect(cleanup.stdout).toContain("nothing of the fault was present");
+    }
+  });
+
+  test("a second Inject while one runs is refused, and the first keeps working", async () => {
+    const w = world();
+    const first = startDocument(w, { DurationSeconds: "4", ExperimentId: "first" });
+    await armed(w);
+    const second = await runDocument(w, { DurationSeconds: "4", ExperimentId: "second" });
+    expect(second.code).toBe(3);
+    expect(second.summary.error).toBe("another injection is active on this instance (first)");
+    expect(await w.curl(w.client, URL)).toBe("reset");
+    const result = await first.done;
+    expect(result.code).toBe(0);
+    expect(result.summary).toMatchObject({ experimentId: "first", connectionsReset: 1, restored: true });
+  });
+});

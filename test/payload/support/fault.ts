@@ -1,0 +1,84 @@
+/**
+ * Runs the document's script on a test host the way the SSM agent does: the script written to
+ * `_script.sh` and started as `sh -c <path>` in a process group of its own, parameters passed as
+ * SSM_* environment variables (or, for agents older than 3.3.2746.0, substituted into the text),
+ * and a cancel delivered as SIGKILL to the whole process group.
+ */
+import { spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadDocument, scriptOf, substituteParameters, withDefaults } from "./document";
+import { withSbin } from "./root";
+import { World } from "./world";
+
+export interface FaultResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The first line of the output, which the document prints as JSON. */
+  readonly summary: Record<string, unknown>;
+}
+
+export interface FaultRun {
+  readonly pid: number;
+  readonly done: Promise<FaultResult>;
+  /** What the agent does on cancel or timeout. */
+  killGroup(): void;
+}
+
+export interface AgentOptions {
+  /** Behave like an agent older than 3.3.2746.0: substitute parameters into the script's text. */
+  readonly legacyAgent?: boolean;
+  /** Extra environment, e.g. a PATH without some tool. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+const document = loadDocument();
+
+export function startDocument(
+  world: World,
+  parameters: Record<string, string>,
+  options: AgentOptions = {},
+): FaultRun {
+  const values = withDefaults(document, parameters);
+  const dir = mkdtempSync(join(tmpdir(), "hrp-agent-"));
+  const scriptPath = join(dir, "_script.sh");
+  const script = scriptOf(document);
+  writeFileSync(scriptPath, options.legacyAgent ? substituteParameters(script, values) : script);
+  chmodSync(scriptPath, 0o755);
+  const ssmEnv = options.legacyAgent
+    ? {}
+    : Object.fromEntries(Object.entries(values).map(([k, v]) => [`SSM_${k}`, v]));
+  const child = spawn("ip", ["netns", "exec", world.server, "sh", "-c", scriptPath], {
+    cwd: dir,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: withSbin({ ...process.env, ...ssmEnv, HTTP_RESET_PEER_STATE_DIR: world.stateDir, ...options.env }),
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  const done = new Promise<FaultResult>((resolve) => {
+    child.on("close", (code, signal) => {
+      rmSync(dir, { recursive: true, force: true });
+      let summary: Record<string, unknown> = {};
+      try {
+        summary = JSON.parse(stdout.split("\n")[0]);
+      } catch {
+        // killed before it printed anything
+      }
+      resolve({ code: code ?? (signal === "SIGKILL" ? 137 : -1), stdout, stderr, summary });
+    });
+  });
+  return {
+    pid: child.pid!,
+    done,
+    killGroup: () => process.kill(-child.pid!, "SIGKILL"),
+  };
+}
+
+/** Runs the document to its end. */
+export const runDocument = (world: World, parameters: Record<string, string>, options?: AgentOptions) =>
+  startDocument(world, parameters, options).done;

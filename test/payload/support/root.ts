@@ -1,0 +1,34 @@
+/**
+ * The payload tests need root (network namespaces, iptables). In CI they must run; elsewhere,
+ * without root, they are skipped and say so loudly rather than pass silently.
+ */
+import { execFileSync } from "node:child_process";
+
+function missingForNetworkTests(): string | undefined {
+  if (process.getuid?.() !== 0) return "they need root";
+  for (const tool of ["ip", "iptables", "ip6tables", "curl", "python3"]) {
+    try {
+      execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore", env: withSbin() });
+    } catch {
+      return `${tool} is not installed (bash scripts/test.sh installs it as root)`;
+    }
+  }
+  return undefined;
+}
+
+export function withSbin(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, PATH: `${env.PATH ?? ""}:/usr/local/sbin:/usr/sbin:/sbin` };
+}
+
+const missing = missingForNetworkTests();
+if (missing && process.env.CI) {
+  throw new Error(`payload network tests cannot run in CI: ${missing}`);
+}
+
+/** `describe` for tests that run the payload for real; skipped, loudly, where they cannot run. */
+export const describeAsRoot: jest.Describe = missing
+  ? (((name: string, fn: () => void) => {
+      console.warn(`SKIPPED payload network tests "${name}": ${missing}`);
+      describe.skip(name, fn);
+    }) as jest.Describe)
+  : describe;

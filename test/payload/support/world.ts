@@ -1,0 +1,151 @@
+/**
+ * A small network of our own: a server host and a client host, each a network namespace, joined
+ * by a veth pair named eth0 on both sides. Addresses come from the ranges set aside for network
+ * tests (198.18.0.0/15, 2001:2::/48), so no traffic can leave the machine.
+ */
+import { ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { must, run } from "./exec";
+import { withSbin } from "./root";
+
+export const SERVER_V4 = "198.18.0.1";
+export const CLIENT_V4 = "198.18.0.2";
+export const SERVER_V6 = "2001:2::1";
+export const CLIENT_V6 = "2001:2::2";
+const FIXTURES = join(__dirname, "..", "fixtures");
+
+/** What a client saw: an HTTP status, or how the connection failed. */
+export type Outcome = number | "reset" | "refused" | "timeout" | "other";
+
+let counter = 0;
+
+export class World {
+  readonly server: string;
+  readonly client: string;
+  /** Where the fault keeps its lock and state on the server host. */
+  readonly stateDir = mkdtempSync(join(tmpdir(), "hrp-state-"));
+  private readonly children: ChildProcess[] = [];
+
+  private constructor(tag: string) {
+    this.server = `hrpt-${tag}-srv`;
+    this.client = `hrpt-${tag}-cli`;
+  }
+
+  static async create(): Promise<World> {
+    const tag = `${process.pid}${counter++}`;
+    const world = new World(tag);
+    try {
+      await world.wire(tag);
+    } catch (e) {
+      await world.destroy();
+      throw e;
+    }
+    return world;
+  }
+
+  private async wire(tag: string) {
+    const [a, b] = [`hrp${tag}a`.slice(-15), `hrp${tag}b`.slice(-15)];
+    await must(["ip", "netns", "add", this.server]);
+    await must(["ip", "netns", "add", this.client]);
+    await must(["ip", "link", "add", a, "type", "veth", "peer", "name", b]);
+    for (const [ns, dev, v4, v6] of [
+      [this.server, a, SERVER_V4, SERVER_V6],
+      [this.client, b, CLIENT_V4, CLIENT_V6],
+    ]) {
+      await must(["ip", "link", "set", dev, "netns", ns]);
+      await must(["ip", "-n", ns, "link", "set", dev, "name", "eth0"]);
+      await must(["ip", "-n", ns, "addr", "add", `${v4}/24`, "dev", "eth0"]);
+      await must(["ip", "-n", ns, "-6", "addr", "add", `${v6}/64`, "dev", "eth0", "nodad"]);
+      await must(["ip", "-n", ns, "link", "set", "eth0", "up"]);
+      await must(["ip", "-n", ns, "link", "set", "lo", "up"]);
+    }
+  }
+
+  /** Runs a command on one host and waits for it. */
+  on(host: string, argv: readonly string[], options: { input?: string; timeoutMs?: number } = {}) {
+    return run(["ip", "netns", "exec", host, ...argv], options);
+  }
+
+  /** Starts a long-lived process on one host; it is killed with the world. */
+  start(host: string, argv: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+    const child = spawn("ip", ["netns", "exec", host, ...argv], {
+      env: withSbin({ ...process.env, ...env }),
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    this.children.push(child);
+    return child;
+  }
+
+  /** Starts the fixture HTTP server on the server host, answering `body` on each port given. */
+  async serveHttp(ports: number[], body = "ok"): Promise<void> {
+    const child = this.start(this.server, ["node", join(FIXTURES, "http-server.js"), body, ...ports.map(String)]);
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.once("data", () => resolve());
+      child.once("exit", (code) => reject(new Error(`fixture HTTP server exited ${code}`)));
+    });
+  }
+
+  /** One request with curl, on a new connection. */
+  async curl(host: string, url: string): Promise<Outcome> {
+    const r = await this.on(host, ["curl", "-sS", "-g", "-m", "3", "-o", "/dev/null", "-w", "%{http_code}", url]);
+    return curlOutcome(r.code, r.stdout);
+  }
+
+  /** One request with Node's http client, on a new connection. */
+  async nodeGet(host: string, url: string): Promise<Outcome> {
+    const r = await this.on(host, ["node", join(FIXTURES, "probe.js"), "once", url]);
+    return JSON.parse(r.stdout.trim().split("\n").pop()!).outcome;
+  }
+
+  /** The fault's traces on the server host: its rules in either family, and its live processes. */
+  async faultTraces(): Promise<{ rules: string[]; processes: string[] }> {
+    const rules: string[] = [];
+    for (const save of ["iptables-save", "ip6tables-save"]) {
+      const out = (await this.on(this.server, [save])).stdout;
+      rules.push(...out.split("\n").filter((l) => l.includes("HRP-") || l.includes("http-reset-peer")));
+    }
+    const pids = (await run(["ip", "netns", "pids", this.server])).stdout.split(/\s+/).filter(Boolean);
+    const processes = pids.flatMap((pid) => {
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+        const state = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];
+        return cmd.includes("reset_peer.py") && state !== "Z" ? [`${pid} ${cmd}`] : [];
+      } catch {
+        return [];
+      }
+    });
+    return { rules, processes };
+  }
+
+  async isClean(): Promise<boolean> {
+    const t = await this.faultTraces();
+    return t.rules.length === 0 && t.processes.length === 0;
+  }
+
+  /** Kills everything on both hosts and removes them. Safe to call more than once. */
+  async destroy(): Promise<void> {
+    for (const child of this.children) child.kill("SIGKILL");
+    for (const ns of [this.server, this.client]) {
+      const pids = (await run(["ip", "netns", "pids", ns])).stdout.split(/\s+/).filter(Boolean);
+      for (const pid of pids) {
+        try {
+          process.kill(Number(pid), "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+      await run(["ip", "netns", "del", ns]);
+    }
+    rmSync(this.stateDir, { recursive: true, force: true });
+  }
+}
+
+export function curlOutcome(code: number, stdout: string): Outcome {
+  if (code === 0) return Number(stdout);
+  if (code === 56 || code === 52) return "reset"; // 52: empty reply, which a reset before any byte can be
+  if (code === 7) return "refused";
+  if (code === 28) return "timeout";
+  return "other";
+}
