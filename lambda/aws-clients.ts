@@ -1,0 +1,53 @@
+/**
+ * Every AWS client the task handlers use comes from here, so that tests can hand in others.
+ */
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import { checkAccess } from "./access-policy";
+import type { Plan } from "./contract";
+import { faultCredentials, type FaultAccess } from "./credentials";
+import { homeConfig, RETRY } from "./sdk-config";
+
+export type { FaultAccess } from "./credentials";
+
+/** Clients that act on the targets, in REGION, with the experiment's credentials. */
+export interface FaultClients {
+  readonly ec2: EC2Client;
+  readonly ssm: SSMClient;
+}
+
+export type FaultClientFactory = (access: FaultAccess) => Promise<FaultClients>;
+
+async function clientsWithFaultCredentials(access: FaultAccess): Promise<FaultClients> {
+  // Resolved once per invocation: one AssumeRole, shared by both clients.
+  const credentials = await faultCredentials(access);
+  const config = { ...RETRY, region: access.region, credentials };
+  return { ec2: new EC2Client(config), ssm: new SSMClient(config) };
+}
+
+let factory: FaultClientFactory = clientsWithFaultCredentials;
+
+/** Replaces how fault clients are made (tests); without an argument, restores the real one. */
+export function setFaultClientFactory(replacement?: FaultClientFactory): void {
+  factory = replacement ?? clientsWithFaultCredentials;
+}
+
+/** The clients for an experiment, once its credentials are known to be allowed. */
+export async function faultClients(access: FaultAccess): Promise<FaultClients> {
+  checkAccess(access);
+  return factory(access);
+}
+
+/** Stop-condition alarms live where the fault is deployed: read with the function's own identity. */
+export const alarmClient = (): CloudWatchClient => new CloudWatchClient(homeConfig());
+
+/** Who the experiment a plan describes acts as, and where. */
+export const accessFor = (plan: Plan): FaultAccess => ({
+  region: plan.region,
+  assumeRoleArn: plan.assumeRoleArn,
+  authenticationSecret: plan.authenticationSecret,
+  experimentId: plan.experimentId,
+});
+
+export const clientsForPlan = (plan: Plan): Promise<FaultClients> => faultClients(accessFor(plan));

@@ -1,0 +1,55 @@
+/**
+ * Watches the fault: stop-condition alarms first, then every invocation of every command sent.
+ * The state machine Waits between calls.
+ */
+import type { CommandInvocation } from "@aws-sdk/client-ssm";
+import { clientsForPlan } from "./aws-clients";
+import type { CheckProgressEvent, InvocationFailure, Progress } from "./contract";
+import { documentSummary } from "./document-output";
+import { commandInvocations, invocationOutput } from "./invocations";
+import { firingAlarm } from "./stop-conditions";
+import { logger, metrics, MetricUnit, task } from "./telemetry";
+
+/** Invocation statuses after which nothing more will happen. */
+const ENDED = new Set(["Success", "Failed", "Cancelled", "TimedOut"]);
+
+function failure(instanceId: string, invocation: CommandInvocation): InvocationFailure {
+  const status = invocation.Status ?? "Unknown";
+  const reason = documentSummary(invocationOutput(invocation)).error ?? invocation.StatusDetails ?? status;
+  return { instanceId, status, reason };
+}
+
+export const handler = task(
+  "check-progress",
+  async ({ plan, commands }: CheckProgressEvent): Promise<Progress> => {
+    logger.appendKeys({ experimentId: plan.experimentId, region: plan.region });
+    const alarm = await firingAlarm();
+    if (alarm) {
+      metrics.addMetric("StopConditionTriggered", MetricUnit.Count, 1);
+      logger.warn("stop-condition alarm in ALARM: stopping the fault", { alarm });
+      return { state: "AlarmTriggered", alarm };
+    }
+
+    const { ssm } = await clientsForPlan(plan);
+    const statuses: { instanceId: string; invocation?: CommandInvocation }[] = [];
+    for (const command of commands) {
+      const invocations = await commandInvocations(ssm, command.commandId);
+      for (const instanceId of command.instanceIds) {
+        statuses.push({ instanceId, invocation: invocations.find((i) => i.InstanceId === instanceId) });
+      }
+    }
+    const failures = statuses.flatMap(({ instanceId, invocation }) =>
+      invocation?.Status && invocation.Status !== "Success" && ENDED.has(invocation.Status)
+        ? [failure(instanceId, invocation)]
+        : [],
+    );
+    if (failures.length) {
+      metrics.addMetric("InstancesFailed", MetricUnit.Count, failures.length);
+      logger.error("the fault failed on some instances", { failures });
+      return { state: "Failed", failures };
+    }
+    const done = statuses.every((s) => s.invocation?.Status === "Success");
+    logger.info("progress", { pending: statuses.filter((s) => s.invocation?.Status !== "Success").length });
+    return { state: done ? "Succeeded" : "InProgress" };
+  },
+);

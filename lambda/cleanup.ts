@@ -1,0 +1,90 @@
+/**
+ * Undoes an experiment: cancels its commands still in flight and sends Action=Cleanup to every
+ * instance that may hold the fault. Runs inside the state machine after a failure or an alarm, and
+ * from an EventBridge rule when an execution is aborted, times out or fails (a StopExecution runs
+ * no Catch). Both may run for one experiment: every step is harmless the second time.
+ */
+import { CancelCommandCommand, type SSMClient } from "@aws-sdk/client-ssm";
+import { accessFor, faultClients, type FaultAccess } from "./aws-clients";
+import { chunk } from "./chunks";
+import type { CleanupEvent, CleanupResult, CommandRef, ExecutionStatusChangeEvent } from "./contract";
+import { homeRegion } from "./environment";
+import { InvalidInputError } from "./errors";
+import { experimentCommands, type ExperimentCommand } from "./experiment-commands";
+import { experimentIdFor } from "./experiment-id";
+import { readInput } from "./input";
+import { sendDocument } from "./send-document";
+import { logger, metrics, MetricUnit, task } from "./telemetry";
+
+/** Execution statuses after which the fault may remain on an instance. */
+const ABNORMAL_ENDS = new Set(["ABORTED", "TIMED_OUT", "FAILED"]);
+
+const IN_FLIGHT = new Set(["Pending", "InProgress"]);
+
+const NOTHING: CleanupResult = { cancelled: [], cleanupCommands: [] };
+
+/** An experiment to undo: who acts, the commands already known, and since when to look. */
+interface Experiment {
+  readonly access: FaultAccess;
+  readonly known: readonly CommandRef[];
+  readonly since?: Date;
+}
+
+function fromExecution({ detail }: ExecutionStatusChangeEvent): Experiment | undefined {
+  if (!ABNORMAL_ENDS.has(detail.status)) return undefined;
+  let values;
+  try {
+    values = readInput(JSON.parse(detail.input ?? "{}"));
+  } catch (error) {
+    // Such an input was refused before anything was sent: there is nothing to undo.
+    if (error instanceof SyntaxError || error instanceof InvalidInputError) return undefined;
+    throw error;
+  }
+  const access = {
+    experimentId: experimentIdFor(detail.name),
+    region: values.REGION || homeRegion(),
+    assumeRoleArn: values.ASSUME_ROLE_ARN,
+    authenticationSecret: values.AWS_AUTHENTICATION_SECRET,
+  };
+  return { access, known: [], since: detail.startDate ? new Date(detail.startDate) : undefined };
+}
+
+async function cancelInFlight(ssm: SSMClient, injections: ExperimentCommand[]): Promise<string[]> {
+  const cancelled: string[] = [];
+  for (const command of injections.filter((c) => c.status === undefined || IN_FLIGHT.has(c.status))) {
+    for (const group of chunk(command.instanceIds)) {
+      await ssm.send(new CancelCommandCommand({ CommandId: command.commandId, InstanceIds: group }));
+    }
+    cancelled.push(command.commandId);
+  }
+  return cancelled;
+}
+
+/** Instances whose injection may not have put them back: all but those of commands that succeeded. */
+const mayHoldFault = (injections: ExperimentCommand[]): string[] => [
+  ...new Set(injections.filter((c) => c.status !== "Success").flatMap((c) => c.instanceIds)),
+];
+
+export const handler = task("cleanup", async (event: CleanupEvent): Promise<CleanupResult> => {
+  const experiment =
+    "detail" in event ? fromExecution(event) : { access: accessFor(event.plan), known: event.commands };
+  if (!experiment) {
+    logger.info("nothing to clean up", { event });
+    return NOTHING;
+  }
+  const { access } = experiment;
+  logger.appendKeys({ experimentId: access.experimentId, region: access.region });
+  const { ssm } = await faultClients(access);
+  const found = await experimentCommands(ssm, access.experimentId, experiment.known, experiment.since);
+  const injections = found.filter((c) => c.action === "Inject");
+  const result = {
+    cancelled: await cancelInFlight(ssm, injections),
+    cleanupCommands: await sendDocument(ssm, mayHoldFault(injections), "Cleanup", {
+      ExperimentId: [access.experimentId],
+    }),
+  };
+  metrics.addMetric("CommandsCancelled", MetricUnit.Count, result.cancelled.length);
+  metrics.addMetric("CleanupCommandsSent", MetricUnit.Count, result.cleanupCommands.length);
+  logger.info("cleaned up", { ...result });
+  return result;
+});

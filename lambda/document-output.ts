@@ -1,0 +1,25 @@
+/**
+ * The document prints one JSON object as the first line of its output, success or failure; what
+ * follows is for people. Anything else there (an agent error, output cut short) reads as nothing.
+ */
+export interface DocumentSummary {
+  readonly action?: string;
+  readonly experimentId?: string;
+  readonly startedAt?: string | null;
+  readonly endedAt?: string;
+  readonly connectionsReset?: number;
+  readonly verified?: boolean;
+  readonly restored?: boolean;
+  readonly outcome?: string;
+  readonly error?: string;
+}
+
+export function documentSummary(output: string | undefined): DocumentSummary {
+  const firstLine = (output ?? "").split("\n", 1)[0].trim();
+  try {
+    const value: unknown = JSON.parse(firstLine);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Errors that end an execution. Each `name` is the error type a Step Functions Catch matches, so
+ * it must stay one of the contract's ERROR_NAMES.
+ */
+import type { ErrorName } from "./contract";
+
+abstract class FaultError extends Error {
+  abstract override readonly name: ErrorName;
+}
+
+/** The execution input is wrong: a key, a value, or a combination. */
+export class InvalidInputError extends FaultError {
+  readonly name = "InvalidInputError";
+}
+
+/** A named instance does not exist, or no running instance carries the tag. */
+export class TargetNotFoundError extends FaultError {
+  readonly name = "TargetNotFoundError";
+}
+
+/** A target exists but cannot take the fault: not running, not online in SSM, or not Linux. */
+export class TargetNotReadyError extends FaultError {
+  readonly name = "TargetNotReadyError";
+}
+
+/** A target lacks the opt-in tag the fault was deployed with. */
+export class TargetNotOptedInError extends FaultError {
+  readonly name = "TargetNotOptedInError";
+}
+
+/** The credentials asked for are not allowed, or cannot be obtained. */
+export class CredentialsError extends FaultError {
+  readonly name = "CredentialsError";
+}

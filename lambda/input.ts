@@ -1,0 +1,28 @@
+/** An execution input, read as tunables over the construct's defaults and the seed's. */
+import { readTunables, type TunableValues } from "../lib/tunables";
+import { tunableDefaults } from "./environment";
+import { InvalidInputError } from "./errors";
+
+const SELECTORS = ["EC2_INSTANCE_ID", "EC2_INSTANCE_TAG"] as const;
+
+/**
+ * The construct's defaults under the input. A selector in the input replaces a default selector
+ * of either kind, so that a deployment that targets a tag by default can still be run by ID.
+ */
+export function readInput(input: Record<string, unknown>): TunableValues {
+  const defaults = { ...tunableDefaults() };
+  if (SELECTORS.some((key) => input[key])) SELECTORS.forEach((key) => delete defaults[key]);
+  const { values, problems } = readTunables(defaults, input);
+  if (problems.length) {
+    throw new InvalidInputError(
+      `The execution input is invalid: ${problems.join("; ")}. The README's input table lists every key`,
+    );
+  }
+  const selectors = SELECTORS.filter((key) => values[key]);
+  if (selectors.length !== 1) {
+    throw new InvalidInputError(
+      `Set exactly one of EC2_INSTANCE_ID and EC2_INSTANCE_TAG (${selectors.length ? "both are" : "neither is"} set)`,
+    );
+  }
+  return values;
+}

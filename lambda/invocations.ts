@@ -1,0 +1,52 @@
+/** Reading what a command did on each instance. */
+import {
+  GetCommandInvocationCommand,
+  ListCommandInvocationsCommand,
+  type CommandInvocation,
+  type GetCommandInvocationCommandOutput,
+  type SSMClient,
+} from "@aws-sdk/client-ssm";
+import { collectPages } from "./pages";
+
+/** Right after SendCommand, SSM may not know a command's invocations yet: they are still pending. */
+const notYetListed = (error: unknown): boolean =>
+  error instanceof Error && error.name === "InvocationDoesNotExist";
+
+/** Every invocation of a command SSM lists so far, with the start of each one's output. */
+export async function commandInvocations(ssm: SSMClient, commandId: string): Promise<CommandInvocation[]> {
+  try {
+    return await collectPages(
+      (NextToken) =>
+        ssm.send(
+          new ListCommandInvocationsCommand({
+            CommandId: commandId,
+            Details: true,
+            MaxResults: 50,
+            NextToken,
+          }),
+        ),
+      (page) => page.CommandInvocations,
+    );
+  } catch (error) {
+    if (notYetListed(error)) return [];
+    throw error;
+  }
+}
+
+/** One invocation with its whole standard output, or undefined when SSM has none for the instance. */
+export async function invocationDetail(
+  ssm: SSMClient,
+  commandId: string,
+  instanceId: string,
+): Promise<GetCommandInvocationCommandOutput | undefined> {
+  try {
+    return await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
+  } catch (error) {
+    if (notYetListed(error)) return undefined;
+    throw error;
+  }
+}
+
+/** The start of an invocation's output, as ListCommandInvocations gives it (the first 2,500 characters). */
+export const invocationOutput = (invocation: CommandInvocation): string | undefined =>
+  invocation.CommandPlugins?.[0]?.Output;

@@ -1,0 +1,62 @@
+/**
+ * The first task: reads and checks the execution input, picks the targets and checks that each
+ * can take the fault. Everything that can be refused is refused here, before anything is sent.
+ */
+import type { Instance } from "@aws-sdk/client-ec2";
+import { faultClients } from "./aws-clients";
+import type { Plan, ResolveTargetsEvent } from "./contract";
+import { homeRegion, optInTag } from "./environment";
+import { TargetNotOptedInError } from "./errors";
+import { experimentIdFor } from "./experiment-id";
+import { readInput } from "./input";
+import { buildPlan } from "./plan";
+import { checkReadiness } from "./readiness";
+import { sample } from "./sample";
+import { instancesById, runningInstancesByTag } from "./select-instances";
+import { carriesTag, formatTag, parseTag } from "./tags";
+import { logger, metrics, MetricUnit, task } from "./telemetry";
+
+function refuseNotOptedIn(candidates: Instance[]): void {
+  const tag = optInTag();
+  if (!tag) return;
+  const refused = candidates.filter((i) => !carriesTag(i.Tags, tag)).map((i) => i.InstanceId);
+  if (refused.length) {
+    throw new TargetNotOptedInError(
+      `This fault only targets instances tagged ${formatTag(tag)}, and these are not: ${refused.join(", ")}. ` +
+        "Tag them to opt them in, or choose other targets",
+    );
+  }
+}
+
+export const handler = task("resolve-targets", async (event: ResolveTargetsEvent): Promise<Plan> => {
+  const values = readInput(event.input ?? {});
+  const experimentId = experimentIdFor(event.executionName);
+  const region = values.REGION || homeRegion();
+  logger.appendKeys({ experimentId, region });
+  const { ec2, ssm } = await faultClients({
+    region,
+    assumeRoleArn: values.ASSUME_ROLE_ARN,
+    authenticationSecret: values.AWS_AUTHENTICATION_SECRET,
+    experimentId,
+  });
+
+  const ids = [...new Set(values.EC2_INSTANCE_ID.split(",").filter(Boolean))];
+  const candidates = ids.length
+    ? await instancesById(ec2, ids, region)
+    : await runningInstancesByTag(ec2, parseTag(values.EC2_INSTANCE_TAG), region);
+  // Checked over every candidate, not only the sample: a selector that reaches instances which
+  // have not opted in is refused every time, not by the luck of the draw.
+  refuseNotOptedIn(candidates);
+  const targets = ids.length ? candidates : sample(candidates, Number(values.INSTANCE_AFFECTED_PERC));
+  await checkReadiness(ssm, targets, region);
+
+  const plan = buildPlan(
+    values,
+    experimentId,
+    region,
+    targets.map((t) => t.InstanceId ?? ""),
+  );
+  metrics.addMetric("InstancesTargeted", MetricUnit.Count, plan.targets.length);
+  logger.info("targets resolved", { targets: plan.targets, sequence: plan.sequence, dryRun: plan.dryRun });
+  return plan;
+});

@@ -1,0 +1,14 @@
+/**
+ * Picks `percent` percent of the items at random, rounded down, and never fewer than one: the
+ * seed's INSTANCE_AFFECTED_PERC, where 0 means one instance.
+ */
+export function sample<T>(items: readonly T[], percent: number, random: () => number = Math.random): T[] {
+  const count = Math.min(items.length, Math.max(1, Math.floor((items.length * percent) / 100)));
+  const pool = [...items];
+  // A partial Fisher-Yates shuffle: the first `count` places end up a uniform sample.
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(random() * (pool.length - i));
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return pool.slice(0, count);
+}
