@@ -40,9 +40,7 @@ function script(): string {
   const fallbacks = DOCUMENT_PARAMETERS.map(
     (p) => `if [ -z "\${SSM_${p.name}+x}" ]; then export SSM_${p.name}="{{ ${p.name} }}"; fi`,
   );
-  const checks = DOCUMENT_PARAMETERS.map(
-    (p) => `check_parameter ${p.name} "$SSM_${p.name}" '${p.pattern}'`,
-  );
+  const checks = DOCUMENT_PARAMETERS.map((p) => `check_parameter ${p.name} "$SSM_${p.name}" '${p.pattern}'`);
   return source("payload.sh")
     .replace("@PARAMETER_FALLBACKS@", () => fallbacks.join("\n"))
     .replace("@PARAMETER_CHECKS@", () => checks.join("\n"))

@@ -32,7 +32,13 @@ describeAsRoot("Inject", () => {
       curlLocal: await w.curl(w.server, `http://localhost:${PORT}/`),
       otherPort: await w.curl(w.client, OTHER_URL),
     };
-    expect(during).toEqual({ curlV4: "reset", nodeV4: "reset", curlV6: "reset", curlLocal: "reset", otherPort: 200 });
+    expect(during).toEqual({
+      curlV4: "reset",
+      nodeV4: "reset",
+      curlV6: "reset",
+      curlLocal: "reset",
+      otherPort: 200,
+    });
 
     const result = await fault.done;
     expect(result.code).toBe(0);
@@ -66,7 +72,15 @@ describeAsRoot("Inject", () => {
     await w.serveHttp([PORT]);
     const probe = w.start(w.client, ["node", `${__dirname}/fixtures/probe.js`, "keepalive", URL_V4]);
     const lines: { outcome: unknown; reused: boolean }[] = [];
-    probe.stdout!.on("data", (d: Buffer) => lines.push(...d.toString().trim().split("\n").map((l) => JSON.parse(l))));
+    probe.stdout!.on("data", (d: Buffer) =>
+      lines.push(
+        ...d
+          .toString()
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l)),
+      ),
+    );
     const exited = new Promise((resolve) => probe.on("exit", resolve));
     while (lines.length === 0) await new Promise((r) => setTimeout(r, 20));
     expect(lines[0]).toMatchObject({ outcome: 200, reused: false });
@@ -87,7 +101,18 @@ describeAsRoot("Inject", () => {
     for (const rule of [
       ["-N", "DOCKER"],
       ["-A", "PREROUTING", "-m", "addrtype", "--dst-type", "LOCAL", "-j", "DOCKER"],
-      ["-A", "DOCKER", "-p", "tcp", "--dport", String(PORT), "-j", "DNAT", "--to-destination", `${SERVER_V4}:8081`],
+      [
+        "-A",
+        "DOCKER",
+        "-p",
+        "tcp",
+        "--dport",
+        String(PORT),
+        "-j",
+        "DNAT",
+        "--to-destination",
+        `${SERVER_V4}:8081`,
+      ],
     ]) {
       expect((await w.on(w.server, ["iptables", "-t", "nat", ...rule])).code).toBe(0);
     }
@@ -104,12 +129,20 @@ describeAsRoot("Inject", () => {
   test("works the same with an agent older than 3.3.2746.0, which substitutes parameters into the text", async () => {
     const w = world();
     await w.serveHttp([PORT]);
-    const fault = startDocument(w, { DurationSeconds: "2", ExperimentId: "legacy-agent" }, { legacyAgent: true });
+    const fault = startDocument(
+      w,
+      { DurationSeconds: "2", ExperimentId: "legacy-agent" },
+      { legacyAgent: true },
+    );
     await armed(w);
     expect(await w.curl(w.client, URL_V4)).toBe("reset");
     const result = await fault.done;
     expect(result.code).toBe(0);
-    expect(result.summary).toMatchObject({ experimentId: "legacy-agent", connectionsReset: 1, restored: true });
+    expect(result.summary).toMatchObject({
+      experimentId: "legacy-agent",
+      connectionsReset: 1,
+      restored: true,
+    });
     expect(await w.curl(w.client, URL_V4)).toBe(200);
   });
 

@@ -108,7 +108,10 @@ describeAsRoot("the fault ends cleanly however it is stopped", () => {
 
   test("Cleanup on a clean host succeeds and says nothing was there", async () => {
     const w = world();
-    for (const parameters of [{ Action: "Cleanup" }, { Action: "Cleanup", ExperimentId: "never-ran" }]) {
+    for (const parameters of [
+      { Action: "Cleanup" },
+      { Action: "Cleanup", ExperimentId: "never-ran" },
+    ] as Record<string, string>[]) {
       const cleanup = await runDocument(w, parameters);
       expect(cleanup.code).toBe(0);
       expect(cleanup.summary).toMatchObject({ action: "Cleanup", removed: 0, restored: true });

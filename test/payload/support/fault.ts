@@ -30,8 +30,8 @@ export interface FaultRun {
 export interface AgentOptions {
   /** Behave like an agent older than 3.3.2746.0: substitute parameters into the script's text. */
   readonly legacyAgent?: boolean;
-  /** Extra environment, e.g. a PATH without some tool. */
-  readonly env?: NodeJS.ProcessEnv;
+  /** Folders hidden from the script, as if what they hold were not installed. */
+  readonly hide?: readonly string[];
 }
 
 const document = loadDocument();
@@ -50,11 +50,15 @@ export function startDocument(
   const ssmEnv = options.legacyAgent
     ? {}
     : Object.fromEntries(Object.entries(values).map(([k, v]) => [`SSM_${k}`, v]));
-  const child = spawn("ip", ["netns", "exec", world.server, "sh", "-c", scriptPath], {
+  // Hiding takes a mount namespace of the script's own, with an empty tmpfs over each folder.
+  const hider = options.hide?.length
+    ? ["unshare", "-m", "sh", "-c", 'for d in "$@"; do mount -t tmpfs none "$d"; done; exec sh -c "$0"']
+    : ["sh", "-c"];
+  const child = spawn("ip", ["netns", "exec", world.server, ...hider, scriptPath, ...(options.hide ?? [])], {
     cwd: dir,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: withSbin({ ...process.env, ...ssmEnv, HTTP_RESET_PEER_STATE_DIR: world.stateDir, ...options.env }),
+    env: withSbin({ ...process.env, ...ssmEnv, HTTP_RESET_PEER_STATE_DIR: world.stateDir }),
   });
   let stdout = "";
   let stderr = "";

@@ -80,7 +80,12 @@ export class World {
 
   /** Starts the fixture HTTP server on the server host, answering `body` on each port given. */
   async serveHttp(ports: number[], body = "ok"): Promise<void> {
-    const child = this.start(this.server, ["node", join(FIXTURES, "http-server.js"), body, ...ports.map(String)]);
+    const child = this.start(this.server, [
+      "node",
+      join(FIXTURES, "http-server.js"),
+      body,
+      ...ports.map(String),
+    ]);
     await new Promise<void>((resolve, reject) => {
       child.stdout!.once("data", () => resolve());
       child.once("exit", (code) => reject(new Error(`fixture HTTP server exited ${code}`)));
@@ -89,7 +94,18 @@ export class World {
 
   /** One request with curl, on a new connection. */
   async curl(host: string, url: string): Promise<Outcome> {
-    const r = await this.on(host, ["curl", "-sS", "-g", "-m", "3", "-o", "/dev/null", "-w", "%{http_code}", url]);
+    const r = await this.on(host, [
+      "curl",
+      "-sS",
+      "-g",
+      "-m",
+      "3",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code}",
+      url,
+    ]);
     return curlOutcome(r.code, r.stdout);
   }
 

@@ -1,0 +1,95 @@
+/**
+ * One definition of the tunables feeds the document's allowedPatterns and the script's own checks;
+ * these tests prove the three agree, and that the patterns accept exactly what they should.
+ */
+import { DOCUMENT_PARAMETERS } from "../../scripts/render-document";
+import { TUNABLES } from "../../lib/tunables";
+import { loadDocument, scriptOf } from "./support/document";
+import { HOSTILE_VALUES, OUT_OF_RANGE } from "./support/hostile";
+
+const doc = loadDocument();
+const script = scriptOf(doc);
+
+describe("document parameters", () => {
+  test.each(DOCUMENT_PARAMETERS.map((p) => [p.name, p]))("%s matches its definition", (name, p) => {
+    const spec = doc.parameters[name];
+    expect(spec.default).toBe(p.default);
+    expect(spec.interpolationType).toBe("ENV_VAR");
+    if (p.values) expect(spec.allowedValues).toEqual(p.values);
+    else expect(spec.allowedPattern).toBe(p.pattern);
+  });
+
+  test("the document has no parameter the definition lacks", () => {
+    expect(Object.keys(doc.parameters)).toEqual(DOCUMENT_PARAMETERS.map((p) => p.name));
+  });
+
+  test("the script checks every parameter again, with the same pattern", () => {
+    const checks = [...script.matchAll(/^check_parameter (\w+) "\$SSM_\1" '([^']*)'$/gm)].map((m) => [
+      m[1],
+      m[2],
+    ]);
+    expect(checks).toEqual(DOCUMENT_PARAMETERS.map((p) => [p.name, p.pattern]));
+  });
+
+  test.each(DOCUMENT_PARAMETERS.map((p) => [p.name, p.pattern]))(
+    "%s rejects every hostile value",
+    (_name, pattern) => {
+      const re = new RegExp(pattern);
+      expect(HOSTILE_VALUES.filter((v) => re.test(v))).toEqual([]);
+    },
+  );
+});
+
+describe("integer tunables", () => {
+  const integers = Object.values(TUNABLES).filter((t) => t.kind === "integer");
+
+  test.each(integers.map((t) => [t.key, t]))(
+    "%s accepts exactly its range, without leading zeros",
+    (_key, t) => {
+      const re = new RegExp(t.pattern);
+      const { min, max } = t.range!;
+      const wrong: number[] = [];
+      for (let n = 0; n <= max + 1000; n++) if (re.test(String(n)) !== (n >= min && n <= max)) wrong.push(n);
+      expect(wrong).toEqual([]);
+      expect(re.test(`0${max}`)).toBe(false);
+      expect(re.test(`+${min + 1}`)).toBe(false);
+      expect(OUT_OF_RANGE.filter((v) => re.test(v))).toEqual([]);
+    },
+  );
+});
+
+describe("string tunables", () => {
+  const cases: [keyof typeof TUNABLES, string[], string[]][] = [
+    [
+      "NETWORK_INTERFACE",
+      ["eth0", "ens5", "enp0s3", "eth0.100", "br-1a2b3c", "veth_x"],
+      ["", "eth0:1", "eth+", "a/b", "x".repeat(16)],
+    ],
+    [
+      "PROXY",
+      ["", "http://proxy:3128", "https://user:pa%40ss@10.0.0.1:8080/"],
+      ["ftp://x", "http://", "proxy:3128"],
+    ],
+    ["REGION", ["", "us-east-1", "eu-central-2", "us-gov-west-1"], ["US-EAST-1", "useast1", "us-east"]],
+    [
+      "EC2_INSTANCE_ID",
+      ["", "i-0123456789abcdef0", "i-01234567,i-0123456789abcdef0"],
+      ["i-xyz", "i-0123456789abcdef0,", "i-0123 ,i-1"],
+    ],
+    [
+      "EC2_INSTANCE_TAG",
+      ["", "team:checkout", "env:", "aws:cloudformation:stack-name:web"],
+      [":value", "no-colon"],
+    ],
+    [
+      "ASSUME_ROLE_ARN",
+      ["", "arn:aws:iam::123456789012:role/chaos", "arn:aws-cn:iam::123456789012:role/a/b"],
+      ["arn:aws:iam::123:role/x", "role/x"],
+    ],
+  ];
+  test.each(cases)("%s", (key, good, bad) => {
+    const re = new RegExp(TUNABLES[key].pattern);
+    expect(good.filter((v) => !re.test(v))).toEqual([]);
+    expect(bad.filter((v) => re.test(v))).toEqual([]);
+  });
+});
