@@ -6,4 +6,6 @@ module.exports = {
   transform: { "^.+\\.ts$": "ts-jest" },
   // Namespace tests spend their time waiting on real sockets and processes, not on the CPU.
   testTimeout: 60000,
+  globalSetup: "<rootDir>/test/remove-test-namespaces.js",
+  globalTeardown: "<rootDir>/test/remove-test-namespaces.js",
 };
