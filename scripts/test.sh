@@ -25,5 +25,5 @@ npm ci --no-audit --no-fund
 npx tsc --noEmit
 npx eslint .
 npx prettier --check .
-shellcheck scripts/*.sh .ci/run
+shellcheck scripts/*.sh .ci/run test/payload/fixtures/fake-bin/*
 npx jest --ci

@@ -32,6 +32,10 @@ export interface AgentOptions {
   readonly legacyAgent?: boolean;
   /** Folders hidden from the script, as if what they hold were not installed. */
   readonly hide?: readonly string[];
+  /** Where the hidden folders stay visible, below this path, for a stand-in installer to use. */
+  readonly originalsAt?: string;
+  /** Environment on top of the agent's, e.g. a PATH with stand-in tools first. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 const document = loadDocument();
@@ -52,13 +56,29 @@ export function startDocument(
     : Object.fromEntries(Object.entries(values).map(([k, v]) => [`SSM_${k}`, v]));
   // Hiding takes a mount namespace of the script's own, with an empty tmpfs over each folder.
   const hider = options.hide?.length
-    ? ["unshare", "-m", "sh", "-c", 'for d in "$@"; do mount -t tmpfs none "$d"; done; exec sh -c "$0"']
+    ? [
+        "unshare",
+        "-m",
+        "sh",
+        "-c",
+        `for d in "$@"; do
+           if [ -n "$ORIGINALS" ]; then mkdir -p "$ORIGINALS$d" && mount --bind "$d" "$ORIGINALS$d"; fi
+           mount -t tmpfs none "$d"
+         done
+         exec sh -c "$0"`,
+      ]
     : ["sh", "-c"];
   const child = spawn("ip", ["netns", "exec", world.server, ...hider, scriptPath, ...(options.hide ?? [])], {
     cwd: dir,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: withSbin({ ...process.env, ...ssmEnv, HTTP_RESET_PEER_STATE_DIR: world.stateDir }),
+    env: withSbin({
+      ...process.env,
+      ...ssmEnv,
+      HTTP_RESET_PEER_STATE_DIR: world.stateDir,
+      ORIGINALS: options.originalsAt ?? "",
+      ...options.env,
+    }),
   });
   let stdout = "";
   let stderr = "";
