@@ -1,0 +1,285 @@
+/**
+ * A fake of the parts of EC2, SSM and CloudWatch the handlers use, behaving like AWS where it
+ * matters: short pages with NextToken, the 50-ID limit, invocations SSM does not know yet right
+ * after SendCommand, parameter and filter shapes. Built on aws-sdk-client-mock, so every call is
+ * also recorded.
+ */
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  type DescribeAlarmsCommandInput,
+} from "@aws-sdk/client-cloudwatch";
+import {
+  DescribeInstancesCommand,
+  EC2Client,
+  type DescribeInstancesCommandInput,
+  type Filter,
+} from "@aws-sdk/client-ec2";
+import {
+  CancelCommandCommand,
+  DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
+  ListCommandInvocationsCommand,
+  ListCommandsCommand,
+  SendCommandCommand,
+  SSMClient,
+  type CancelCommandCommandInput,
+  type DescribeInstanceInformationCommandInput,
+  type GetCommandInvocationCommandInput,
+  type ListCommandInvocationsCommandInput,
+  type ListCommandsCommandInput,
+  type SendCommandCommandInput,
+} from "@aws-sdk/client-ssm";
+import { mockClient } from "aws-sdk-client-mock";
+import { setFaultClientFactory, type FaultAccess } from "../../../lambda/aws-clients";
+
+/** Small pages, so that every listing needs NextToken. */
+const PAGE_SIZE = 2;
+
+export interface FakeInstance {
+  state?: string;
+  tags?: Record<string, string>;
+  /** Undefined: not registered with SSM. */
+  ping?: string;
+  platform?: string;
+}
+
+interface FakeInvocation {
+  status: string;
+  statusDetails: string;
+  output: string;
+}
+
+interface FakeCommand {
+  id: string;
+  documentName: string;
+  instanceIds: string[];
+  parameters: Record<string, string[]>;
+  requestedAt: Date;
+  /** ListCommandInvocations calls that still answer InvocationDoesNotExist. */
+  unlistedPolls: number;
+  invocations: Map<string, FakeInvocation>;
+}
+
+export function awsError(name: string, message = name): Error {
+  return Object.assign(new Error(message), { name, $fault: "client", $metadata: { httpStatusCode: 400 } });
+}
+
+function page<T>(
+  items: T[],
+  nextToken: string | undefined,
+  max = PAGE_SIZE,
+): { items: T[]; NextToken?: string } {
+  const start = nextToken ? Number(nextToken) : 0;
+  const end = start + Math.min(max, PAGE_SIZE);
+  return { items: items.slice(start, end), ...(end < items.length ? { NextToken: String(end) } : {}) };
+}
+
+function requireIdLimit(ids: string[] | undefined): void {
+  if ((ids?.length ?? 0) > 50)
+    throw awsError("ValidationException", "Member must have length less than or equal to 50");
+}
+
+function tagsOf(instance: FakeInstance) {
+  return Object.entries(instance.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
+}
+
+function matchesFilter(id: string, instance: FakeInstance, filter: Filter): boolean {
+  const values = filter.Values ?? [];
+  if (filter.Name === "instance-id") return values.includes(id);
+  if (filter.Name === "instance-state-name") return values.includes(instance.state ?? "running");
+  if (filter.Name === "tag-key") return values.some((k) => k in (instance.tags ?? {}));
+  if (filter.Name?.startsWith("tag:"))
+    return values.includes(instance.tags?.[filter.Name.slice(4)] ?? "\u0000");
+  throw awsError("InvalidParameterValue", `The filter '${filter.Name}' is invalid`);
+}
+
+export class FakeAws {
+  readonly ec2 = mockClient(EC2Client);
+  readonly ssm = mockClient(SSMClient);
+  readonly cloudwatch = mockClient(CloudWatchClient);
+  readonly instances = new Map<string, FakeInstance>();
+  readonly commands: FakeCommand[] = [];
+  readonly alarms = new Map<string, { state: string; composite?: boolean }>();
+  /** Every FaultAccess the handlers asked clients for. */
+  readonly accesses: FaultAccess[] = [];
+  /** How many ListCommandInvocations calls a new command answers with InvocationDoesNotExist. */
+  unlistedPolls = 1;
+  private nextId = 1;
+
+  constructor() {
+    setFaultClientFactory(async (access) => {
+      this.accesses.push(access);
+      return { ec2: new EC2Client({ region: access.region }), ssm: new SSMClient({ region: access.region }) };
+    });
+    this.ec2.on(DescribeInstancesCommand).callsFake((input: DescribeInstancesCommandInput) => {
+      if (input.InstanceIds) throw new Error("the fake models instance-id filters only");
+      const matching = [...this.instances].filter(([id, i]) =>
+        (input.Filters ?? []).every((f) => matchesFilter(id, i, f)),
+      );
+      const { items, NextToken } = page(matching, input.NextToken, input.MaxResults);
+      return {
+        Reservations: items.map(([id, i]) => ({
+          Instances: [{ InstanceId: id, State: { Name: i.state ?? "running" }, Tags: tagsOf(i) }],
+        })),
+        NextToken,
+      };
+    });
+    this.ssm
+      .on(DescribeInstanceInformationCommand)
+      .callsFake((input: DescribeInstanceInformationCommandInput) => {
+        const ids = input.Filters?.find((f) => f.Key === "InstanceIds")?.Values;
+        requireIdLimit(ids);
+        if ((input.MaxResults ?? 50) > 50)
+          throw awsError("ValidationException", "MaxResults must be at most 50");
+        const registered = [...this.instances].filter(([id, i]) => i.ping && (!ids || ids.includes(id)));
+        const { items, NextToken } = page(registered, input.NextToken, input.MaxResults);
+        return {
+          InstanceInformationList: items.map(([id, i]) => ({
+            InstanceId: id,
+            PingStatus: i.ping,
+            PlatformType: i.platform ?? "Linux",
+          })),
+          NextToken,
+        };
+      });
+    this.ssm.on(SendCommandCommand).callsFake((input: SendCommandCommandInput) => {
+      requireIdLimit(input.InstanceIds);
+      const command: FakeCommand = {
+        id: `cmd-${this.nextId++}`,
+        documentName: input.DocumentName ?? "",
+        instanceIds: input.InstanceIds ?? [],
+        parameters: input.Parameters ?? {},
+        requestedAt: new Date(),
+        unlistedPolls: this.unlistedPolls,
+        invocations: new Map(
+          (input.InstanceIds ?? []).map((id) => [
+            id,
+            { status: "InProgress", statusDetails: "InProgress", output: "" },
+          ]),
+        ),
+      };
+      this.commands.push(command);
+      return { Command: { CommandId: command.id, InstanceIds: command.instanceIds, Status: "Pending" } };
+    });
+    this.ssm.on(ListCommandInvocationsCommand).callsFake((input: ListCommandInvocationsCommandInput) => {
+      const command = this.command(input.CommandId);
+      if (command.unlistedPolls > 0) {
+        command.unlistedPolls--;
+        throw awsError("InvocationDoesNotExist");
+      }
+      const { items, NextToken } = page([...command.invocations], input.NextToken, input.MaxResults);
+      return {
+        CommandInvocations: items.map(([id, inv]) => ({
+          CommandId: command.id,
+          InstanceId: id,
+          Status: inv.status,
+          StatusDetails: inv.statusDetails,
+          // SSM cuts the plugin output in listings at 2,500 characters.
+          ...(input.Details
+            ? { CommandPlugins: [{ Name: "HttpResetPeer", Output: inv.output.slice(0, 2500) }] }
+            : {}),
+        })),
+        NextToken,
+      };
+    });
+    this.ssm.on(GetCommandInvocationCommand).callsFake((input: GetCommandInvocationCommandInput) => {
+      const invocation = this.commands
+        .find((c) => c.id === input.CommandId)
+        ?.invocations.get(input.InstanceId ?? "");
+      if (!invocation) throw awsError("InvocationDoesNotExist");
+      return {
+        Status: invocation.status,
+        StatusDetails: invocation.statusDetails,
+        StandardOutputContent: invocation.output.slice(0, 24000),
+      };
+    });
+    this.ssm.on(ListCommandsCommand).callsFake((input: ListCommandsCommandInput) => {
+      const filter = (key: string) => input.Filters?.find((f) => f.key === key)?.value;
+      const after = filter("InvokedAfter");
+      const listed = this.commands.filter(
+        (c) =>
+          (!filter("DocumentName") || c.documentName === filter("DocumentName")) &&
+          (!after || c.requestedAt >= new Date(after)),
+      );
+      const { items, NextToken } = page(listed.reverse(), input.NextToken, input.MaxResults);
+      return {
+        Commands: items.map((c) => ({
+          CommandId: c.id,
+          DocumentName: c.documentName,
+          InstanceIds: c.instanceIds,
+          Parameters: c.parameters,
+          Status: this.commandStatus(c),
+        })),
+        NextToken,
+      };
+    });
+    this.ssm.on(CancelCommandCommand).callsFake((input: CancelCommandCommandInput) => {
+      requireIdLimit(input.InstanceIds);
+      const command = this.command(input.CommandId);
+      for (const id of input.InstanceIds ?? command.instanceIds) {
+        const invocation = command.invocations.get(id);
+        if (invocation && ["Pending", "InProgress"].includes(invocation.status)) {
+          Object.assign(invocation, { status: "Cancelled", statusDetails: "Cancelled" });
+        }
+      }
+      return {};
+    });
+    this.cloudwatch.on(DescribeAlarmsCommand).callsFake((input: DescribeAlarmsCommandInput) => {
+      if ((input.AlarmNames?.length ?? 0) > 100)
+        throw awsError("ValidationException", "at most 100 alarm names");
+      const types = input.AlarmTypes ?? ["MetricAlarm"];
+      const named = [...this.alarms].filter(([name]) => input.AlarmNames?.includes(name));
+      const of = (composite: boolean) =>
+        named
+          .filter(([, a]) => !!a.composite === composite)
+          .map(([AlarmName, a]) => ({ AlarmName, StateValue: a.state }));
+      return {
+        MetricAlarms: types.includes("MetricAlarm") ? of(false) : [],
+        CompositeAlarms: types.includes("CompositeAlarm") ? of(true) : [],
+      };
+    });
+  }
+
+  /** Adds instances that are running, online and Linux unless told otherwise. */
+  addInstances(ids: string[], instance: FakeInstance = {}): void {
+    for (const id of ids)
+      this.instances.set(id, { state: "running", ping: "Online", platform: "Linux", ...instance });
+  }
+
+  /** Ends a command's invocation on an instance, with the document's output. */
+  finish(commandId: string, instanceId: string, status: string, output = ""): void {
+    const invocation = this.command(commandId).invocations.get(instanceId);
+    if (!invocation) throw new Error(`no invocation of ${commandId} on ${instanceId}`);
+    Object.assign(invocation, { status, statusDetails: status, output });
+  }
+
+  /** The commands the handlers sent, with the given Action. */
+  sent(action: "Inject" | "Cleanup"): FakeCommand[] {
+    return this.commands.filter((c) => c.parameters.Action?.[0] === action);
+  }
+
+  restore(): void {
+    this.ec2.restore();
+    this.ssm.restore();
+    this.cloudwatch.restore();
+    setFaultClientFactory();
+  }
+
+  private command(commandId: string | undefined): FakeCommand {
+    const command = this.commands.find((c) => c.id === commandId);
+    if (!command) throw awsError("InvalidCommandId");
+    return command;
+  }
+
+  private commandStatus(c: FakeCommand): string {
+    const statuses = [...c.invocations.values()].map((i) => i.status);
+    if (statuses.some((s) => s === "Pending" || s === "InProgress")) return "InProgress";
+    if (statuses.every((s) => s === "Success")) return "Success";
+    return statuses.includes("Cancelled") ? "Cancelled" : "Failed";
+  }
+}
+
+/** Instance IDs i-000...0001 onwards, in the 17-hex-digit form. */
+export const instanceIds = (count: number, from = 1): string[] =>
+  Array.from({ length: count }, (_, n) => `i-${(from + n).toString(16).padStart(17, "0")}`);
