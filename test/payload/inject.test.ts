@@ -93,6 +93,19 @@ describeAsRoot("Inject", () => {
     expect((await fault.done).code).toBe(0);
   });
 
+  test("resets a client that connects and sends nothing after a short deadline", async () => {
+    const w = world();
+    await w.serveHttp([PORT]);
+    const fault = startDocument(w, { DurationSeconds: "4" });
+    await armed(w);
+    const r = await w.on(w.client, ["node", `${__dirname}/fixtures/probe.js`, "silent", URL_V4]);
+    const seen = JSON.parse(r.stdout.trim());
+    expect(seen.outcome).toBe("reset");
+    expect(seen.t).toBeGreaterThanOrEqual(900);
+    expect(seen.t).toBeLessThan(2500);
+    expect((await fault.done).summary).toMatchObject({ connectionsReset: 1 });
+  });
+
   test("a Docker-style DNAT rule for the port does not bypass the fault", async () => {
     const w = world();
     await w.serveHttp([PORT]);
