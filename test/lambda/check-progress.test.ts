@@ -1,0 +1,108 @@
+import { resetEnvironment, setEnvironment } from "./support/environment";
+import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { handler as check } from "../../lambda/check-progress";
+import { handler as send } from "../../lambda/send-command";
+import { logger } from "../../lambda/telemetry";
+import { FakeAws, instanceIds } from "./support/fake-aws";
+import { injectOutput, planFor } from "./support/plan";
+
+let aws: FakeAws;
+beforeEach(() => {
+  aws = new FakeAws();
+});
+afterEach(() => {
+  aws.restore();
+  resetEnvironment();
+  jest.restoreAllMocks();
+});
+
+async function inject(count: number) {
+  const ids = instanceIds(count);
+  const plan = planFor(ids);
+  const { commands } = await send({ plan, instanceIds: ids });
+  return { ids, plan, commands };
+}
+
+test("right after SendCommand the invocations do not exist yet: still in progress", async () => {
+  const { plan, commands } = await inject(3);
+  expect(await check({ plan, commands })).toEqual({ state: "InProgress" });
+  expect(await check({ plan, commands })).toEqual({ state: "InProgress" });
+});
+
+test("an invocation SSM does not list yet is pending", async () => {
+  aws.unlistedPolls = 0;
+  const { ids, plan, commands } = await inject(2);
+  aws.commands[0].invocations.delete(ids[1]);
+  aws.finish(commands[0].commandId, ids[0], "Success", injectOutput());
+  expect(await check({ plan, commands })).toEqual({ state: "InProgress" });
+});
+
+test("succeeds once every invocation of every command succeeded, over every page", async () => {
+  aws.unlistedPolls = 0;
+  const { ids, plan, commands } = await inject(55);
+  for (const c of commands)
+    for (const id of c.instanceIds) aws.finish(c.commandId, id, "Success", injectOutput());
+  aws.commands[0].invocations.get(ids[49])!.status = "InProgress";
+  expect(await check({ plan, commands })).toEqual({ state: "InProgress" });
+  aws.finish(commands[0].commandId, ids[49], "Success", injectOutput());
+  expect(await check({ plan, commands })).toEqual({ state: "Succeeded" });
+});
+
+test("one failed instance fails the run at once, with the document's own reason", async () => {
+  aws.unlistedPolls = 0;
+  const { ids, plan, commands } = await inject(3);
+  const refused = '{"action":"Inject","error":"another injection is active on this instance (run-0)"}\n';
+  aws.finish(commands[0].commandId, ids[0], "Failed", refused);
+  aws.finish(commands[0].commandId, ids[1], "TimedOut");
+  expect(await check({ plan, commands })).toEqual({
+    state: "Failed",
+    failures: [
+      {
+        instanceId: ids[0],
+        status: "Failed",
+        reason: "another injection is active on this instance (run-0)",
+      },
+      { instanceId: ids[1], status: "TimedOut", reason: "TimedOut" },
+    ],
+  });
+});
+
+test("a stop-condition alarm in ALARM comes first and is named", async () => {
+  setEnvironment({ STOP_CONDITION_ALARMS: JSON.stringify(["latency", "errors"]) });
+  aws.alarms.set("latency", { state: "OK" });
+  aws.alarms.set("errors", { state: "ALARM", composite: true });
+  const { plan, commands } = await inject(1);
+  aws.ssm.resetHistory();
+  expect(await check({ plan, commands })).toEqual({ state: "AlarmTriggered", alarm: "errors" });
+  expect(aws.ssm.calls()).toHaveLength(0);
+  expect(aws.cloudwatch.commandCalls(DescribeAlarmsCommand)[0].args[0].input.AlarmTypes).toEqual([
+    "MetricAlarm",
+    "CompositeAlarm",
+  ]);
+});
+
+test("alarms that are not in ALARM let the fault run; missing ones are logged", async () => {
+  setEnvironment({ STOP_CONDITION_ALARMS: JSON.stringify(["latency", "gone"]) });
+  aws.alarms.set("latency", { state: "INSUFFICIENT_DATA" });
+  const warn = jest.spyOn(logger, "warn");
+  const { plan, commands } = await inject(1);
+  expect(await check({ plan, commands })).toEqual({ state: "InProgress" });
+  expect(warn).toHaveBeenCalledWith("stop-condition alarms not found", { missing: ["gone"] });
+});
+
+test("more than 100 alarm names are asked for 100 at a time", async () => {
+  const names = Array.from({ length: 150 }, (_, n) => `alarm-${n}`);
+  setEnvironment({ STOP_CONDITION_ALARMS: JSON.stringify(names) });
+  names.forEach((n) => aws.alarms.set(n, { state: "OK" }));
+  aws.alarms.set("alarm-149", { state: "ALARM" });
+  const { plan, commands } = await inject(1);
+  expect(await check({ plan, commands })).toEqual({ state: "AlarmTriggered", alarm: "alarm-149" });
+  expect(aws.cloudwatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(2);
+});
+
+test("an unexpected SSM error fails the task", async () => {
+  const { plan } = await inject(1);
+  await expect(
+    check({ plan, commands: [{ commandId: "cmd-404", instanceIds: instanceIds(1) }] }),
+  ).rejects.toThrow("InvalidCommandId");
+});

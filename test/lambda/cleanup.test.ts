@@ -1,0 +1,178 @@
+import { resetEnvironment, setEnvironment } from "./support/environment";
+import { CancelCommandCommand, ListCommandsCommand } from "@aws-sdk/client-ssm";
+import { handler as cleanup } from "../../lambda/cleanup";
+import type { ExecutionStatusChangeEvent } from "../../lambda/contract";
+import { handler as send } from "../../lambda/send-command";
+import { metrics } from "../../lambda/telemetry";
+import { FakeAws, instanceIds } from "./support/fake-aws";
+import { injectOutput, planFor } from "./support/plan";
+
+let aws: FakeAws;
+beforeEach(() => {
+  aws = new FakeAws();
+});
+afterEach(() => {
+  aws.restore();
+  resetEnvironment();
+  jest.restoreAllMocks();
+});
+
+async function inject(ids: string[], experimentId = "run-1", tunables: Record<string, unknown> = {}) {
+  const plan = planFor(ids, tunables, experimentId);
+  const { commands } = await send({ plan, instanceIds: ids });
+  return { plan, commands };
+}
+
+function statusChange(name: string, input: unknown, status = "ABORTED"): ExecutionStatusChangeEvent {
+  return {
+    "detail-type": "Step Functions Execution Status Change",
+    detail: {
+      status,
+      name,
+      input: typeof input === "string" ? input : JSON.stringify(input),
+      startDate: Date.now() - 60_000,
+    },
+  };
+}
+
+describe("in the state machine, after a failure or an alarm", () => {
+  test("cancels commands in flight, 50 IDs per call, and sends Cleanup to each instance in 50s", async () => {
+    const ids = instanceIds(60);
+    const { plan, commands } = await inject(ids);
+    const result = await cleanup({ plan, commands });
+    expect(result.cancelled.sort()).toEqual(commands.map((c) => c.commandId).sort());
+    for (const call of aws.ssm.commandCalls(CancelCommandCommand)) {
+      expect(call.args[0].input.InstanceIds!.length).toBeLessThanOrEqual(50);
+    }
+    expect(result.cleanupCommands.map((c) => c.instanceIds.length)).toEqual([50, 10]);
+    expect(result.cleanupCommands.flatMap((c) => c.instanceIds).sort()).toEqual(ids);
+    for (const sent of aws.sent("Cleanup")) {
+      expect(sent.parameters).toEqual({ Action: ["Cleanup"], ExperimentId: ["run-1"] });
+    }
+    expect([...aws.commands[0].invocations.values()].every((i) => i.status === "Cancelled")).toBe(true);
+  });
+
+  test("leaves instances whose injection succeeded alone, and cancels nothing that has ended", async () => {
+    const first = await inject(instanceIds(1, 1));
+    const second = await inject(instanceIds(1, 2));
+    aws.finish(first.commands[0].commandId, instanceIds(1, 1)[0], "Success", injectOutput());
+    aws.finish(
+      second.commands[0].commandId,
+      instanceIds(1, 2)[0],
+      "Failed",
+      '{"action":"Inject","error":"x"}',
+    );
+    const result = await cleanup({ plan: first.plan, commands: second.commands });
+    expect(result.cancelled).toEqual([]);
+    expect(result.cleanupCommands.flatMap((c) => c.instanceIds)).toEqual(instanceIds(1, 2));
+  });
+
+  test("a command SSM does not list yet is cancelled and cleaned up all the same", async () => {
+    const ids = instanceIds(2);
+    const { plan, commands } = await inject(ids);
+    aws.ssm.on(ListCommandsCommand).resolves({ Commands: [] });
+    const result = await cleanup({ plan, commands });
+    expect(result.cancelled).toEqual([commands[0].commandId]);
+    expect(result.cleanupCommands.flatMap((c) => c.instanceIds)).toEqual(ids);
+  });
+
+  test("running twice is harmless: the second run cancels nothing and cleans again", async () => {
+    const { plan, commands } = await inject(instanceIds(3));
+    await cleanup({ plan, commands });
+    const again = await cleanup({ plan, commands });
+    expect(again.cancelled).toEqual([]);
+    expect(again.cleanupCommands.flatMap((c) => c.instanceIds)).toEqual(instanceIds(3));
+  });
+
+  test("counts what it did", async () => {
+    const addMetric = jest.spyOn(metrics, "addMetric");
+    const { plan, commands } = await inject(instanceIds(1));
+    await cleanup({ plan, commands });
+    expect(addMetric).toHaveBeenCalledWith("CommandsCancelled", "Count", 1);
+    expect(addMetric).toHaveBeenCalledWith("CleanupCommandsSent", "Count", 1);
+  });
+});
+
+describe("from EventBridge, when an execution ends badly", () => {
+  test.each(["ABORTED", "TIMED_OUT", "FAILED"])(
+    "%s: finds the experiment's commands over every page",
+    async (status) => {
+      const ours = instanceIds(3, 1);
+      await inject(ours.slice(0, 1), "nightly-1");
+      await inject(instanceIds(2, 50), "someone-else");
+      await inject(ours.slice(1), "nightly-1");
+      await inject(instanceIds(1, 60), "someone-else");
+      const result = await cleanup(statusChange("nightly-1", { EC2_INSTANCE_ID: ours.join(",") }, status));
+      expect(result.cancelled.sort()).toEqual(["cmd-1", "cmd-3"]);
+      expect(result.cleanupCommands.flatMap((c) => c.instanceIds).sort()).toEqual(ours);
+      expect(aws.ssm.commandCalls(ListCommandsCommand).length).toBeGreaterThan(1);
+      const filters = aws.ssm.commandCalls(ListCommandsCommand)[0].args[0].input.Filters;
+      expect(filters).toContainEqual({ key: "DocumentName", value: "HttpResetPeer" });
+      expect(filters?.find((f) => f.key === "InvokedAfter")?.value).toMatch(
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
+      );
+    },
+  );
+
+  test("matches an execution name through the same ExperimentId the run used", async () => {
+    const { plan } = await (async () => {
+      const { handler: resolve } = await import("../../lambda/resolve-targets");
+      aws.addInstances(instanceIds(1));
+      return {
+        plan: await resolve({ input: { EC2_INSTANCE_ID: instanceIds(1)[0] }, executionName: "run 2026.01" }),
+      };
+    })();
+    await send({ plan, instanceIds: plan.targets });
+    const result = await cleanup(statusChange("run 2026.01", { EC2_INSTANCE_ID: instanceIds(1)[0] }));
+    expect(result.cleanupCommands[0].instanceIds).toEqual(instanceIds(1));
+    expect(aws.sent("Cleanup")[0].parameters.ExperimentId).toEqual([plan.experimentId]);
+  });
+
+  test("acts in the input's region with the input's credentials", async () => {
+    const role = "arn:aws:iam::222222222222:role/chaos";
+    setEnvironment({ ALLOWED_ROLE_ARNS: JSON.stringify([role]) });
+    await cleanup(
+      statusChange("run-9", { EC2_INSTANCE_TAG: "app:web", REGION: "ap-south-1", ASSUME_ROLE_ARN: role }),
+    );
+    expect(aws.accesses).toEqual([
+      { experimentId: "run-9", region: "ap-south-1", assumeRoleArn: role, authenticationSecret: "" },
+    ]);
+  });
+
+  test("does not cancel or repeat Cleanup commands, and a second run is harmless", async () => {
+    await inject(instanceIds(2), "run-1");
+    const event = statusChange("run-1", { EC2_INSTANCE_ID: instanceIds(2).join(",") });
+    const first = await cleanup(event);
+    const second = await cleanup(event);
+    expect(first.cancelled).toEqual(["cmd-1"]);
+    expect(second.cancelled).toEqual([]);
+    expect(second.cleanupCommands.flatMap((c) => c.instanceIds)).toEqual(instanceIds(2));
+    expect(aws.ssm.commandCalls(CancelCommandCommand)).toHaveLength(1);
+  });
+
+  test.each([
+    ["a succeeded execution", statusChange("run-1", { EC2_INSTANCE_ID: instanceIds(1)[0] }, "SUCCEEDED")],
+    ["an input that is not JSON", statusChange("run-1", "{not json")],
+    ["an input that was refused", statusChange("run-1", { EC2_INSTANCE_ID: "web-1" })],
+    [
+      "an execution without input",
+      { ...statusChange("run-1", {}), detail: { status: "FAILED", name: "run-1", input: null } },
+    ],
+  ])("%s needs nothing undone", async (_, event) => {
+    await inject(instanceIds(1), "run-1");
+    aws.ssm.resetHistory();
+    expect(await cleanup(event as ExecutionStatusChangeEvent)).toEqual({
+      cancelled: [],
+      cleanupCommands: [],
+    });
+    expect(aws.ssm.calls()).toHaveLength(0);
+  });
+
+  test("credentials that are not allowed are a named error", async () => {
+    const event = statusChange("run-1", {
+      EC2_INSTANCE_ID: instanceIds(1)[0],
+      ASSUME_ROLE_ARN: "arn:aws:iam::222222222222:role/chaos",
+    });
+    await expect(cleanup(event)).rejects.toMatchObject({ name: "CredentialsError" });
+  });
+});
