@@ -17,6 +17,7 @@ copy of the proxy's listening socket, so that if the proxy dies, new connections
 backlog (and are reset when the warden closes it) instead of being refused.
 """
 
+import fcntl
 import hashlib
 import json
 import os
@@ -467,8 +468,6 @@ def refuse(summary, reason):
 def take_lock():
     """The host-wide lock: one injection at a time. The proxy and warden inherit it, so it is held
     until the last process of the fault is gone."""
-    import fcntl
-
     fd = os.open(os.path.join(STATE_ROOT, "lock"), os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -652,6 +651,9 @@ def cleanup_main():
             shutil.rmtree(os.path.join(root, name), ignore_errors=True)
             removed.append("state of experiment %s" % name)
     restored = not still_active(experiment_id)
+    if experiment_id is None and restored and take_lock() is not None:
+        # Nothing of the fault runs (we hold its lock): the lock file and the program go too.
+        shutil.rmtree(STATE_ROOT, ignore_errors=True)
     summary = {
         "action": "Cleanup",
         "experimentId": experiment_id or "",

@@ -2,6 +2,7 @@
  * The fault never leaves a host broken: whatever is killed, and whenever Cleanup comes, every rule
  * and process of the fault is gone within 2 s, and clients are reset, never refused.
  */
+import { existsSync } from "node:fs";
 import { runDocument, startDocument } from "./support/fault";
 import { describeAsRoot } from "./support/root";
 import { armed, faultPid, restoredWithin, useWorld } from "./support/scenario";
@@ -109,14 +110,16 @@ describeAsRoot("the fault ends cleanly however it is stopped", () => {
   test("Cleanup on a clean host succeeds and says nothing was there", async () => {
     const w = world();
     for (const parameters of [
-      { Action: "Cleanup" },
       { Action: "Cleanup", ExperimentId: "never-ran" },
+      { Action: "Cleanup" },
     ] as Record<string, string>[]) {
       const cleanup = await runDocument(w, parameters);
       expect(cleanup.code).toBe(0);
       expect(cleanup.summary).toMatchObject({ action: "Cleanup", removed: 0, restored: true });
       expect(cleanup.stdout).toContain("nothing of the fault was present");
     }
+    // Cleaning every experiment leaves not even the lock file behind.
+    expect(existsSync(w.stateDir)).toBe(false);
   });
 
   test("a second Inject while one runs is refused, and the first keeps working", async () => {
