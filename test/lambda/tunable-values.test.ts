@@ -1,0 +1,36 @@
+import { readTunables, tunableString, TUNABLES } from "../../lib/tunables";
+
+test("every seed default passes its own pattern", () => {
+  expect(
+    readTunables(Object.fromEntries(Object.values(TUNABLES).map((t) => [t.key, t.default]))).problems,
+  ).toEqual([]);
+});
+
+test.each([
+  [TUNABLES.TARGET_SERVICE_PORT, 8080, "8080"],
+  [TUNABLES.TARGET_SERVICE_PORT, " 0080 ", "80"],
+  [TUNABLES.INSTALL_DEPENDENCIES, true, "True"],
+  [TUNABLES.INSTALL_DEPENDENCIES, "false", "False"],
+  [TUNABLES.INSTALL_DEPENDENCIES, "FALSE", "False"],
+  [TUNABLES.SEQUENCE, "Parallel", "parallel"],
+  [TUNABLES.REGION, " eu-west-1 ", "eu-west-1"],
+  [TUNABLES.REGION, true, undefined],
+  [TUNABLES.RAMP_TIME, Number.NaN, undefined],
+  [TUNABLES.PROXY, ["http://proxy"], undefined],
+])("%s: %j reads as %j", (definition, value, expected) => {
+  expect(tunableString(definition, value)).toBe(expected);
+});
+
+test("later layers override earlier ones; null keeps what was there", () => {
+  const { values, problems } = readTunables(
+    { RAMP_TIME: "10", PROXY: "http://a" },
+    { RAMP_TIME: 20, PROXY: null },
+  );
+  expect(problems).toEqual([]);
+  expect(values).toMatchObject({ RAMP_TIME: "20", PROXY: "http://a", NETWORK_INTERFACE: "eth0" });
+});
+
+test("a long bad value is cut short in the message", () => {
+  const { problems } = readTunables({ NETWORK_INTERFACE: "x".repeat(500) });
+  expect(problems[0].length).toBeLessThan(250);
+});
