@@ -1,6 +1,16 @@
 // Runs before and after the whole suite: removes any test host a crashed run left behind, so that
-// a failure never leaves namespaces (or the processes in them) on the machine.
+// a failure never leaves namespaces (or the processes in them) on the machine. A host is named
+// hrpt-<pid of the process that made it>-...: hosts of a process still alive are left alone.
 const { execFileSync } = require("node:child_process");
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 module.exports = function removeTestNamespaces() {
   let names = [];
@@ -8,7 +18,7 @@ module.exports = function removeTestNamespaces() {
     names = execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
       .split("\n")
       .map((line) => line.split(" ")[0])
-      .filter((name) => name.startsWith("hrpt-"));
+      .filter((name) => name.startsWith("hrpt-") && !alive(Number(name.split("-")[1])));
   } catch {
     return; // no iproute2, so no namespaces either
   }

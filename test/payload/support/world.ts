@@ -34,7 +34,8 @@ export class World {
   }
 
   static async create(): Promise<World> {
-    const tag = `${process.pid}${counter++}`;
+    // The creator's pid comes first, so that a sweep can tell a crashed run's hosts from live ones.
+    const tag = `${process.pid}-${counter++}`;
     const world = new World(tag);
     try {
       await world.wire(tag);
@@ -46,7 +47,7 @@ export class World {
   }
 
   private async wire(tag: string) {
-    const [a, b] = [`hrp${tag}a`.slice(-15), `hrp${tag}b`.slice(-15)];
+    const [a, b] = [`h${tag}a`.replace("-", "").slice(-15), `h${tag}b`.replace("-", "").slice(-15)];
     await must(["ip", "netns", "add", this.server]);
     await must(["ip", "netns", "add", this.client]);
     await must(["ip", "link", "add", a, "type", "veth", "peer", "name", b]);
