@@ -145,6 +145,12 @@ describe("CredentialsError", () => {
     expect(error.message).toContain("trust policy");
   });
 
+  test("STS answering without credentials", async () => {
+    sts.on(AssumeRoleCommand).resolves({});
+    const error = await refusal(access());
+    expect(error.message).toContain("STS returned no credentials");
+  });
+
   test("a secret that cannot be read", async () => {
     secrets.on(GetSecretValueCommand).rejects(awsError("ResourceNotFoundException"));
     const error = await refusal(access({ authenticationSecret: SECRET }));

@@ -168,6 +168,13 @@ describe("from EventBridge, when an execution ends badly", () => {
     expect(aws.ssm.calls()).toHaveLength(0);
   });
 
+  test("a broken deployment is an error, not silently nothing to undo", async () => {
+    setEnvironment({ TUNABLE_DEFAULTS: "not json" });
+    await expect(cleanup(statusChange("run-1", { EC2_INSTANCE_ID: instanceIds(1)[0] }))).rejects.toThrow(
+      "TUNABLE_DEFAULTS is not JSON",
+    );
+  });
+
   test("credentials that are not allowed are a named error", async () => {
     const event = statusChange("run-1", {
       EC2_INSTANCE_ID: instanceIds(1)[0],

@@ -1,8 +1,9 @@
 import { resetEnvironment } from "./support/environment";
+import { GetCommandInvocationCommand } from "@aws-sdk/client-ssm";
 import { handler as report } from "../../lambda/report";
 import { handler as send } from "../../lambda/send-command";
 import { metrics } from "../../lambda/telemetry";
-import { FakeAws, instanceIds } from "./support/fake-aws";
+import { awsError, FakeAws, instanceIds } from "./support/fake-aws";
 import { injectOutput, planFor } from "./support/plan";
 
 let aws: FakeAws;
@@ -120,4 +121,11 @@ test("reports many instances and counts their resets in a metric", async () => {
   const result = await report({ plan, runs: [run] });
   expect(result.totals).toEqual({ instances: 60, succeeded: 60, failed: 0, connectionsReset: 720 });
   expect(addMetric).toHaveBeenCalledWith("ConnectionsReset", "Count", 720);
+});
+
+test("an SSM error other than a missing invocation fails the task", async () => {
+  const plan = planFor(instanceIds(1));
+  const run = await send({ plan, instanceIds: plan.targets });
+  aws.ssm.on(GetCommandInvocationCommand).rejects(awsError("AccessDeniedException"));
+  await expect(report({ plan, runs: [run] })).rejects.toThrow("AccessDeniedException");
 });
