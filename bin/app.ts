@@ -1,0 +1,39 @@
+/**
+ * Example app: the fault deployed into whichever account and region the CLI points at, with a
+ * sample console input and a weekly schedule that is deployed switched off, so that a deployment
+ * injects nothing by itself.
+ */
+import { App, CfnOutput, Stack } from "aws-cdk-lib";
+import * as scheduler from "aws-cdk-lib/aws-scheduler";
+import { HttpResetPeerFault } from "../lib";
+import { SAMPLE_EXECUTION_INPUT } from "./sample-input";
+
+const app = new App();
+const stack = new Stack(app, "HttpResetPeerFault", {
+  description: "EC2 HTTP reset peer: a chaos fault that resets inbound HTTP connections to one port",
+});
+
+const fault = new HttpResetPeerFault(stack, "Fault", {
+  tunableDefaults: { NETWORK_INTERFACE: "eth0", TOTAL_CHAOS_DURATION: 60 },
+  // Only instances tagged chaos-ready=true can be targeted, however the input selects them.
+  optInTag: { key: "chaos-ready", value: "true" },
+  schedules: [
+    {
+      description: "Tuesday game day: one minute of resets on port 80 of one opted-in instance",
+      expression: scheduler.ScheduleExpression.cron({ weekDay: "TUE", hour: "10", minute: "0" }),
+      input: { EC2_INSTANCE_TAG: "chaos-ready:true", TARGET_SERVICE_PORT: 80 },
+    },
+  ],
+  // Switch on with `-c schedulesEnabled=true` once the tagged instances are ready.
+  schedulesEnabled: app.node.tryGetContext("schedulesEnabled") === "true",
+});
+
+new CfnOutput(stack, "StateMachineArn", { value: fault.stateMachine.stateMachineArn });
+new CfnOutput(stack, "SampleExecutionInput", {
+  description: "Paste into the Step Functions console's Start execution",
+  value: JSON.stringify(SAMPLE_EXECUTION_INPUT),
+});
+new CfnOutput(stack, "FunctionRoleArns", {
+  description: "Roles a target account's HttpResetPeerTarget must trust",
+  value: stack.toJsonString(fault.functionRoles.map((role) => role.roleArn)),
+});

@@ -1,0 +1,16 @@
+import type { TunableInput } from "../lib";
+
+/**
+ * An execution input to paste into the Step Functions console ("Start execution"): five minutes
+ * of resets on port 8080 of a quarter of the instances tagged app=checkout, one after another.
+ * DRY_RUN=True checks the targets and injects nothing: remove it to run the fault.
+ */
+export const SAMPLE_EXECUTION_INPUT: TunableInput = {
+  EC2_INSTANCE_TAG: "app:checkout",
+  INSTANCE_AFFECTED_PERC: 25,
+  TARGET_SERVICE_PORT: 8080,
+  TOTAL_CHAOS_DURATION: 300,
+  SEQUENCE: "serial",
+  RAMP_TIME: 60,
+  DRY_RUN: "True",
+};

@@ -1,0 +1,77 @@
+import { readFileSync } from "node:fs";
+import { Stack, Token } from "aws-cdk-lib";
+import * as ssm from "aws-cdk-lib/aws-ssm";
+import { Construct } from "constructs";
+import { parse } from "yaml";
+import { packageFile } from "./package-files";
+
+/**
+ * The document's name when none is given. Fixed rather than generated, because a controller sends
+ * the document by name into other accounts and regions, where the target construct must deploy it
+ * under the same name.
+ */
+export const DEFAULT_DOCUMENT_NAME = "Ec2HttpResetPeer";
+
+/** What SSM accepts as a document name; names starting with aws, amazon or amzn are reserved. */
+const DOCUMENT_NAME_PATTERN = /^(?!(aws|amazon|amzn))[A-Za-z0-9_.-]{3,128}$/i;
+
+/** SSM's step timeout when a step sets none. */
+const SSM_DEFAULT_STEP_TIMEOUT_SECONDS = 3600;
+
+/** The document's content, exactly as the repository holds it. */
+function documentContent(): Record<string, unknown> {
+  return parse(readFileSync(packageFile("ssm-documents", "http-reset-peer.yaml"), "utf8"));
+}
+
+interface DocumentStep {
+  readonly inputs?: { readonly timeoutSeconds?: number };
+}
+
+export interface FaultDocumentProps {
+  /**
+   * Name of the SSM Command document. One name per account and region; a controller and its
+   * targets must use the same.
+   * @default DEFAULT_DOCUMENT_NAME ("Ec2HttpResetPeer")
+   */
+  readonly documentName?: string;
+}
+
+/** The fault's SSM Command document, deployed as the repository holds it. */
+export class FaultDocument extends Construct {
+  public readonly documentName: string;
+  /** The document's ARN in this stack's account and region. */
+  public readonly documentArn: string;
+  /**
+   * The longest an invocation of the document can run: its step's timeout, after which SSM ends
+   * it. The state machine's timeout is derived from it.
+   */
+  public readonly stepTimeoutSeconds: number;
+
+  constructor(scope: Construct, id: string, props: FaultDocumentProps = {}) {
+    super(scope, id);
+    const name = props.documentName ?? DEFAULT_DOCUMENT_NAME;
+    if (!Token.isUnresolved(name) && !DOCUMENT_NAME_PATTERN.test(name)) {
+      throw new Error(
+        `documentName ${JSON.stringify(name)} is not a valid SSM document name: ` +
+          "3-128 letters, digits, _ . or -, not starting with aws, amazon or amzn",
+      );
+    }
+    const content = documentContent();
+    const steps = (content.mainSteps ?? []) as DocumentStep[];
+    this.stepTimeoutSeconds = Math.max(
+      ...steps.map((s) => s.inputs?.timeoutSeconds ?? SSM_DEFAULT_STEP_TIMEOUT_SECONDS),
+    );
+    const document = new ssm.CfnDocument(this, "Resource", {
+      name,
+      content,
+      documentType: "Command",
+      // The template holds the content as an object, which CloudFormation passes on as JSON.
+      documentFormat: "JSON",
+      // A named document cannot be replaced in place: a content change becomes its new default version.
+      updateMethod: "NewVersion",
+    });
+    // The reference, not the literal name, so that whatever uses the name is created after the document.
+    this.documentName = document.ref;
+    this.documentArn = Stack.of(this).formatArn({ service: "ssm", resource: "document", resourceName: name });
+  }
+}

@@ -1,0 +1,81 @@
+import { Stack } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import { Construct } from "constructs";
+import type { FaultDocument } from "./fault-document";
+import type { OptInTag } from "./opt-in-tag";
+
+export interface FaultRoleProps {
+  /** The document the role may send. */
+  readonly document: FaultDocument;
+  /** ARNs of the roles, in this account or another, that may assume this one. */
+  readonly trustedRoleArns: string[];
+  /**
+   * A tag every target instance must carry: SendCommand on instances is allowed only on those.
+   * @default - any instance in the account and region
+   */
+  readonly optInTag?: OptInTag;
+  /**
+   * A fixed name, so that a controller in another account can name the role before it exists.
+   * @default - a name CloudFormation generates
+   */
+  readonly roleName?: string;
+}
+
+/**
+ * The role the fault acts with on the targets: the seed's EC2 and SSM actions, scoped as tightly
+ * as AWS allows, plus the two listing actions the handlers need. The task functions assume it;
+ * their own roles hold no EC2 or SSM permission.
+ */
+export class FaultRole extends iam.Role {
+  constructor(scope: Construct, id: string, props: FaultRoleProps) {
+    super(scope, id, {
+      roleName: props.roleName,
+      description: "EC2 HTTP reset peer: sends the fault's SSM document to target instances and watches it",
+      assumedBy: new iam.CompositePrincipal(...props.trustedRoleArns.map((arn) => new iam.ArnPrincipal(arn))),
+    });
+    const stack = Stack.of(this);
+    const instances = stack.formatArn({ service: "ec2", resource: "instance", resourceName: "*" });
+    const { documentArn } = props.document;
+
+    this.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "SendTheFaultDocument",
+        actions: ["ssm:SendCommand", "ssm:GetDocument", "ssm:DescribeDocument"],
+        resources: [documentArn],
+      }),
+    );
+    // The instance half of SendCommand is a statement of its own, because the tag condition would
+    // otherwise apply to the document too, which carries no such tag.
+    this.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "SendToInstances",
+        actions: ["ssm:SendCommand"],
+        // Every instance of this account and region (the resource type allows no narrower
+        // wildcard): which ones is decided per run, and narrowed by the opt-in tag when set.
+        resources: [instances],
+        conditions: props.optInTag
+          ? { StringEquals: { [`ssm:resourceTag/${props.optInTag.key}`]: props.optInTag.value } }
+          : undefined,
+      }),
+    );
+    this.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "FindAndWatchTargets",
+        actions: [
+          // The seed's actions. None of them takes a resource ARN in IAM, so "*" is the only
+          // resource AWS accepts for them.
+          "ec2:DescribeInstances",
+          "ec2:DescribeInstanceStatus",
+          "ssm:DescribeInstanceInformation",
+          "ssm:GetCommandInvocation",
+          "ssm:CancelCommand",
+          // Beyond the seed: progress is read per command, and the abort cleanup finds an
+          // experiment's commands from SSM's own record. Neither takes a resource ARN either.
+          "ssm:ListCommands",
+          "ssm:ListCommandInvocations",
+        ],
+        resources: ["*"],
+      }),
+    );
+  }
+}

@@ -1,0 +1,205 @@
+import { Duration, RemovalPolicy, Stack, Token } from "aws-cdk-lib";
+import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import type * as events from "aws-cdk-lib/aws-events";
+import type * as iam from "aws-cdk-lib/aws-iam";
+import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
+import * as logs from "aws-cdk-lib/aws-logs";
+import type * as scheduler from "aws-cdk-lib/aws-scheduler";
+import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import { Construct } from "constructs";
+import { AbortCleanup } from "./abort-cleanup";
+import { executionTimeout } from "./execution-timeout";
+import { buildDefinition } from "./fault-definition";
+import { FaultDocument } from "./fault-document";
+import { FaultRole } from "./fault-role";
+import { FaultSchedules, type FaultSchedule } from "./fault-schedules";
+import { acknowledgeFaultFindings } from "./nag-acknowledgements";
+import { optInTagText, type OptInTag } from "./opt-in-tag";
+import { TaskFunctions, type FaultTaskFunctions } from "./task-functions";
+import { tunableDefaultsText, type TunableInput } from "./tunable-input";
+import { TUNABLES } from "./tunables";
+
+export interface HttpResetPeerFaultProps {
+  /**
+   * Defaults for the execution input's tunables, keyed as the seed names them. Keys an execution
+   * leaves out take these, then the seed's defaults. Each is checked against the tunable's pattern.
+   * @default - the seed's defaults
+   */
+  readonly tunableDefaults?: TunableInput;
+  /**
+   * Name of the SSM Command document. Target accounts and regions must deploy it under the same.
+   * @default "Ec2HttpResetPeer"
+   */
+  readonly documentName?: string;
+  /**
+   * Schedules that start the fault with a fixed input.
+   * @default - none
+   */
+  readonly schedules?: FaultSchedule[];
+  /**
+   * Whether the schedules start executions once deployed. Set false to deploy them switched off.
+   * @default true
+   */
+  readonly schedulesEnabled?: boolean;
+  /**
+   * CloudWatch alarms in this account and region that stop the fault when one is in ALARM.
+   * @default - none
+   */
+  readonly stopConditionAlarms?: cloudwatch.IAlarm[];
+  /**
+   * A tag every target must carry. Targets without it are refused by name, and the fault role
+   * may send the document only to instances that carry it.
+   * @default - any instance may be targeted
+   */
+  readonly optInTag?: OptInTag;
+  /**
+   * Roles in other accounts (or regions) that an execution may name as ASSUME_ROLE_ARN, for
+   * example those of `HttpResetPeerTarget`.
+   * @default - none
+   */
+  readonly assumableRoleArns?: string[];
+  /**
+   * Secrets holding an AWS credentials file that an execution may name as AWS_AUTHENTICATION_SECRET.
+   * @default - none
+   */
+  readonly credentialSecrets?: secretsmanager.ISecret[];
+  /**
+   * How many instances a serial run may hold at the longest duration before the execution times
+   * out; sets the state machine's timeout (see README: "Execution timeout").
+   * @default 10
+   */
+  readonly maxSerialTargets?: number;
+  /**
+   * Retention of the state machine's and the functions' logs.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the log groups and the dead-letter queue when they leave the stack. They are
+   * the record of what the fault did, hence kept by default.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** Where Powertools puts the handlers' logs and metrics. */
+const POWERTOOLS = {
+  POWERTOOLS_SERVICE_NAME: "http-reset-peer",
+  POWERTOOLS_METRICS_NAMESPACE: "HttpResetPeer",
+};
+
+function checkRoleArns(arns: string[]): void {
+  const pattern = new RegExp(TUNABLES.ASSUME_ROLE_ARN.pattern);
+  const bad = arns.filter((arn) => !Token.isUnresolved(arn) && !(arn && pattern.test(arn)));
+  if (bad.length) throw new Error(`assumableRoleArns must be IAM role ARNs; got ${JSON.stringify(bad)}`);
+}
+
+/**
+ * EC2 HTTP reset peer in one account and region: the SSM document, the role that sends it, the
+ * task functions, the state machine that runs an experiment, the rule that cleans up after an
+ * aborted one, and optional schedules.
+ */
+export class HttpResetPeerFault extends Construct {
+  /** The SSM Command document the fault sends. */
+  public readonly document: FaultDocument;
+  /** The role that sends the document and watches it; the task functions assume it. */
+  public readonly faultRole: iam.IRole;
+  /** The state machine; start it with the tunables as input. */
+  public readonly stateMachine: sfn.IStateMachine;
+  /** The task functions. */
+  public readonly functions: FaultTaskFunctions;
+  /** The task functions' roles: a target account's `HttpResetPeerTarget` must trust them. */
+  public readonly functionRoles: iam.IRole[];
+  /** The rule that runs cleanup after an execution is aborted, times out or fails. */
+  public readonly abortRule: events.IRule;
+  /** Abort events the cleanup function could not be given or could not process. */
+  public readonly cleanupDeadLetterQueue: sqs.IQueue;
+  /** The schedules, in the order given. */
+  public readonly schedules: scheduler.ISchedule[];
+
+  constructor(scope: Construct, id: string, props: HttpResetPeerFaultProps = {}) {
+    super(scope, id);
+    const defaults = props.tunableDefaults ?? {};
+    const alarms = props.stopConditionAlarms ?? [];
+    const assumableRoleArns = props.assumableRoleArns ?? [];
+    const credentialSecrets = props.credentialSecrets ?? [];
+    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const defaultsText = tunableDefaultsText(defaults);
+    const optInTag = optInTagText(props.optInTag);
+    checkRoleArns(assumableRoleArns);
+    const stack = Stack.of(this);
+
+    this.document = new FaultDocument(this, "Document", { documentName: props.documentName });
+    this.cleanupDeadLetterQueue = new sqs.Queue(this, "CleanupDeadLetterQueue", {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+
+    const functions = new TaskFunctions(this, "Tasks", {
+      assumableRoleArns,
+      credentialSecrets,
+      stopConditionAlarms: alarms,
+      logRetention,
+      removalPolicy,
+      cleanupOnFailure: new destinations.SqsDestination(this.cleanupDeadLetterQueue),
+      environment: {
+        DOCUMENT_NAME: this.document.documentName,
+        TUNABLE_DEFAULTS: JSON.stringify(defaultsText),
+        OPT_IN_TAG: optInTag,
+        // toJsonString, because names and ARNs of resources in the stack are only known at deployment.
+        STOP_CONDITION_ALARMS: stack.toJsonString(alarms.map((alarm) => alarm.alarmName)),
+        ALLOWED_ROLE_ARNS: stack.toJsonString(assumableRoleArns),
+        ALLOWED_SECRET_ARNS: stack.toJsonString(credentialSecrets.map((secret) => secret.secretArn)),
+        ...POWERTOOLS,
+      },
+    });
+    this.functions = functions;
+    this.functionRoles = functions.roles;
+    this.faultRole = new FaultRole(this, "FaultRole", {
+      document: this.document,
+      optInTag: props.optInTag,
+      trustedRoleArns: functions.roles.map((role) => role.roleArn),
+    });
+    functions.useFaultRole(this.faultRole);
+
+    this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
+      comment:
+        "EC2 HTTP reset peer: resets every inbound HTTP connection to one port of the targets, then restores them",
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        buildDefinition(new Construct(this, "Definition"), functions),
+      ),
+      timeout: executionTimeout(this.document.stepTimeoutSeconds, props.maxSerialTargets ?? 10),
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, "StateMachineLogs", { retention: logRetention, removalPolicy }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: true,
+      },
+    });
+
+    this.abortRule = new AbortCleanup(this, "AbortCleanup", {
+      stateMachine: this.stateMachine,
+      cleanup: functions.cleanup,
+      deadLetterQueue: this.cleanupDeadLetterQueue,
+    }).rule;
+
+    this.schedules = new FaultSchedules(this, "Schedules", {
+      stateMachine: this.stateMachine,
+      schedules: props.schedules ?? [],
+      defaults,
+      enabled: props.schedulesEnabled ?? true,
+    }).schedules;
+
+    acknowledgeFaultFindings(this);
+  }
+
+  /** Lets a principal start experiments. */
+  public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
+    return this.stateMachine.grantStartExecution(grantee);
+  }
+}

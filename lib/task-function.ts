@@ -1,0 +1,66 @@
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { packageFile } from "./package-files";
+
+export interface TaskFunctionProps {
+  /** The handler's file in `lambda/`, without extension. */
+  readonly handler: string;
+  readonly description: string;
+  readonly timeout: Duration;
+  readonly environment: Record<string, string>;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  /** Where the function sends events it failed to process when invoked asynchronously. */
+  readonly onFailure?: lambda.IDestination;
+}
+
+/**
+ * One task handler as a function with a role and a log group of its own, so that each role holds
+ * only what its handler needs and each log group has a retention.
+ */
+export class TaskFunction extends Construct {
+  public readonly function: nodejs.NodejsFunction;
+  public readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: TaskFunctionProps) {
+    super(scope, id);
+    // A role of our own rather than the default, which attaches the AWSLambdaBasicExecutionRole
+    // managed policy: writing to any log group in the account.
+    this.role = new iam.Role(this, "Role", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: `EC2 HTTP reset peer: ${props.description}`,
+    });
+    const logGroup = new logs.LogGroup(this, "Logs", {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.function = new nodejs.NodejsFunction(this, "Function", {
+      entry: packageFile("lambda", `${props.handler}.ts`),
+      handler: "handler",
+      description: `EC2 HTTP reset peer: ${props.description}`,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: props.timeout,
+      tracing: lambda.Tracing.ACTIVE,
+      role: this.role,
+      logGroup,
+      environment: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" },
+      onFailure: props.onFailure,
+      bundling: {
+        // Bundles with the esbuild installed beside the library: no Docker needed.
+        forceDockerBundling: false,
+        // The SDK clients are bundled too, so the functions run the versions the handlers were tested with.
+        externalModules: [],
+        minify: true,
+        sourceMap: true,
+        target: "node22",
+      },
+    });
+    logGroup.grantWrite(this.role);
+  }
+}

@@ -1,0 +1,146 @@
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import type * as logs from "aws-cdk-lib/aws-logs";
+import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import { Construct } from "constructs";
+import { TaskFunction } from "./task-function";
+
+/** The task functions the state machine invokes, as the handlers' contract names them. */
+export interface FaultTaskFunctions {
+  /** Reads the input, picks and checks the targets, and returns the plan. */
+  readonly resolveTargets: lambda.IFunction;
+  /** Sends Action=Inject to a group of instances. */
+  readonly sendCommand: lambda.IFunction;
+  /** Reads the commands' progress and the stop-condition alarms. */
+  readonly checkProgress: lambda.IFunction;
+  /** Cancels an experiment's commands and sends Action=Cleanup; idempotent. */
+  readonly cleanup: lambda.IFunction;
+  /** Builds the execution's report. */
+  readonly report: lambda.IFunction;
+}
+
+export interface TaskFunctionsProps {
+  /** The environment every function gets (the contract's variables). */
+  readonly environment: Record<string, string>;
+  /** Roles in other accounts the functions may assume through ASSUME_ROLE_ARN. */
+  readonly assumableRoleArns: string[];
+  /** Secrets holding an AWS credentials file, named through AWS_AUTHENTICATION_SECRET. */
+  readonly credentialSecrets: secretsmanager.ISecret[];
+  /** Alarms the progress check reads. */
+  readonly stopConditionAlarms: cloudwatch.IAlarm[];
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  /** Where the cleanup function sends abort events it failed to process. */
+  readonly cleanupOnFailure: lambda.IDestination;
+}
+
+type TaskName = keyof FaultTaskFunctions;
+
+const TASKS: Record<TaskName, { handler: string; description: string; timeout: Duration }> = {
+  resolveTargets: {
+    handler: "resolve-targets",
+    description: "resolves and checks the targets of an experiment",
+    // Paging through every instance of a large account and checking each in SSM.
+    timeout: Duration.minutes(2),
+  },
+  sendCommand: {
+    handler: "send-command",
+    description: "sends the fault to a group of instances",
+    timeout: Duration.minutes(2),
+  },
+  checkProgress: {
+    handler: "check-progress",
+    description: "checks the fault's commands and the stop-condition alarms",
+    timeout: Duration.minutes(1),
+  },
+  cleanup: {
+    handler: "cleanup",
+    description: "cancels an experiment's commands and removes the fault",
+    // Listing the account's commands of the document and cleaning up to a thousand instances.
+    timeout: Duration.minutes(5),
+  },
+  report: {
+    handler: "report",
+    description: "reports what the fault did on each instance",
+    // One GetCommandInvocation per instance.
+    timeout: Duration.minutes(5),
+  },
+};
+
+/**
+ * The five task functions, each with a role that may only assume the fault's roles (and read the
+ * credential secrets, and, for the progress check, the alarms): EC2 and SSM are reached through
+ * those, never with the functions' own roles.
+ */
+export class TaskFunctions extends Construct implements FaultTaskFunctions {
+  public readonly resolveTargets: lambda.IFunction;
+  public readonly sendCommand: lambda.IFunction;
+  public readonly checkProgress: lambda.IFunction;
+  public readonly cleanup: lambda.IFunction;
+  public readonly report: lambda.IFunction;
+  /** The functions' roles: a fault role in another account must trust them. */
+  public readonly roles: iam.IRole[];
+  private readonly all: TaskFunction[];
+
+  constructor(scope: Construct, id: string, props: TaskFunctionsProps) {
+    super(scope, id);
+    const made = Object.fromEntries(
+      (Object.keys(TASKS) as TaskName[]).map((name) => [
+        name,
+        new TaskFunction(this, name.charAt(0).toUpperCase() + name.slice(1), {
+          ...TASKS[name],
+          environment: props.environment,
+          logRetention: props.logRetention,
+          removalPolicy: props.removalPolicy,
+          onFailure: name === "cleanup" ? props.cleanupOnFailure : undefined,
+        }),
+      ]),
+    ) as Record<TaskName, TaskFunction>;
+    this.resolveTargets = made.resolveTargets.function;
+    this.sendCommand = made.sendCommand.function;
+    this.checkProgress = made.checkProgress.function;
+    this.cleanup = made.cleanup.function;
+    this.report = made.report.function;
+    this.all = Object.values(made);
+    this.roles = this.all.map((f) => f.role);
+
+    for (const role of this.roles) {
+      if (props.assumableRoleArns.length) {
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: "AssumeTargetAccountRoles",
+            actions: ["sts:AssumeRole"],
+            resources: props.assumableRoleArns,
+          }),
+        );
+      }
+      // grantRead rather than GetSecretValue alone: it also grants kms:Decrypt when the secret
+      // has a customer-managed key.
+      for (const secret of props.credentialSecrets) secret.grantRead(role);
+    }
+    // Stop conditions are read with the function's own identity: the alarms live where the fault
+    // is deployed, whichever account the targets are in.
+    if (props.stopConditionAlarms.length) {
+      made.checkProgress.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: "ReadStopConditionAlarms",
+          actions: ["cloudwatch:DescribeAlarms"],
+          resources: props.stopConditionAlarms.map((alarm) => alarm.alarmArn),
+        }),
+      );
+    }
+  }
+
+  /**
+   * Lets every function assume the local fault role, and tells them its ARN. Separate from the
+   * constructor because that role's trust policy names the functions' roles.
+   */
+  public useFaultRole(faultRole: iam.IRole): void {
+    for (const { function: fn, role } of this.all) {
+      faultRole.grantAssumeRole(role);
+      fn.addEnvironment("FAULT_ROLE_ARN", faultRole.roleArn);
+    }
+  }
+}
