@@ -28,10 +28,10 @@ export async function experimentCommands(
   invokedAfter?: Date,
 ): Promise<ExperimentCommand[]> {
   const filters: CommandFilter[] = [{ key: "DocumentName", value: documentName() }];
-  if (invokedAfter)
+  if (invokedAfter) {
     // Whole seconds, as the filter documents them; rounding down keeps commands of the same second.
-    if (invokedAfter)
-      filters.push({ key: "InvokedAfter", value: invokedAfter.toISOString().replace(/\.[0-9]+Z$/, "Z") });
+    filters.push({ key: "InvokedAfter", value: invokedAfter.toISOString().replace(/\.[0-9]+Z$/, "Z") });
+  }
   const listed = await collectPages(
     (NextToken) => ssm.send(new ListCommandsCommand({ Filters: filters, MaxResults: 50, NextToken })),
     (page) => page.Commands,
