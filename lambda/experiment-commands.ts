@@ -13,6 +13,7 @@ export interface ExperimentCommand extends CommandRef {
 const asExperimentCommand = (c: Command): ExperimentCommand => ({
   commandId: c.CommandId ?? "",
   instanceIds: c.InstanceIds ?? [],
+  // A command sent without Action runs the document's default, Inject.
   action: c.Parameters?.Action?.[0] ?? "Inject",
   status: c.Status,
 });
