@@ -2,6 +2,7 @@ import { Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
 import type { FaultDocument } from "./fault-document";
+import { acknowledge, nagResource } from "./nag";
 import type { OptInTag } from "./opt-in-tag";
 
 export interface FaultRoleProps {
@@ -76,6 +77,20 @@ export class FaultRole extends iam.Role {
         ],
         resources: ["*"],
       }),
+    );
+    acknowledge(
+      this,
+      "AwsSolutions",
+      `IAM5[Resource::${nagResource(this, instances)}]`,
+      "SendCommand must reach whichever instances a run selects; IAM has no narrower instance ARN wildcard. " +
+        "With an opt-in tag, a condition limits it to instances that carry the tag.",
+    );
+    acknowledge(
+      this,
+      "AwsSolutions",
+      "IAM5[Resource::*]",
+      "ec2:DescribeInstances, ec2:DescribeInstanceStatus, ssm:DescribeInstanceInformation, ssm:GetCommandInvocation, " +
+        "ssm:CancelCommand, ssm:ListCommands and ssm:ListCommandInvocations take no resource ARN in IAM.",
     );
   }
 }

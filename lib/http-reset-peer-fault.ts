@@ -15,9 +15,9 @@ import { buildDefinition } from "./fault-definition";
 import { FaultDocument } from "./fault-document";
 import { FaultRole } from "./fault-role";
 import { FaultSchedules, type FaultSchedule } from "./fault-schedules";
-import { acknowledgeFaultFindings } from "./nag-acknowledgements";
+import { acknowledge, nagResource } from "./nag";
 import { optInTagText, type OptInTag } from "./opt-in-tag";
-import { TaskFunctions, type FaultTaskFunctions } from "./task-functions";
+import { TaskFunctions, taskFunctionList, type FaultTaskFunctions } from "./task-functions";
 import { tunableDefaultsText, type TunableInput } from "./tunable-input";
 import { TUNABLES } from "./tunables";
 
@@ -195,7 +195,36 @@ export class HttpResetPeerFault extends Construct {
       enabled: props.schedulesEnabled ?? true,
     }).schedules;
 
-    acknowledgeFaultFindings(this);
+    this.acknowledgeFindings();
+  }
+
+  private acknowledgeFindings(): void {
+    acknowledge(
+      this.cleanupDeadLetterQueue,
+      "AwsSolutions",
+      "SQS3",
+      "This queue is itself the dead-letter queue of the abort cleanup.",
+    );
+    acknowledge(
+      this.cleanupDeadLetterQueue,
+      "Serverless",
+      "SQSRedrivePolicy",
+      "This queue is itself the dead-letter queue of the abort cleanup: nothing consumes it to redrive from.",
+    );
+    acknowledge(
+      this.stateMachine,
+      "AwsSolutions",
+      "IAM5[Resource::*]",
+      "X-Ray tracing and log delivery to CloudWatch Logs (logs:CreateLogDelivery and the like) take no resource ARN.",
+    );
+    for (const fn of taskFunctionList(this.functions)) {
+      acknowledge(
+        this.stateMachine,
+        "AwsSolutions",
+        `IAM5[Resource::${nagResource(this, fn.functionArn)}:*]`,
+        "CDK grants lambda:InvokeFunction on the function's versions and aliases too; the function is the one the task names.",
+      );
+    }
   }
 
   /** Lets a principal start experiments. */

@@ -3,7 +3,6 @@ import type * as iam from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
 import { FaultDocument } from "./fault-document";
 import { FaultRole } from "./fault-role";
-import { acknowledgeFaultRoleFindings } from "./nag-acknowledgements";
 import type { OptInTag } from "./opt-in-tag";
 import { optInTagText } from "./opt-in-tag";
 
@@ -59,6 +58,5 @@ export class HttpResetPeerTarget extends Construct {
       trustedRoleArns: props.trustedRoleArns,
       roleName: props.roleName ?? `Ec2HttpResetPeerFault-${Stack.of(this).region}`,
     });
-    acknowledgeFaultRoleFindings(this.faultRole);
   }
 }

@@ -4,6 +4,7 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { acknowledge } from "./nag";
 import { packageFile } from "./package-files";
 
 export interface TaskFunctionProps {
@@ -14,7 +15,10 @@ export interface TaskFunctionProps {
   readonly environment: Record<string, string>;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
-  /** Where the function sends events it failed to process when invoked asynchronously. */
+  /**
+   * Where the function sends events it failed to process when invoked asynchronously.
+   * @default - the function is only invoked synchronously, by the state machine
+   */
   readonly onFailure?: lambda.IDestination;
 }
 
@@ -42,7 +46,7 @@ export class TaskFunction extends Construct {
       entry: packageFile("lambda", `${props.handler}.ts`),
       handler: "handler",
       description: `EC2 HTTP reset peer: ${props.description}`,
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: props.timeout,
@@ -58,9 +62,23 @@ export class TaskFunction extends Construct {
         externalModules: [],
         minify: true,
         sourceMap: true,
-        target: "node22",
+        target: "node24",
       },
     });
     logGroup.grantWrite(this.role);
+    acknowledge(
+      this,
+      "AwsSolutions",
+      "IAM5[Resource::*]",
+      "Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords take no resource ARN.",
+    );
+    acknowledge(
+      this,
+      "Serverless",
+      "LambdaDLQ",
+      props.onFailure
+        ? "Asynchronous invocations that fail go to the on-failure destination, which records the event and the error."
+        : "Invoked synchronously by the state machine, which receives every error and handles it: a dead-letter queue would stay empty.",
+    );
   }
 }

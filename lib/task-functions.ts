@@ -69,6 +69,10 @@ const TASKS: Record<TaskName, { handler: string; description: string; timeout: D
   },
 };
 
+/** The five functions of a FaultTaskFunctions, in the contract's order. */
+export const taskFunctionList = (functions: FaultTaskFunctions): lambda.IFunction[] =>
+  (Object.keys(TASKS) as TaskName[]).map((name) => functions[name]);
+
 /**
  * The five task functions, each with a role that may only assume the fault's roles (and read the
  * credential secrets, and, for the progress check, the alarms): EC2 and SSM are reached through
