@@ -1,0 +1,183 @@
+import { Match } from "aws-cdk-lib/assertions";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import { buildDefinition, STOP_ERRORS } from "../../lib";
+import {
+  executionTimeout,
+  FIXED_MARGIN_SECONDS,
+  PER_TARGET_MARGIN_SECONDS,
+} from "../../lib/execution-timeout";
+import { MAX_RAMP_SECONDS } from "../../lib/tunables";
+import { faultTemplate, newStack } from "./support";
+
+interface AslState {
+  Type: string;
+  Next?: string;
+  Default?: string;
+  Choices?: { Variable: string; Next: string; StringEquals?: string; BooleanEquals?: boolean }[];
+  Catch?: { ErrorEquals: string[]; Next: string; ResultPath: string }[];
+  Retry?: { ErrorEquals: string[] }[];
+  SecondsPath?: string;
+  MaxConcurrency?: number;
+  ItemsPath?: string;
+  ItemSelector?: Record<string, unknown>;
+  ItemProcessor?: Asl;
+  ErrorPath?: string;
+  CausePath?: string;
+  Parameters?: Record<string, unknown>;
+}
+interface Asl {
+  StartAt: string;
+  States: Record<string, AslState>;
+}
+
+/** The definition rendered to ASL, with stand-ins for the functions. */
+function renderAsl(): Asl {
+  const stack = newStack();
+  const fn = (name: string) =>
+    lambda.Function.fromFunctionArn(stack, name, `arn:aws:lambda:eu-west-1:123456789012:function:${name}`);
+  const definition = buildDefinition(stack, {
+    resolveTargets: fn("resolve"),
+    sendCommand: fn("send"),
+    checkProgress: fn("check"),
+    cleanup: fn("cleanup"),
+    report: fn("report"),
+  });
+  const graph = new sfn.StateGraph(definition.startState, "test");
+  return stack.resolve(graph.toGraphJson());
+}
+
+describe("the state machine's definition", () => {
+  const asl = renderAsl();
+  const { States: top } = asl;
+  const inject = top["Inject"];
+  const group = inject.ItemProcessor!.States;
+
+  test("resolves, then skips everything to the report on a dry run", () => {
+    expect(asl.StartAt).toBe("Resolve targets");
+    expect(top["Resolve targets"].Parameters).toEqual({
+      "input.$": "$$.Execution.Input",
+      "executionName.$": "$$.Execution.Name",
+    });
+    const dryRun = top["Dry run?"];
+    expect(dryRun.Choices).toEqual([
+      { Variable: "$.plan.dryRun", BooleanEquals: true, Next: "Inject nothing" },
+    ]);
+    expect(top["Inject nothing"].Next).toBe("Report");
+    expect(dryRun.Default).toBe("Ramp up");
+  });
+
+  test("waits the ramp with Wait states before and after the fault", () => {
+    expect(top["Ramp up"]).toMatchObject({
+      Type: "Wait",
+      SecondsPath: "$.plan.rampSeconds",
+      Next: "Sequence?",
+    });
+    expect(inject.Next).toBe("Ramp down");
+    expect(top["Ramp down"]).toMatchObject({
+      Type: "Wait",
+      SecondsPath: "$.plan.rampSeconds",
+      Next: "Report",
+    });
+  });
+
+  test("injects one group at a time: every target at once (parallel) or one instance each (serial)", () => {
+    expect(inject).toMatchObject({ Type: "Map", MaxConcurrency: 1, ItemsPath: "$.groups" });
+    expect(top["Sequence?"].Choices).toEqual([
+      { Variable: "$.plan.sequence", StringEquals: "serial", Next: "One instance at a time" },
+    ]);
+    expect(top["One instance at a time"].Parameters).toMatchObject({ "groups.$": "$.plan.batches" });
+    expect(top["Every instance at once"].Parameters).toMatchObject({
+      "groups.$": "States.Array($.plan.targets)",
+    });
+  });
+
+  test("sends, then polls with a Wait until the commands end", () => {
+    const processor = inject.ItemProcessor!;
+    expect(processor.StartAt).toBe("Send the fault");
+    expect(group["Send the fault"].Next).toBe("Wait for progress");
+    expect(group["Wait for progress"]).toMatchObject({ Type: "Wait", SecondsPath: "$.plan.pollSeconds" });
+    expect(group["Check progress"].Next).toBe("Still running?");
+    const next = Object.fromEntries(group["Still running?"].Choices!.map((c) => [c.StringEquals, c.Next]));
+    expect(next).toEqual({
+      InProgress: "Wait for progress",
+      Succeeded: "Group done",
+      AlarmTriggered: "Stop-condition alarm",
+    });
+    expect(group["Still running?"].Default).toBe("Fault command failed");
+  });
+
+  test("cleans up before failing, whether a task fails, a command fails or an alarm fires", () => {
+    for (const task of ["Send the fault", "Check progress"]) {
+      expect(group[task].Catch).toEqual([
+        { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Clean up" },
+      ]);
+    }
+    expect(group["Stop-condition alarm"]).toMatchObject({
+      Parameters: { Error: STOP_ERRORS.alarm, "Cause.$": expect.stringContaining("$.progress.alarm") },
+      Next: "Clean up",
+    });
+    expect(group["Fault command failed"]).toMatchObject({
+      Parameters: { Error: STOP_ERRORS.commandFailed },
+      Next: "Clean up",
+    });
+    expect(group["Clean up"].Next).toBe("Fault stopped");
+    expect(group["Fault stopped"]).toEqual({
+      Type: "Fail",
+      ErrorPath: "$.error.Error",
+      CausePath: "$.error.Cause",
+    });
+    expect(top["Report"].Catch).toEqual([
+      { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Clean up after the report failed" },
+    ]);
+    expect(top["Clean up after the report failed"].Next).toBe("Report failed");
+  });
+
+  test("retries the Lambda service's transient errors on every task, and any error of the idempotent cleanup", () => {
+    const tasks = [...Object.values(top), ...Object.values(group)].filter((s) => s.Type === "Task");
+    expect(tasks).toHaveLength(6);
+    for (const task of tasks) {
+      const retried = task.Retry!.flatMap((r) => r.ErrorEquals);
+      expect(retried).toEqual(
+        expect.arrayContaining(["Lambda.ServiceException", "Lambda.TooManyRequestsException"]),
+      );
+    }
+    expect(group["Clean up"].Retry!.flatMap((r) => r.ErrorEquals)).toContain("States.ALL");
+  });
+});
+
+describe("the state machine resource", () => {
+  test("logs ALL to a log group with retention, traces with X-Ray, and times out after the longest run", () => {
+    const { template, fault } = faultTemplate();
+    const seconds = executionTimeout(fault.document.stepTimeoutSeconds, 10).toSeconds();
+    expect(seconds).toBe(
+      2 * MAX_RAMP_SECONDS +
+        10 * (fault.document.stepTimeoutSeconds + PER_TARGET_MARGIN_SECONDS) +
+        FIXED_MARGIN_SECONDS,
+    );
+    template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: {
+        Level: "ALL",
+        IncludeExecutionData: true,
+        Destinations: [
+          {
+            CloudWatchLogsLogGroup: {
+              LogGroupArn: { "Fn::GetAtt": [Match.stringLikeRegexp("^FaultStateMachineLogs"), "Arn"] },
+            },
+          },
+        ],
+      },
+      DefinitionString: Match.objectLike({
+        "Fn::Join": ["", Match.arrayWith([Match.stringLikeRegexp(`"TimeoutSeconds":${seconds}`)])],
+      }),
+    });
+    template.hasResourceProperties("AWS::Logs::LogGroup", { RetentionInDays: 90 });
+  });
+
+  test("a larger serial allowance lengthens the timeout, within Step Functions' one-year limit", () => {
+    expect(executionTimeout(44100, 20).toSeconds()).toBeGreaterThan(executionTimeout(44100, 10).toSeconds());
+    expect(() => executionTimeout(44100, 1000)).toThrow(/one-year limit; at most 7\d\d/);
+    expect(() => executionTimeout(44100, 0)).toThrow(/positive integer/);
+  });
+});
