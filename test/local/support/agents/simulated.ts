@@ -1,0 +1,81 @@
+/**
+ * An agent that pretends: it holds an injection for DurationSeconds (scaled) and prints the
+ * document's summary line, without touching any network. For fleets of thousands.
+ */
+import type { Agent, AgentResult, AgentRun } from "./agent";
+
+export interface SimulatedAgentOptions {
+  /** Milliseconds of real time per second of fault; 0 ends at once. */
+  readonly msPerSecond?: number;
+  /** Connections the instance "resets" per second of fault. */
+  readonly resetsPerSecond?: number;
+  /** Exit code of an injection, to simulate a failing instance. */
+  readonly exitCode?: number;
+}
+
+const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
+
+/** Every run on every simulated agent, for assertions about what was injected where and when. */
+export interface SimulatedRun {
+  readonly instanceId: string;
+  readonly commandId: string;
+  readonly parameters: Record<string, string>;
+  readonly startedAt: number;
+  endedAt?: number;
+  cancelled?: boolean;
+}
+
+export class SimulatedAgent implements Agent {
+  readonly runs: SimulatedRun[] = [];
+
+  constructor(private readonly options: SimulatedAgentOptions = {}) {}
+
+  run(parameters: Record<string, string>, invocation: { commandId: string; instanceId: string }): AgentRun {
+    const record: SimulatedRun = { ...invocation, parameters, startedAt: Date.now() };
+    this.runs.push(record);
+    const inject = parameters.Action === "Inject";
+    const seconds = inject ? Number(parameters.DurationSeconds) : 0;
+    const startedAt = now();
+    let finish: (result: AgentResult) => void = () => undefined;
+    const done = new Promise<AgentResult>((resolve) => (finish = resolve));
+    const timer = setTimeout(
+      () => {
+        record.endedAt = Date.now();
+        const exitCode = inject ? (this.options.exitCode ?? 0) : 0;
+        const summary = inject
+          ? {
+              action: "Inject",
+              experimentId: parameters.ExperimentId,
+              targetPort: Number(parameters.TargetServicePort),
+              interface: parameters.NetworkInterface,
+              durationSeconds: seconds,
+              startedAt,
+              endedAt: now(),
+              connectionsReset: Math.round(seconds * (this.options.resetsPerSecond ?? 0)),
+              verified: true,
+              restored: true,
+              outcome: "completed",
+              ...(exitCode ? { error: "simulated failure" } : {}),
+            }
+          : {
+              action: "Cleanup",
+              experimentId: parameters.ExperimentId,
+              removed: 0,
+              restored: true,
+              endedAt: now(),
+            };
+        finish({ exitCode, stdout: `${JSON.stringify(summary)}\nsimulated\n`, stderr: "" });
+      },
+      seconds * (this.options.msPerSecond ?? 0),
+    );
+    return {
+      done,
+      cancel: () => {
+        clearTimeout(timer);
+        record.cancelled = true;
+        record.endedAt = Date.now();
+        finish({ exitCode: -1, stdout: "", stderr: "" });
+      },
+    };
+  }
+}
