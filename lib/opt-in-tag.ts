@@ -19,7 +19,8 @@ export function optInTagText(tag: OptInTag | undefined): string {
     throw new Error("optInTag must be known at synthesis: the handlers and the IAM condition both need it");
   }
   const text = `${tag.key}:${tag.value}`;
-  if (!tag.key || !new RegExp(TUNABLES.EC2_INSTANCE_TAG.pattern).test(text)) {
+  // The handlers split key:value at the first colon, so the key cannot hold one.
+  if (!tag.key || tag.key.includes(":") || !new RegExp(TUNABLES.EC2_INSTANCE_TAG.pattern).test(text)) {
     throw new Error(
       `optInTag ${JSON.stringify(tag)} is not a valid EC2 tag: the key takes 1-128 characters ` +
         "without a colon, the value 0-256, both from letters, digits, spaces and + = . _ : / @ -",
