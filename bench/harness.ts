@@ -1,0 +1,8 @@
+/** The payload tests' network harness, loaded outside jest. */
+import "./outside-jest";
+
+export { startDocument } from "../test/payload/support/fault";
+export type { FaultRun } from "../test/payload/support/fault";
+export { armed, restoredWithin, faultPid } from "../test/payload/support/scenario";
+export { World, SERVER_V4 } from "../test/payload/support/world";
+export { run, must, sleep, within } from "../test/payload/support/exec";

@@ -1,0 +1,264 @@
+/**
+ * The payload under load, measured in a network of our own (see the payload tests' World): a server
+ * host with an HTTP service on port 80 and a bystander on 8080, and a client host on the other end
+ * of a veth pair. Nothing here sends traffic anywhere else.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ChildProcess } from "node:child_process";
+import {
+  armed,
+  faultPid,
+  must,
+  restoredWithin,
+  run,
+  SERVER_V4,
+  sleep,
+  startDocument,
+  World,
+} from "./harness";
+import { processUsage, wrk, WrkResult } from "./tools";
+
+export const PORT = 80;
+export const BYSTANDER_PORT = 8080;
+const HAPROXY_PORT = 18080;
+const URL = `http://${SERVER_V4}:${PORT}/`;
+const BYSTANDER_URL = `http://${SERVER_V4}:${BYSTANDER_PORT}/`;
+const CLIENT = join(__dirname, "reset_client.py");
+export const LOAD_SECONDS = 10;
+export const LATENCY_RATE = 1000;
+export const LATENCY_SECONDS = 5;
+export const WINDOW_SECONDS = 3;
+export const BYSTANDER_SECONDS = 3;
+
+export interface ClientReport {
+  readonly attempts: number;
+  readonly seconds: number;
+  readonly outcomes: Record<string, number>;
+  readonly responses: number;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly maxMs: number | null;
+}
+
+/** One resetter under load: ours or HAProxy's. */
+export interface LoadRun {
+  readonly latency: ClientReport;
+  readonly c64: WrkResult;
+  readonly c512: WrkResult;
+  /** Of the resetting process, over the 512-connection load. */
+  readonly cpuPercent: number;
+  readonly peakRssMiB: number;
+}
+
+const wrkOn = (world: World) => (argv: string[], options: { timeoutMs: number }) =>
+  world.on(world.client, argv, options);
+
+/** Runs the steady-rate client on the client host and returns its report (and its event lines). */
+export async function steadyClient(
+  world: World,
+  rate: number,
+  seconds: number,
+  events = false,
+): Promise<{ report: ClientReport; events: { t: number; outcome: string }[] }> {
+  const argv = ["python3", CLIENT, SERVER_V4, String(PORT), String(rate), String(seconds)];
+  const r = await world.on(world.client, events ? [...argv, "events"] : argv, {
+    timeoutMs: (seconds + 10) * 1000,
+  });
+  if (r.code !== 0) throw new Error(`reset client exited ${r.code}: ${r.stderr}`);
+  const lines = r.stdout.trim().split("\n");
+  const report = JSON.parse(lines.pop()!) as ClientReport;
+  return {
+    report,
+    events: lines.map((l) => {
+      const [t, outcome] = l.split(" ");
+      return { t: Number(t), outcome };
+    }),
+  };
+}
+
+/** The load every resetter gets: a steady 1,000 connections/s, then wrk with 64 and with 512. */
+async function load(world: World, pid: number): Promise<LoadRun> {
+  const latency = (await steadyClient(world, LATENCY_RATE, LATENCY_SECONDS)).report;
+  const c64 = await wrk(wrkOn(world), URL, 64, LOAD_SECONDS);
+  const before = processUsage(pid);
+  const c512 = await wrk(wrkOn(world), URL, 512, LOAD_SECONDS);
+  const after = processUsage(pid);
+  return {
+    latency,
+    c64,
+    c512,
+    cpuPercent: ((after.cpuSeconds - before.cpuSeconds) / c512.seconds) * 100,
+    peakRssMiB: after.peakRssMiB,
+  };
+}
+
+let experiments = 0;
+
+/** Starts the fault and waits until its rules are in; returns the run and its experiment id. */
+async function inject(world: World, durationSeconds: number) {
+  const experimentId = `bench-${process.pid}-${experiments++}`;
+  const fault = startDocument(world, {
+    DurationSeconds: String(durationSeconds),
+    ExperimentId: experimentId,
+  });
+  await armed(world);
+  return { fault, experimentId };
+}
+
+/** Ends the fault with the document's Cleanup action and checks the host is as before. */
+async function cleanup(world: World, experimentId: string): Promise<void> {
+  const result = await startDocument(world, { Action: "Cleanup", ExperimentId: experimentId }).done;
+  if (result.code !== 0) throw new Error(`Cleanup exited ${result.code}: ${result.stdout}`);
+  if ((await restoredWithin(world, 5000)) === undefined) throw new Error("the host was not restored");
+}
+
+export async function loadOurs(world: World): Promise<LoadRun> {
+  const { fault, experimentId } = await inject(world, 3 * LOAD_SECONDS + LATENCY_SECONDS + 30);
+  try {
+    return await load(world, await faultPid(world, "proxy"));
+  } finally {
+    await cleanup(world, experimentId);
+    await fault.done;
+  }
+}
+
+/** HAProxy resetting every connection, behind the same kind of REDIRECT rule as the fault's proxy. */
+export async function loadHaproxy(world: World): Promise<LoadRun> {
+  const dir = mkdtempSync(join(tmpdir(), "hrp-bench-haproxy-"));
+  const config = join(dir, "haproxy.cfg");
+  writeFileSync(
+    config,
+    [
+      "global",
+      "  maxconn 8000",
+      "defaults",
+      "  mode tcp",
+      "  timeout connect 2s",
+      "  timeout client 2s",
+      "  timeout server 2s",
+      "frontend reset",
+      `  bind :::${HAPROXY_PORT} v4v6`,
+      "  option nolinger",
+      "  tcp-request connection reject",
+      "",
+    ].join("\n"),
+  );
+  const redirect = (action: "-I" | "-D") =>
+    ["iptables", "-w", "-t", "nat", action, "PREROUTING", "-i", "eth0", "-p", "tcp", "--dport", String(PORT)]
+      .concat(["-j", "REDIRECT", "--to-ports", String(HAPROXY_PORT)])
+      .map(String);
+  let haproxy: ChildProcess | undefined;
+  try {
+    haproxy = world.start(world.server, ["haproxy", "-db", "-f", config]);
+    const exited = new Promise<void>((resolve) => haproxy!.once("exit", () => resolve()));
+    await waitListening(world, HAPROXY_PORT);
+    await must(["ip", "netns", "exec", world.server, ...redirect("-I")]);
+    try {
+      return await load(world, haproxy.pid!);
+    } finally {
+      await run(["ip", "netns", "exec", world.server, ...redirect("-D")]);
+      haproxy.kill("SIGTERM");
+      await Promise.race([exited, sleep(3000)]);
+    }
+  } finally {
+    haproxy?.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function waitListening(world: World, port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const r = await world.on(world.server, ["ss", "-Htln", `sport = :${port}`]);
+    if (r.stdout.trim()) return;
+    await sleep(50);
+  }
+  throw new Error(`nothing listens on port ${port} of the server host`);
+}
+
+export interface WindowRun {
+  /** From starting the script to the first reset a client saw, ms. */
+  readonly onsetMs: number;
+  /** From startedAt + DurationSeconds to the first 200 again, ms. */
+  readonly teardownMs: number;
+  /** From the first reset to the first 200 again, ms. */
+  readonly windowMs: number;
+  readonly responsesInWindow: number;
+}
+
+/** Onset and teardown: a client tries a new connection every 2 ms across the whole window. */
+export async function window(world: World): Promise<WindowRun> {
+  const probeSeconds = WINDOW_SECONDS + 3;
+  const probe = steadyClient(world, 500, probeSeconds, true);
+  await sleep(700); // the probe is up and sees 200s
+  const experimentId = `bench-${process.pid}-${experiments++}`;
+  const t0 = Date.now();
+  const fault = startDocument(world, { DurationSeconds: String(WINDOW_SECONDS), ExperimentId: experimentId });
+  const [result, seen] = await Promise.all([fault.done, probe]);
+  if (result.code !== 0) throw new Error(`the fault exited ${result.code}: ${result.stdout}`);
+  const startedAt = Date.parse(String(result.summary.startedAt));
+  const events = seen.events;
+  const firstReset = events.find((e) => e.t >= t0 && e.outcome === "reset");
+  if (!firstReset) throw new Error("the probe saw no reset");
+  const back = events.find((e) => e.t > firstReset.t && e.outcome === "200");
+  if (!back) throw new Error("the probe never saw a 200 after the fault");
+  const responsesInWindow = events.filter(
+    (e) => e.t > firstReset.t && e.t < back.t && /^\d+$/.test(e.outcome),
+  ).length;
+  return {
+    onsetMs: firstReset.t - t0,
+    teardownMs: back.t - (startedAt + WINDOW_SECONDS * 1000),
+    windowMs: back.t - firstReset.t,
+    responsesInWindow,
+  };
+}
+
+/** From SIGKILL of the command's process group to no rule and no process of the fault left, ms. */
+export async function restoreAfterKill(world: World): Promise<number> {
+  const { fault } = await inject(world, 60);
+  await faultPid(world, "proxy");
+  await faultPid(world, "warden");
+  await sleep(300);
+  const t0 = Date.now();
+  fault.killGroup();
+  const took = await restoredWithin(world, 10000);
+  if (took === undefined) throw new Error("the host was not restored within 10 s of SIGKILL");
+  const ms = Date.now() - t0;
+  await fault.done;
+  return ms;
+}
+
+export interface BystanderRun {
+  readonly keepAlive: { without: number; with: number };
+  readonly newConnections: { without: number; with: number };
+}
+
+/** Requests/s of the HTTP service on another port, with and without the fault on port 80. */
+export async function bystander(world: World): Promise<BystanderRun> {
+  const measure = async () => ({
+    keepAlive: rate(await wrk(wrkOn(world), BYSTANDER_URL, 32, BYSTANDER_SECONDS)),
+    newConnections: rate(
+      await wrk(wrkOn(world), BYSTANDER_URL, 32, BYSTANDER_SECONDS, ["Connection: close"]),
+    ),
+  });
+  const without = await measure();
+  const { fault, experimentId } = await inject(world, 4 * BYSTANDER_SECONDS + 30);
+  let during;
+  try {
+    during = await measure();
+  } finally {
+    await cleanup(world, experimentId);
+    await fault.done;
+  }
+  return {
+    keepAlive: { without: without.keepAlive, with: during.keepAlive },
+    newConnections: { without: without.newConnections, with: during.newConnections },
+  };
+}
+
+function rate(r: WrkResult): number {
+  if (r.attempts !== r.responses)
+    throw new Error(`the bystander failed ${r.attempts - r.responses} requests`);
+  return r.responses / r.seconds;
+}

@@ -1,0 +1,147 @@
+/** What the benchmarks need around them: Debian tools, load generators, statistics, the machine. */
+import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { cpus, release } from "node:os";
+import { run } from "./harness";
+
+/** Debian package of each command the benchmarks run. */
+const PACKAGES: Record<string, string> = {
+  wrk: "wrk",
+  haproxy: "haproxy",
+  ip: "iproute2",
+  iptables: "iptables",
+  curl: "curl",
+  python3: "python3",
+};
+
+const SBIN_PATH = `${process.env.PATH ?? ""}:/usr/local/sbin:/usr/sbin:/sbin`;
+
+const have = (command: string) =>
+  spawnSync("sh", ["-c", `command -v ${command}`], { env: { ...process.env, PATH: SBIN_PATH } }).status === 0;
+
+/** Installs the missing tools from Debian when root; otherwise says what is missing and stops. */
+export function ensureTools(): void {
+  const missing = Object.keys(PACKAGES).filter((c) => !have(c));
+  if (!missing.length) return;
+  const packages = [...new Set(missing.map((c) => PACKAGES[c]))];
+  if (process.getuid?.() !== 0 || !have("apt-get")) {
+    throw new Error(`missing ${packages.join(", ")}: install them, or run the benchmarks as root on Debian`);
+  }
+  console.log(`installing Debian packages: ${packages.join(" ")}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
+  execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...packages], {
+    stdio: "inherit",
+    env,
+  });
+}
+
+export interface WrkResult {
+  /** Complete HTTP responses received. */
+  readonly responses: number;
+  readonly seconds: number;
+  readonly connectErrors: number;
+  /** Reads and writes that failed: connections reset by the peer. */
+  readonly resets: number;
+  readonly timeouts: number;
+  /** Every connection or request attempt: responses and every kind of error. */
+  readonly attempts: number;
+}
+
+export function parseWrk(out: string): WrkResult {
+  const done = /(\d+) requests in ([\d.]+)(ms|s|m)/.exec(out);
+  if (!done) throw new Error(`unexpected wrk output: ${out}`);
+  const unit = { ms: 0.001, s: 1, m: 60 }[done[3] as "ms" | "s" | "m"];
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const [connect, read, write, timeout] = errors ? errors.slice(1).map(Number) : [0, 0, 0, 0];
+  const responses = Number(done[1]);
+  return {
+    responses,
+    seconds: Number(done[2]) * unit,
+    connectErrors: connect,
+    resets: read + write,
+    timeouts: timeout,
+    attempts: responses + connect + read + write + timeout,
+  };
+}
+
+/** Runs wrk on the client host: `threads` threads, `connections` connections, for `seconds`. */
+export async function wrk(
+  on: (
+    argv: string[],
+    options: { timeoutMs: number },
+  ) => Promise<{ code: number; stdout: string; stderr: string }>,
+  url: string,
+  connections: number,
+  seconds: number,
+  headers: string[] = [],
+): Promise<WrkResult> {
+  const argv = ["wrk", "-t", "2", "-c", String(connections), "-d", `${seconds}s`, "--timeout", "2s"];
+  for (const h of headers) argv.push("-H", h);
+  const r = await on([...argv, url], { timeoutMs: (seconds + 15) * 1000 });
+  if (r.code !== 0) throw new Error(`wrk exited ${r.code}: ${r.stderr || r.stdout}`);
+  return parseWrk(r.stdout);
+}
+
+/** A process's CPU time so far (user + system, seconds) and peak resident memory (MiB). */
+export function processUsage(pid: number): { cpuSeconds: number; peakRssMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name.
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return { cpuSeconds: ticks / clockTicks(), peakRssMiB: Number(hwm?.[1] ?? 0) / 1024 };
+}
+
+let ticksPerSecond: number | undefined;
+function clockTicks(): number {
+  ticksPerSecond ??= Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+  return ticksPerSecond;
+}
+
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  readonly runs: number;
+}
+
+export function spread(values: number[]): Spread {
+  if (!values.length) return { median: NaN, min: NaN, max: NaN, runs: 0 };
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return { median, min: s[0], max: s[s.length - 1], runs: s.length };
+}
+
+export interface Machine {
+  readonly cores: number;
+  readonly memoryGiB: number;
+  readonly kernel: string;
+  readonly cpuModel: string;
+  readonly versions: Record<string, string>;
+}
+
+async function firstLine(argv: string[]): Promise<string> {
+  const r = await run(argv);
+  return (r.stdout || r.stderr).trim().split("\n")[0] ?? "";
+}
+
+export async function machine(): Promise<Machine> {
+  const meminfo = readFileSync("/proc/meminfo", "utf8");
+  const kib = Number(/MemTotal:\s+(\d+) kB/.exec(meminfo)?.[1] ?? 0);
+  const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? "unknown";
+  return {
+    cores: cpus().length,
+    memoryGiB: Math.round((kib / 1024 / 1024) * 10) / 10,
+    kernel: release(),
+    cpuModel: model,
+    versions: {
+      node: process.version,
+      python3: await firstLine(["python3", "--version"]),
+      haproxy: await firstLine(["haproxy", "-v"]),
+      wrk: (await firstLine(["wrk", "--version"])).replace(/ Copyright.*/, ""),
+    },
+  };
+}
