@@ -1,3 +1,4 @@
+import { RemovalPolicy } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import { faultTemplate } from "./support";
 
@@ -48,7 +49,7 @@ describe("the abort cleanup", () => {
   test("keeps logs and the queue by default; the removal policy prop changes that", () => {
     template.hasResource("AWS::SQS::Queue", { DeletionPolicy: "Retain" });
     template.allResources("AWS::Logs::LogGroup", { DeletionPolicy: "Retain" });
-    const destroyed = faultTemplate({ removalPolicy: require("aws-cdk-lib").RemovalPolicy.DESTROY }).template;
+    const destroyed = faultTemplate({ removalPolicy: RemovalPolicy.DESTROY }).template;
     destroyed.allResources("AWS::Logs::LogGroup", { DeletionPolicy: "Delete" });
   });
 });

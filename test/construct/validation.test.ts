@@ -1,3 +1,4 @@
+import { Duration } from "aws-cdk-lib";
 import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import { HttpResetPeerFault, type HttpResetPeerFaultProps } from "../../lib";
 import { SAMPLE_EXECUTION_INPUT } from "../../bin/sample-input";
@@ -5,7 +6,7 @@ import { readTunables } from "../../lib/tunables";
 import { newStack } from "./support";
 
 const build = (props: HttpResetPeerFaultProps) => () => new HttpResetPeerFault(newStack(), "Fault", props);
-const daily = scheduler.ScheduleExpression.rate(require("aws-cdk-lib").Duration.days(1));
+const daily = scheduler.ScheduleExpression.rate(Duration.days(1));
 
 describe("constructor validation", () => {
   test.each([
