@@ -21,11 +21,17 @@ export interface RegisteredDocument {
   readonly stepTimeoutSeconds: number;
 }
 
-export function readDocument(name: string, file = DOCUMENT_FILE): RegisteredDocument {
-  const doc = parse(readFileSync(file, "utf8")) as {
-    parameters: Record<string, ParameterSpec>;
-    mainSteps: { inputs: { timeoutSeconds?: number } }[];
-  };
+interface Content {
+  parameters: Record<string, ParameterSpec>;
+  mainSteps: { inputs: { timeoutSeconds?: number } }[];
+}
+
+/** A document from its content (a YAML file's text, or the object a template creates it with). */
+export function readDocument(
+  name: string,
+  content: string | object = readFileSync(DOCUMENT_FILE, "utf8"),
+): RegisteredDocument {
+  const doc = (typeof content === "string" ? parse(content) : content) as Content;
   return {
     name,
     parameters: doc.parameters,

@@ -76,9 +76,9 @@ export class FakeSsm {
     this.runner = new InvocationRunner(timing);
   }
 
-  /** Creates a Command document from a YAML file, as CreateDocument would. */
-  createDocument(name: string, file?: string): void {
-    this.documents.set(name, readDocument(name, file));
+  /** Creates a Command document, as CreateDocument would; the shipped YAML unless content is given. */
+  createDocument(name: string, content?: string | object): void {
+    this.documents.set(name, readDocument(name, content));
   }
 
   private visible(command: CommandRecord): boolean {

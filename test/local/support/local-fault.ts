@@ -1,0 +1,49 @@
+/**
+ * One deployment of the fault on this machine: the construct synthesized and read, a fake AWS
+ * account with its document and fault role, and the state machine ready to start executions.
+ */
+import "./environment";
+import type { HttpResetPeerFaultProps } from "../../../lib";
+import type { Stack } from "aws-cdk-lib";
+import { FakeAws, FUNCTION_ROLE_ARN, type FakeAwsOptions } from "./fake-aws";
+import { deploy, type Deployment } from "./runner/deployment";
+import { LocalStateMachine } from "./runner/execution";
+
+export interface LocalFault {
+  readonly aws: FakeAws;
+  readonly deployment: Deployment;
+  readonly stateMachine: LocalStateMachine;
+  /** The role every task function's environment names as the fault role. */
+  readonly faultRoleArn: string;
+  dispose(): Promise<void>;
+}
+
+const plain = new Map<string, Deployment>();
+
+/** Synthesizing takes seconds: a deployment with default props is made once per test file. */
+function deployment(
+  props?: HttpResetPeerFaultProps | ((stack: Stack) => HttpResetPeerFaultProps),
+): Deployment {
+  if (props) return deploy(props);
+  if (!plain.has("")) plain.set("", deploy());
+  return plain.get("") as Deployment;
+}
+
+export function localFault(
+  options: FakeAwsOptions & {
+    props?: HttpResetPeerFaultProps | ((stack: Stack) => HttpResetPeerFaultProps);
+  } = {},
+): LocalFault {
+  const deployed = deployment(options.props);
+  const aws = new FakeAws(options).bind();
+  aws.ssm.createDocument(deployed.documentName, deployed.documentContent);
+  const faultRoleArn = deployed.functions[0].environment.FAULT_ROLE_ARN;
+  aws.sts.addRole(faultRoleArn, [FUNCTION_ROLE_ARN]);
+  return {
+    aws,
+    deployment: deployed,
+    stateMachine: new LocalStateMachine(deployed),
+    faultRoleArn,
+    dispose: () => aws.dispose(),
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * The fault as it would be deployed: a stack with the construct is synthesized (bundling skipped)
+ * and everything the local run needs is read from the template, with CloudFormation's intrinsic
+ * functions resolved to made-up physical names: the state machine's ASL, each task's function
+ * and its environment and timeout, the document's content, the abort rule's statuses, and the
+ * schedules' inputs.
+ */
+import { App, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { HttpResetPeerFault, type HttpResetPeerFaultProps } from "../../../../lib";
+import type { FaultTaskFunctions } from "../../../../lib/task-functions";
+
+export const ACCOUNT = "111111111111";
+export const REGION = "eu-west-1";
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+interface Resource {
+  Type: string;
+  Properties?: Record<string, Json>;
+}
+
+export type TaskName = keyof FaultTaskFunctions;
+
+const TASKS: TaskName[] = ["resolveTargets", "sendCommand", "checkProgress", "cleanup", "report"];
+
+export interface DeployedFunction {
+  readonly task: TaskName;
+  readonly arn: string;
+  readonly environment: Record<string, string>;
+  readonly timeoutSeconds: number;
+}
+
+export interface Deployment {
+  /** The state machine's definition, as Step Functions receives it. */
+  readonly definition: Record<string, Json>;
+  readonly stateMachineArn: string;
+  readonly functions: DeployedFunction[];
+  readonly documentName: string;
+  /** The document's content, as the template creates it. */
+  readonly documentContent: Record<string, Json>;
+  /** The statuses the abort rule matches, for this state machine. */
+  readonly abortStatuses: string[];
+  /** Each schedule's target input, as the scheduler sends it. */
+  readonly scheduleInputs: string[];
+}
+
+function resolver(resources: Record<string, Resource>) {
+  const physical = (id: string): string => {
+    const r = resources[id];
+    if (!r) throw new Error(`the template has no resource ${id}`);
+    switch (r.Type) {
+      case "AWS::Lambda::Function":
+        return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${id}`;
+      case "AWS::IAM::Role":
+        return `arn:aws:iam::${ACCOUNT}:role/${id}`;
+      case "AWS::StepFunctions::StateMachine":
+        return `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${id}`;
+      case "AWS::SSM::Document":
+        return String(r.Properties?.Name ?? id);
+      case "AWS::SecretsManager::Secret":
+        return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${id}-AbCdEf`;
+      case "AWS::CloudWatch::Alarm":
+        return String(r.Properties?.AlarmName ?? id);
+      default:
+        return id;
+    }
+  };
+  const pseudo: Record<string, string> = {
+    "AWS::Partition": "aws",
+    "AWS::Region": REGION,
+    "AWS::AccountId": ACCOUNT,
+    "AWS::URLSuffix": "amazonaws.com",
+    "AWS::StackName": "Local",
+  };
+  const resolve = (value: Json): Json => {
+    if (Array.isArray(value)) return value.map(resolve);
+    if (value === null || typeof value !== "object") return value;
+    const [key] = Object.keys(value);
+    const arg = value[key];
+    if (key === "Ref") return pseudo[arg as string] ?? physical(arg as string);
+    if (key === "Fn::GetAtt") {
+      const [id, attribute] = arg as string[];
+      if (attribute === "Arn" && resources[id]?.Type === "AWS::CloudWatch::Alarm") {
+        return `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${physical(id)}`;
+      }
+      if (attribute === "Arn" || attribute === "Name") return physical(id);
+      throw new Error(`cannot resolve Fn::GetAtt ${id}.${attribute}`);
+    }
+    if (key === "Fn::Join") {
+      const [separator, parts] = arg as [string, Json[]];
+      return parts.map((p) => String(resolve(p))).join(separator);
+    }
+    if (key.startsWith("Fn::")) throw new Error(`cannot resolve ${key}`);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
+  };
+  return { resolve, physical };
+}
+
+/** Synthesizes the construct with `props` (and whatever `extend` adds to its stack) and reads it. */
+export function deploy(
+  props: HttpResetPeerFaultProps | ((stack: Stack) => HttpResetPeerFaultProps) = {},
+): Deployment {
+  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const stack = new Stack(app, "Local", { env: { account: ACCOUNT, region: REGION } });
+  const fault = new HttpResetPeerFault(stack, "Fault", typeof props === "function" ? props(stack) : props);
+  const resources = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
+  const { resolve, physical } = resolver(resources);
+  const idOf = (construct: unknown) =>
+    stack.getLogicalId((construct as { node: { defaultChild: never } }).node.defaultChild);
+  const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+  const [[machineId, machine]] = ofType("AWS::StepFunctions::StateMachine");
+  const functions = TASKS.map((task): DeployedFunction => {
+    const id = idOf(fault.functions[task]);
+    const props = resources[id].Properties ?? {};
+    const variables = resolve((props.Environment as { Variables: Json })?.Variables ?? {}) as Record<
+      string,
+      string
+    >;
+    return { task, arn: physical(id), environment: variables, timeoutSeconds: Number(props.Timeout ?? 3) };
+  });
+  const [[documentId, document]] = ofType("AWS::SSM::Document");
+  const rules = ofType("AWS::Events::Rule").map(
+    ([, r]) =>
+      resolve(r.Properties?.EventPattern ?? {}) as {
+        detail?: { status?: string[]; stateMachineArn?: string[] };
+      },
+  );
+  const stateMachineArn = physical(machineId);
+  const abortRule = rules.find((p) => p.detail?.stateMachineArn?.includes(stateMachineArn));
+  return {
+    definition: JSON.parse(resolve(machine.Properties?.DefinitionString ?? "{}") as string),
+    stateMachineArn,
+    functions,
+    documentName: physical(documentId),
+    documentContent: document.Properties?.Content as Record<string, Json>,
+    abortStatuses: abortRule?.detail?.status ?? [],
+    scheduleInputs: ofType("AWS::Scheduler::Schedule").map(([, r]) =>
+      String((r.Properties?.Target as { Input?: Json })?.Input ?? "{}"),
+    ),
+  };
+}

@@ -1,0 +1,261 @@
+/**
+ * Runs the deployed state machine with aws-local-stepfunctions against the fake AWS: each Lambda
+ * task bound to its real handler, Wait states as long as the definition says or shortened, the
+ * limits AWS enforces on an execution (25,000 history events, 256 KiB per state's input and
+ * output) enforced, and, when an execution ends ABORTED, TIMED_OUT or FAILED, the abort rule's
+ * target (the cleanup function) invoked with the event EventBridge would deliver.
+ */
+import "../polyfill";
+import { randomUUID } from "node:crypto";
+import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from "aws-local-stepfunctions";
+import type { Deployment, DeployedFunction } from "./deployment";
+import { ACCOUNT, REGION } from "./deployment";
+import {
+  historyEventsOf,
+  type EventLog,
+  MAX_HISTORY_EVENTS,
+  MAX_PAYLOAD_BYTES,
+  payloadBytes,
+} from "./history";
+import { invokeFunction, type Invocation } from "./lambda";
+
+type Json = Record<string, unknown>;
+type Status = "SUCCEEDED" | "FAILED" | "ABORTED" | "TIMED_OUT";
+
+export interface RunOptions {
+  /** The execution's name (the console makes one up). */
+  readonly name?: string;
+  /** Milliseconds every Wait state lasts instead of its definition's; or per state name. */
+  readonly waitMs?: number | Record<string, number>;
+}
+
+export interface ExecutionOutcome {
+  readonly status: Status;
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  /** Events Step Functions would have written to the execution's history. */
+  readonly historyEvents: number;
+  /** States entered (what Standard workflows bill). */
+  readonly stateTransitions: number;
+  /** The largest input or output of any state, in bytes. */
+  readonly maxPayloadBytes: number;
+  readonly startedAt: number;
+  readonly stoppedAt: number;
+  /** What the abort rule's cleanup did, when the rule matched. */
+  readonly ruleCleanup?: { readonly result?: unknown; readonly error?: string; readonly invokedAt: number };
+}
+
+/** AWS's default task timeout is 99999999 s; Node's timers stop at 2^31 - 1 ms, about 24 days. */
+const FOREVER = 2147483;
+
+/** States of a definition, nested ones included. */
+function* statesOf(definition: Json): Generator<[string, Json]> {
+  for (const [name, state] of Object.entries((definition.States ?? {}) as Record<string, Json>)) {
+    yield [name, state];
+    const inner = (state.ItemProcessor ?? state.Iterator) as Json | undefined;
+    if (inner) yield* statesOf(inner);
+    for (const branch of (state.Branches ?? []) as Json[]) yield* statesOf(branch);
+  }
+}
+
+export class LocalExecution {
+  readonly name: string;
+  readonly arn: string;
+  readonly startDate = Date.now();
+  /** Every event of the run, nested ones included, as the runner logged them. */
+  readonly events: (EventLog & { at: number })[] = [];
+  readonly invocations: Invocation[] = [];
+  readonly done: Promise<ExecutionOutcome>;
+  private historyEvents = 0;
+  private stateTransitions = 0;
+  private maxPayloadBytes = 0;
+  private limitBroken?: { error: string; cause: string };
+  private readonly abortRun: () => void;
+
+  constructor(
+    private readonly deployment: Deployment,
+    readonly input: unknown,
+    options: RunOptions,
+  ) {
+    this.name = options.name ?? randomUUID();
+    this.arn = deployment.stateMachineArn.replace(":stateMachine:", ":execution:") + `:${this.name}`;
+    const definition = structuredClone(deployment.definition) as Json;
+    const taskHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    const waits: Record<string, number> = {};
+    for (const [stateName, state] of statesOf(definition)) {
+      if (state.Type === "Task") {
+        // AWS lets a Task without TimeoutSeconds run (next to) forever; the local runner, 60 s.
+        state.TimeoutSeconds ??= FOREVER;
+        taskHandlers[stateName] = (taskInput) => this.invokeTask(String(state.Resource), taskInput);
+      }
+      if (state.Type === "Wait") {
+        const ms = typeof options.waitMs === "number" ? options.waitMs : options.waitMs?.[stateName];
+        if (ms !== undefined) waits[stateName] = ms;
+      }
+    }
+    const machine = new StateMachine(definition as never, {
+      validationOptions: { checkArn: true, checkPaths: true },
+    });
+    const run = machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: taskHandlers as never, waitTimeOverrides: waits },
+      context: {
+        Execution: {
+          Id: this.arn,
+          Input: input as never,
+          Name: this.name,
+          StartTime: new Date(this.startDate).toISOString(),
+          RoleArn: `arn:aws:iam::${ACCOUNT}:role/StateMachineRole`,
+        },
+        StateMachine: { Id: deployment.stateMachineArn, Name: deployment.stateMachineArn.split(":").pop() },
+      },
+    });
+    this.abortRun = run.abort;
+    const logged = this.consume(run.eventLogs);
+    this.done = this.finish(run.result, logged);
+  }
+
+  private fn(resource: string): DeployedFunction {
+    const fn = this.deployment.functions.find((f) => f.arn === resource);
+    if (!fn) throw new Error(`no deployed function for the task resource ${resource}`);
+    return fn;
+  }
+
+  /** A task's Resource: a function ARN (the payload is the event) or the lambda:invoke integration. */
+  private async invokeTask(resource: string, taskInput: unknown): Promise<unknown> {
+    if (resource.startsWith("arn:aws:states:::lambda:invoke")) {
+      const { FunctionName, Payload } = taskInput as { FunctionName: string; Payload: unknown };
+      const result = await invokeFunction(this.fn(FunctionName), Payload, this.invocations);
+      return { ExecutedVersion: "$LATEST", Payload: result, StatusCode: 200 };
+    }
+    return invokeFunction(this.fn(resource), taskInput, this.invocations);
+  }
+
+  private breakLimit(error: string, cause: string): void {
+    if (this.limitBroken) return;
+    this.limitBroken = { error, cause };
+    this.abortRun();
+  }
+
+  private async consume(logs: AsyncGenerator<EventLog>): Promise<void> {
+    for await (const event of logs) {
+      this.events.push({ ...event, at: Date.now() });
+      this.historyEvents += historyEventsOf(event);
+      if (event.type === "StateEntered") this.stateTransitions++;
+      if (event.type === "StateEntered" || event.type === "StateExited") {
+        const size = payloadBytes(event.type === "StateEntered" ? event.state.input : event.state.output);
+        this.maxPayloadBytes = Math.max(this.maxPayloadBytes, size);
+        if (size > MAX_PAYLOAD_BYTES) {
+          this.breakLimit(
+            "States.DataLimitExceeded",
+            `The state/task '${event.state.name}' returned a result with a size exceeding the maximum number of bytes service limit (${size} > ${MAX_PAYLOAD_BYTES}).`,
+          );
+        }
+      }
+      if (this.historyEvents > MAX_HISTORY_EVENTS) {
+        this.breakLimit(
+          "States.Runtime",
+          `The execution reached the maximum number of history events (${MAX_HISTORY_EVENTS}).`,
+        );
+      }
+    }
+  }
+
+  private async finish(result: Promise<unknown>, logged: Promise<void>): Promise<ExecutionOutcome> {
+    let status: Status = "SUCCEEDED";
+    let output: unknown;
+    let error: string | undefined;
+    let cause: string | undefined;
+    try {
+      output = await result;
+    } catch (e) {
+      if (this.limitBroken) {
+        status = "FAILED";
+        ({ error, cause } = this.limitBroken);
+      } else if (e instanceof ExecutionAbortedError) status = "ABORTED";
+      else if (e instanceof ExecutionTimeoutError) status = "TIMED_OUT";
+      else {
+        status = "FAILED";
+        const reason = (e as Error).cause instanceof Error ? ((e as Error).cause as Error) : (e as Error);
+        error = reason.name;
+        cause = reason.message;
+      }
+    }
+    await logged;
+    const stoppedAt = Date.now();
+    const outcome = {
+      status,
+      output,
+      error,
+      cause,
+      historyEvents: this.historyEvents,
+      stateTransitions: this.stateTransitions,
+      maxPayloadBytes: this.maxPayloadBytes,
+      startedAt: this.startDate,
+      stoppedAt,
+    };
+    if (!this.deployment.abortStatuses.includes(status)) return outcome;
+    return { ...outcome, ruleCleanup: await this.ruleCleanup(status, stoppedAt, output) };
+  }
+
+  /** The abort rule's target: the cleanup function, invoked asynchronously, retried twice on error. */
+  private async ruleCleanup(status: Status, stoppedAt: number, output: unknown) {
+    const event = {
+      version: "0",
+      id: randomUUID(),
+      "detail-type": "Step Functions Execution Status Change",
+      source: "aws.states",
+      account: ACCOUNT,
+      time: new Date(stoppedAt).toISOString().replace(/\.\d+Z$/, "Z"),
+      region: REGION,
+      resources: [this.arn],
+      detail: {
+        executionArn: this.arn,
+        stateMachineArn: this.deployment.stateMachineArn,
+        name: this.name,
+        status,
+        startDate: this.startDate,
+        stopDate: stoppedAt,
+        input: JSON.stringify(this.input),
+        output: status === "SUCCEEDED" ? JSON.stringify(output) : null,
+        inputDetails: { included: true },
+      },
+    };
+    const cleanup = this.deployment.functions.find((f) => f.task === "cleanup") as DeployedFunction;
+    const invokedAt = Date.now();
+    let lastError = "";
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        return { result: await invokeFunction(cleanup, event, this.invocations), invokedAt };
+      } catch (e) {
+        lastError = (e as Error).message;
+      }
+    }
+    return { error: lastError, invokedAt };
+  }
+
+  /** StopExecution. */
+  abort(): void {
+    this.abortRun();
+  }
+
+  /** Names of the states entered, in order (nested ones with their Map iteration index). */
+  statesEntered(): { name: string; index?: number; at: number }[] {
+    return this.events
+      .filter((e) => e.type === "StateEntered")
+      .map((e) => ({
+        name: (e as { state: { name: string } }).state.name,
+        index: (e as { index?: number }).index,
+        at: e.at,
+      }));
+  }
+}
+
+/** The deployed state machine: StartExecution. */
+export class LocalStateMachine {
+  constructor(readonly deployment: Deployment) {}
+
+  start(input: unknown, options: RunOptions = {}): LocalExecution {
+    return new LocalExecution(this.deployment, input, options);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * A task function as the Lambda service runs it for Step Functions: the event and the result go
+ * through JSON, the function's environment is set, it is stopped at its timeout, and an error
+ * reaches the state machine as the Lambda integration reports it: Error is the error's type, Cause
+ * a JSON object with errorType, errorMessage and trace.
+ */
+import type { Context } from "aws-lambda";
+import type { DeployedFunction, TaskName } from "./deployment";
+
+type Handler = (event: unknown, context?: Context) => Promise<unknown>;
+
+const MODULES: Record<TaskName, string> = {
+  resolveTargets: "resolve-targets",
+  sendCommand: "send-command",
+  checkProgress: "check-progress",
+  cleanup: "cleanup",
+  report: "report",
+};
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const handlerOf = (task: TaskName): Handler => require(`../../../../lambda/${MODULES[task]}`).handler;
+
+/** What the Lambda integration throws into the state machine. */
+export class LambdaTaskError extends Error {
+  constructor(errorType: string, errorMessage: string, trace: string[] = []) {
+    super(JSON.stringify({ errorType, errorMessage, trace }));
+    this.name = errorType;
+  }
+}
+
+/** Variables Lambda reserves or that would reach every child process: not copied from the template. */
+const NOT_COPIED = new Set(["NODE_OPTIONS"]);
+
+let requests = 0;
+
+export interface Invocation {
+  readonly task: TaskName;
+  readonly startedAt: number;
+  endedAt?: number;
+  error?: string;
+}
+
+/** Invokes one deployed function with `event`, as Lambda would; `log` receives each invocation. */
+export async function invokeFunction(
+  fn: DeployedFunction,
+  event: unknown,
+  log?: Invocation[],
+): Promise<unknown> {
+  for (const [name, value] of Object.entries(fn.environment))
+    if (!NOT_COPIED.has(name)) process.env[name] = value;
+  const record: Invocation = { task: fn.task, startedAt: Date.now() };
+  log?.push(record);
+  const context = {
+    functionName: fn.arn.split(":").pop(),
+    invokedFunctionArn: fn.arn,
+    awsRequestId: `local-${++requests}`,
+    memoryLimitInMB: "256",
+    functionVersion: "$LATEST",
+    getRemainingTimeInMillis: () => record.startedAt + fn.timeoutSeconds * 1000 - Date.now(),
+  } as unknown as Context;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new LambdaTaskError("Sandbox.Timedout", `Task timed out after ${fn.timeoutSeconds}.00 seconds`),
+        ),
+      fn.timeoutSeconds * 1000,
+    );
+  });
+  try {
+    const result = await Promise.race([
+      handlerOf(fn.task)(JSON.parse(JSON.stringify(event ?? null)), context),
+      timeout,
+    ]);
+    return result === undefined ? null : JSON.parse(JSON.stringify(result));
+  } catch (error) {
+    record.error = error instanceof Error ? error.name : String(error);
+    if (error instanceof LambdaTaskError) throw error;
+    const e = error instanceof Error ? error : new Error(String(error));
+    throw new LambdaTaskError(e.name || "Error", e.message, (e.stack ?? "").split("\n").slice(1, 6));
+  } finally {
+    clearTimeout(timer);
+    record.endedAt = Date.now();
+  }
+}
