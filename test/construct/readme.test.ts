@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { TUNABLES } from "../../lib";
 
-const readme = readFileSync(join(__dirname, "../../README.construct.md"), "utf8");
+const readme = readFileSync(join(__dirname, "../../README.md"), "utf8");
 
 test("the README's input table matches the tunables' one definition", () => {
   const rows = readme
