@@ -1,0 +1,69 @@
+/**
+ * A client that sends requests all the time: one prober per test host's client namespace, each
+ * request on a new connection, every outcome timestamped as it arrives.
+ */
+import type { ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { SERVER_V4, type World } from "../../payload/support/world";
+
+const PROBE = join(__dirname, "..", "..", "payload", "fixtures", "probe.js");
+
+export interface Sample {
+  readonly at: number;
+  /** An HTTP status, or how the request failed ("reset", "refused", "timeout", ...). */
+  readonly outcome: number | string;
+}
+
+export class Traffic {
+  readonly samples: Sample[] = [];
+  private readonly child: ChildProcess;
+  private buffer = "";
+
+  constructor(world: World, port: number, maxMs = 600_000) {
+    this.child = world.start(world.client, [
+      "node",
+      PROBE,
+      "loop",
+      `http://${SERVER_V4}:${port}/`,
+      String(maxMs),
+    ]);
+    this.child.stdout?.on("data", (chunk: Buffer) => {
+      this.buffer += chunk.toString();
+      const lines = this.buffer.split("\n");
+      this.buffer = lines.pop() ?? "";
+      for (const line of lines) {
+        try {
+          this.samples.push({
+            at: Date.now(),
+            outcome: (JSON.parse(line) as { outcome: number | string }).outcome,
+          });
+        } catch {
+          // not a probe line
+        }
+      }
+    });
+  }
+
+  /** Samples in [from, to). */
+  between(from: number, to: number): Sample[] {
+    return this.samples.filter((s) => s.at >= from && s.at < to);
+  }
+
+  resets(from = 0, to = Infinity): number {
+    return this.between(from, to).filter((s) => s.outcome === "reset").length;
+  }
+
+  successes(from = 0, to = Infinity): number {
+    return this.between(from, to).filter((s) => s.outcome === 200).length;
+  }
+
+  /** First and last reset seen. */
+  resetWindow(): { first: number; last: number } | undefined {
+    const resets = this.samples.filter((s) => s.outcome === "reset");
+    return resets.length ? { first: resets[0].at, last: resets[resets.length - 1].at } : undefined;
+  }
+
+  stop(): void {
+    this.child.kill("SIGKILL");
+  }
+}
