@@ -1,20 +1,12 @@
-import { resetEnvironment, setEnvironment } from "./support/environment";
+import { setEnvironment } from "./support/environment";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { handler as check } from "../../lambda/check-progress";
 import { handler as send } from "../../lambda/send-command";
 import { logger } from "../../lambda/telemetry";
-import { FakeAws, instanceIds } from "./support/fake-aws";
+import { instanceIds, useFakeAws } from "./support/fake-aws";
 import { injectOutput, planFor } from "./support/plan";
 
-let aws: FakeAws;
-beforeEach(() => {
-  aws = new FakeAws();
-});
-afterEach(() => {
-  aws.restore();
-  resetEnvironment();
-  jest.restoreAllMocks();
-});
+const fake = useFakeAws();
 
 async function inject(count: number) {
   const ids = instanceIds(count);
@@ -30,30 +22,30 @@ test("right after SendCommand the invocations do not exist yet: still in progres
 });
 
 test("an invocation SSM does not list yet is pending", async () => {
-  aws.unlistedPolls = 0;
+  fake().unlistedPolls = 0;
   const { ids, plan, commands } = await inject(2);
-  aws.commands[0].invocations.delete(ids[1]);
-  aws.finish(commands[0].commandId, ids[0], "Success", injectOutput());
+  fake().commands[0].invocations.delete(ids[1]);
+  fake().finish(commands[0].commandId, ids[0], "Success", injectOutput());
   expect(await check({ plan, commands })).toEqual({ state: "InProgress" });
 });
 
 test("succeeds once every invocation of every command succeeded, over every page", async () => {
-  aws.unlistedPolls = 0;
+  fake().unlistedPolls = 0;
   const { ids, plan, commands } = await inject(55);
   for (const c of commands)
-    for (const id of c.instanceIds) aws.finish(c.commandId, id, "Success", injectOutput());
-  aws.commands[0].invocations.get(ids[49])!.status = "InProgress";
+    for (const id of c.instanceIds) fake().finish(c.commandId, id, "Success", injectOutput());
+  fake().commands[0].invocations.get(ids[49])!.status = "InProgress";
   expect(await check({ plan, commands })).toEqual({ state: "InProgress" });
-  aws.finish(commands[0].commandId, ids[49], "Success", injectOutput());
+  fake().finish(commands[0].commandId, ids[49], "Success", injectOutput());
   expect(await check({ plan, commands })).toEqual({ state: "Succeeded" });
 });
 
 test("one failed instance fails the run at once, with the document's own reason", async () => {
-  aws.unlistedPolls = 0;
+  fake().unlistedPolls = 0;
   const { ids, plan, commands } = await inject(3);
   const refused = '{"action":"Inject","error":"another injection is active on this instance (run-0)"}\n';
-  aws.finish(commands[0].commandId, ids[0], "Failed", refused);
-  aws.finish(commands[0].commandId, ids[1], "TimedOut");
+  fake().finish(commands[0].commandId, ids[0], "Failed", refused);
+  fake().finish(commands[0].commandId, ids[1], "TimedOut");
   expect(await check({ plan, commands })).toEqual({
     state: "Failed",
     failures: [
@@ -69,13 +61,13 @@ test("one failed instance fails the run at once, with the document's own reason"
 
 test("a stop-condition alarm in ALARM comes first and is named", async () => {
   setEnvironment({ STOP_CONDITION_ALARMS: JSON.stringify(["latency", "errors"]) });
-  aws.alarms.set("latency", { state: "OK" });
-  aws.alarms.set("errors", { state: "ALARM", composite: true });
+  fake().alarms.set("latency", { state: "OK" });
+  fake().alarms.set("errors", { state: "ALARM", composite: true });
   const { plan, commands } = await inject(1);
-  aws.ssm.resetHistory();
+  fake().ssm.resetHistory();
   expect(await check({ plan, commands })).toEqual({ state: "AlarmTriggered", alarm: "errors" });
-  expect(aws.ssm.calls()).toHaveLength(0);
-  expect(aws.cloudwatch.commandCalls(DescribeAlarmsCommand)[0].args[0].input.AlarmTypes).toEqual([
+  expect(fake().ssm.calls()).toHaveLength(0);
+  expect(fake().cloudwatch.commandCalls(DescribeAlarmsCommand)[0].args[0].input.AlarmTypes).toEqual([
     "MetricAlarm",
     "CompositeAlarm",
   ]);
@@ -83,7 +75,7 @@ test("a stop-condition alarm in ALARM comes first and is named", async () => {
 
 test("alarms that are not in ALARM let the fault run; missing ones are logged", async () => {
   setEnvironment({ STOP_CONDITION_ALARMS: JSON.stringify(["latency", "gone"]) });
-  aws.alarms.set("latency", { state: "INSUFFICIENT_DATA" });
+  fake().alarms.set("latency", { state: "INSUFFICIENT_DATA" });
   const warn = jest.spyOn(logger, "warn");
   const { plan, commands } = await inject(1);
   expect(await check({ plan, commands })).toEqual({ state: "InProgress" });
@@ -93,11 +85,11 @@ test("alarms that are not in ALARM let the fault run; missing ones are logged", 
 test("more than 100 alarm names are asked for 100 at a time", async () => {
   const names = Array.from({ length: 150 }, (_, n) => `alarm-${n}`);
   setEnvironment({ STOP_CONDITION_ALARMS: JSON.stringify(names) });
-  names.forEach((n) => aws.alarms.set(n, { state: "OK" }));
-  aws.alarms.set("alarm-149", { state: "ALARM" });
+  names.forEach((n) => fake().alarms.set(n, { state: "OK" }));
+  fake().alarms.set("alarm-149", { state: "ALARM" });
   const { plan, commands } = await inject(1);
   expect(await check({ plan, commands })).toEqual({ state: "AlarmTriggered", alarm: "alarm-149" });
-  expect(aws.cloudwatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(2);
+  expect(fake().cloudwatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(2);
 });
 
 test("an unexpected SSM error fails the task", async () => {

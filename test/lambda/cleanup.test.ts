@@ -1,21 +1,13 @@
-import { resetEnvironment, setEnvironment } from "./support/environment";
+import { setEnvironment } from "./support/environment";
 import { CancelCommandCommand, ListCommandsCommand } from "@aws-sdk/client-ssm";
 import { handler as cleanup } from "../../lambda/cleanup";
 import type { ExecutionStatusChangeEvent } from "../../lambda/contract";
 import { handler as send } from "../../lambda/send-command";
 import { metrics } from "../../lambda/telemetry";
-import { FakeAws, instanceIds } from "./support/fake-aws";
+import { instanceIds, useFakeAws } from "./support/fake-aws";
 import { injectOutput, planFor } from "./support/plan";
 
-let aws: FakeAws;
-beforeEach(() => {
-  aws = new FakeAws();
-});
-afterEach(() => {
-  aws.restore();
-  resetEnvironment();
-  jest.restoreAllMocks();
-});
+const fake = useFakeAws();
 
 async function inject(ids: string[], experimentId = "run-1", tunables: Record<string, unknown> = {}) {
   const plan = planFor(ids, tunables, experimentId);
@@ -41,22 +33,22 @@ describe("in the state machine, after a failure or an alarm", () => {
     const { plan, commands } = await inject(ids);
     const result = await cleanup({ plan, commands });
     expect(result.cancelled.sort()).toEqual(commands.map((c) => c.commandId).sort());
-    for (const call of aws.ssm.commandCalls(CancelCommandCommand)) {
+    for (const call of fake().ssm.commandCalls(CancelCommandCommand)) {
       expect(call.args[0].input.InstanceIds!.length).toBeLessThanOrEqual(50);
     }
     expect(result.cleanupCommands.map((c) => c.instanceIds.length)).toEqual([50, 10]);
     expect(result.cleanupCommands.flatMap((c) => c.instanceIds).sort()).toEqual(ids);
-    for (const sent of aws.sent("Cleanup")) {
+    for (const sent of fake().sent("Cleanup")) {
       expect(sent.parameters).toEqual({ Action: ["Cleanup"], ExperimentId: ["run-1"] });
     }
-    expect([...aws.commands[0].invocations.values()].every((i) => i.status === "Cancelled")).toBe(true);
+    expect([...fake().commands[0].invocations.values()].every((i) => i.status === "Cancelled")).toBe(true);
   });
 
   test("leaves instances whose injection succeeded alone, and cancels nothing that has ended", async () => {
     const first = await inject(instanceIds(1, 1));
     const second = await inject(instanceIds(1, 2));
-    aws.finish(first.commands[0].commandId, instanceIds(1, 1)[0], "Success", injectOutput());
-    aws.finish(
+    fake().finish(first.commands[0].commandId, instanceIds(1, 1)[0], "Success", injectOutput());
+    fake().finish(
       second.commands[0].commandId,
       instanceIds(1, 2)[0],
       "Failed",
@@ -70,7 +62,7 @@ describe("in the state machine, after a failure or an alarm", () => {
   test("a command SSM does not list yet is cancelled and cleaned up all the same", async () => {
     const ids = instanceIds(2);
     const { plan, commands } = await inject(ids);
-    aws.ssm.on(ListCommandsCommand).resolves({ Commands: [] });
+    fake().ssm.on(ListCommandsCommand).resolves({ Commands: [] });
     const result = await cleanup({ plan, commands });
     expect(result.cancelled).toEqual([commands[0].commandId]);
     expect(result.cleanupCommands.flatMap((c) => c.instanceIds)).toEqual(ids);
@@ -105,8 +97,8 @@ describe("from EventBridge, when an execution ends badly", () => {
       const result = await cleanup(statusChange("nightly-1", { EC2_INSTANCE_ID: ours.join(",") }, status));
       expect(result.cancelled.sort()).toEqual(["cmd-1", "cmd-3"]);
       expect(result.cleanupCommands.flatMap((c) => c.instanceIds).sort()).toEqual(ours);
-      expect(aws.ssm.commandCalls(ListCommandsCommand).length).toBeGreaterThan(1);
-      const filters = aws.ssm.commandCalls(ListCommandsCommand)[0].args[0].input.Filters;
+      expect(fake().ssm.commandCalls(ListCommandsCommand).length).toBeGreaterThan(1);
+      const filters = fake().ssm.commandCalls(ListCommandsCommand)[0].args[0].input.Filters;
       expect(filters).toContainEqual({ key: "DocumentName", value: "HttpResetPeer" });
       expect(filters?.find((f) => f.key === "InvokedAfter")?.value).toMatch(
         /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
@@ -117,7 +109,7 @@ describe("from EventBridge, when an execution ends badly", () => {
   test("matches an execution name through the same ExperimentId the run used", async () => {
     const { plan } = await (async () => {
       const { handler: resolve } = await import("../../lambda/resolve-targets");
-      aws.addInstances(instanceIds(1));
+      fake().addInstances(instanceIds(1));
       return {
         plan: await resolve({ input: { EC2_INSTANCE_ID: instanceIds(1)[0] }, executionName: "run 2026.01" }),
       };
@@ -125,7 +117,7 @@ describe("from EventBridge, when an execution ends badly", () => {
     await send({ plan, instanceIds: plan.targets });
     const result = await cleanup(statusChange("run 2026.01", { EC2_INSTANCE_ID: instanceIds(1)[0] }));
     expect(result.cleanupCommands[0].instanceIds).toEqual(instanceIds(1));
-    expect(aws.sent("Cleanup")[0].parameters.ExperimentId).toEqual([plan.experimentId]);
+    expect(fake().sent("Cleanup")[0].parameters.ExperimentId).toEqual([plan.experimentId]);
   });
 
   test("acts in the input's region with the input's credentials", async () => {
@@ -134,7 +126,7 @@ describe("from EventBridge, when an execution ends badly", () => {
     await cleanup(
       statusChange("run-9", { EC2_INSTANCE_TAG: "app:web", REGION: "ap-south-1", ASSUME_ROLE_ARN: role }),
     );
-    expect(aws.accesses).toEqual([
+    expect(fake().accesses).toEqual([
       { experimentId: "run-9", region: "ap-south-1", assumeRoleArn: role, authenticationSecret: "" },
     ]);
   });
@@ -147,7 +139,7 @@ describe("from EventBridge, when an execution ends badly", () => {
     expect(first.cancelled).toEqual(["cmd-1"]);
     expect(second.cancelled).toEqual([]);
     expect(second.cleanupCommands.flatMap((c) => c.instanceIds)).toEqual(instanceIds(2));
-    expect(aws.ssm.commandCalls(CancelCommandCommand)).toHaveLength(1);
+    expect(fake().ssm.commandCalls(CancelCommandCommand)).toHaveLength(1);
   });
 
   test.each([
@@ -160,12 +152,12 @@ describe("from EventBridge, when an execution ends badly", () => {
     ],
   ])("%s needs nothing undone", async (_, event) => {
     await inject(instanceIds(1), "run-1");
-    aws.ssm.resetHistory();
+    fake().ssm.resetHistory();
     expect(await cleanup(event as ExecutionStatusChangeEvent)).toEqual({
       cancelled: [],
       cleanupCommands: [],
     });
-    expect(aws.ssm.calls()).toHaveLength(0);
+    expect(fake().ssm.calls()).toHaveLength(0);
   });
 
   test("a broken deployment is an error, not silently nothing to undo", async () => {

@@ -1,20 +1,11 @@
-import { resetEnvironment } from "./support/environment";
 import { GetCommandInvocationCommand } from "@aws-sdk/client-ssm";
 import { handler as report } from "../../lambda/report";
 import { handler as send } from "../../lambda/send-command";
 import { metrics } from "../../lambda/telemetry";
-import { awsError, FakeAws, instanceIds } from "./support/fake-aws";
+import { awsError, instanceIds, useFakeAws } from "./support/fake-aws";
 import { injectOutput, planFor } from "./support/plan";
 
-let aws: FakeAws;
-beforeEach(() => {
-  aws = new FakeAws();
-});
-afterEach(() => {
-  aws.restore();
-  resetEnvironment();
-  jest.restoreAllMocks();
-});
+const fake = useFakeAws();
 
 test("reports each instance from the document's first line of output, and the totals", async () => {
   const ids = instanceIds(4);
@@ -22,14 +13,14 @@ test("reports each instance from the document's first line of output, and the to
   const runs = [];
   for (const batch of plan.batches) runs.push(await send({ plan, instanceIds: batch }));
   const [ok, refused, early, silent] = ids;
-  aws.finish(runs[0].commands[0].commandId, ok, "Success", injectOutput({ connectionsReset: 12 }));
-  aws.finish(
+  fake().finish(runs[0].commands[0].commandId, ok, "Success", injectOutput({ connectionsReset: 12 }));
+  fake().finish(
     runs[1].commands[0].commandId,
     refused,
     "Failed",
     '{"action":"Inject","error":"nothing listens"}\n',
   );
-  aws.finish(
+  fake().finish(
     runs[2].commands[0].commandId,
     early,
     "Failed",
@@ -39,7 +30,7 @@ test("reports each instance from the document's first line of output, and the to
       error: "fault ended early: reset proxy died",
     }),
   );
-  aws.commands[3].invocations.delete(silent);
+  fake().commands[3].invocations.delete(silent);
   const cleanup = { cancelled: [], cleanupCommands: [] };
 
   const result = await report({ plan, runs, cleanup });
@@ -92,7 +83,7 @@ test("reports each instance from the document's first line of output, and the to
 test("output that is not the document's JSON line reads as nothing", async () => {
   const plan = planFor(instanceIds(1));
   const run = await send({ plan, instanceIds: plan.targets });
-  aws.finish(run.commands[0].commandId, plan.targets[0], "Failed", "sh: 1: python3: not found\n");
+  fake().finish(run.commands[0].commandId, plan.targets[0], "Failed", "sh: 1: python3: not found\n");
   const result = await report({ plan, runs: [run] });
   expect(result.instances[0]).toMatchObject({ status: "Failed", outcome: null, connectionsReset: null });
   expect(result).not.toHaveProperty("cleanup");
@@ -108,7 +99,7 @@ test("a dry run reports the targets and that nothing was sent", async () => {
     totals: { instances: 0, succeeded: 0, failed: 0, connectionsReset: 0 },
   });
   expect(result.note).toContain("nothing was sent");
-  expect(aws.ssm.calls()).toHaveLength(0);
+  expect(fake().ssm.calls()).toHaveLength(0);
 });
 
 test("reports many instances and counts their resets in a metric", async () => {
@@ -116,7 +107,7 @@ test("reports many instances and counts their resets in a metric", async () => {
   const plan = planFor(instanceIds(60));
   const run = await send({ plan, instanceIds: plan.targets });
   run.commands.forEach((c) =>
-    c.instanceIds.forEach((id) => aws.finish(c.commandId, id, "Success", injectOutput())),
+    c.instanceIds.forEach((id) => fake().finish(c.commandId, id, "Success", injectOutput())),
   );
   const result = await report({ plan, runs: [run] });
   expect(result.totals).toEqual({ instances: 60, succeeded: 60, failed: 0, connectionsReset: 720 });
@@ -126,6 +117,6 @@ test("reports many instances and counts their resets in a metric", async () => {
 test("an SSM error other than a missing invocation fails the task", async () => {
   const plan = planFor(instanceIds(1));
   const run = await send({ plan, instanceIds: plan.targets });
-  aws.ssm.on(GetCommandInvocationCommand).rejects(awsError("AccessDeniedException"));
+  fake().ssm.on(GetCommandInvocationCommand).rejects(awsError("AccessDeniedException"));
   await expect(report({ plan, runs: [run] })).rejects.toThrow("AccessDeniedException");
 });

@@ -1,19 +1,11 @@
-import { resetEnvironment, setEnvironment } from "./support/environment";
+import { setEnvironment } from "./support/environment";
 import { DescribeInstanceInformationCommand } from "@aws-sdk/client-ssm";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { handler } from "../../lambda/resolve-targets";
 import { metrics } from "../../lambda/telemetry";
-import { FakeAws, instanceIds } from "./support/fake-aws";
+import { instanceIds, useFakeAws } from "./support/fake-aws";
 
-let aws: FakeAws;
-beforeEach(() => {
-  aws = new FakeAws();
-});
-afterEach(() => {
-  aws.restore();
-  resetEnvironment();
-  jest.restoreAllMocks();
-});
+const fake = useFakeAws();
 
 const resolve = (input: Record<string, unknown>, executionName = "run-1") =>
   handler({ input, executionName });
@@ -26,7 +18,7 @@ async function rejection(input: Record<string, unknown>): Promise<Error> {
 
 describe("input", () => {
   test("takes strings, numbers and booleans as people type them", async () => {
-    aws.addInstances(["i-0123456789abcdef0"]);
+    fake().addInstances(["i-0123456789abcdef0"]);
     const plan = await resolve({
       EC2_INSTANCE_ID: "i-0123456789abcdef0",
       TARGET_SERVICE_PORT: 8080,
@@ -58,7 +50,7 @@ describe("input", () => {
   });
 
   test("construct defaults override the seed's and the input overrides both", async () => {
-    aws.addInstances(["i-0123456789abcdef0"]);
+    fake().addInstances(["i-0123456789abcdef0"]);
     setEnvironment({
       TUNABLE_DEFAULTS: JSON.stringify({ NETWORK_INTERFACE: "ens5", TOTAL_CHAOS_DURATION: "60" }),
     });
@@ -69,7 +61,7 @@ describe("input", () => {
   });
 
   test("a selector in the input replaces the construct's default selector", async () => {
-    aws.addInstances(["i-0123456789abcdef0"]);
+    fake().addInstances(["i-0123456789abcdef0"]);
     setEnvironment({ TUNABLE_DEFAULTS: JSON.stringify({ EC2_INSTANCE_TAG: "chaos:yes" }) });
     const plan = await resolve({ EC2_INSTANCE_ID: "i-0123456789abcdef0" });
     expect(plan.targets).toEqual(["i-0123456789abcdef0"]);
@@ -101,7 +93,7 @@ describe("input", () => {
     const error = await rejection({ EC2_INSTANCE_ID: "i-0123456789abcdef0", ...bad });
     expect(error.name).toBe("InvalidInputError");
     expect(error.message).toContain(message);
-    expect(aws.ec2.calls()).toHaveLength(0);
+    expect(fake().ec2.calls()).toHaveLength(0);
   });
 
   test.each([
@@ -114,17 +106,17 @@ describe("input", () => {
   });
 
   test("an execution name outside the ExperimentId pattern is made to fit", async () => {
-    aws.addInstances(["i-0123456789abcdef0"]);
+    fake().addInstances(["i-0123456789abcdef0"]);
     const plan = await resolve({ EC2_INSTANCE_ID: "i-0123456789abcdef0" }, "nightly run.2026");
     expect(plan.experimentId).toMatch(/^nightly-run-2026-[0-9a-f]{8}$/);
     expect(plan.documentParameters.ExperimentId).toEqual([plan.experimentId]);
   });
 
   test("REGION selects the region the clients act in", async () => {
-    aws.addInstances(["i-0123456789abcdef0"]);
+    fake().addInstances(["i-0123456789abcdef0"]);
     const plan = await resolve({ EC2_INSTANCE_ID: "i-0123456789abcdef0", REGION: "us-east-2" });
     expect(plan.region).toBe("us-east-2");
-    expect(aws.accesses[0]).toEqual({
+    expect(fake().accesses[0]).toEqual({
       region: "us-east-2",
       assumeRoleArn: "",
       authenticationSecret: "",
@@ -142,7 +134,7 @@ describe("credentials", () => {
     });
     expect(error.name).toBe("CredentialsError");
     expect(error.message).toContain("arn:aws:iam::222222222222:role/chaos");
-    expect(aws.accesses).toHaveLength(0);
+    expect(fake().accesses).toHaveLength(0);
   });
 
   test("a secret that is not allowed is a named error", async () => {
@@ -155,7 +147,7 @@ describe("credentials", () => {
   });
 
   test("allowed credentials reach the client factory", async () => {
-    aws.addInstances(["i-0123456789abcdef0"]);
+    fake().addInstances(["i-0123456789abcdef0"]);
     const role = "arn:aws:iam::222222222222:role/chaos";
     const secret = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:creds-AbCdEf";
     setEnvironment({
@@ -168,13 +160,13 @@ describe("credentials", () => {
       AWS_AUTHENTICATION_SECRET: "creds",
     });
     expect(plan).toMatchObject({ assumeRoleArn: role, authenticationSecret: "creds" });
-    expect(aws.accesses[0]).toMatchObject({ assumeRoleArn: role, authenticationSecret: "creds" });
+    expect(fake().accesses[0]).toMatchObject({ assumeRoleArn: role, authenticationSecret: "creds" });
   });
 });
 
 describe("targets by ID", () => {
   test("every named instance must exist, and each missing one is named", async () => {
-    aws.addInstances(["i-0123456789abcdef0"]);
+    fake().addInstances(["i-0123456789abcdef0"]);
     const error = await rejection({ EC2_INSTANCE_ID: "i-0123456789abcdef0,i-0000000000000000a,i-0000000b" });
     expect(error.name).toBe("TargetNotFoundError");
     expect(error.message).toContain("do not exist in eu-west-1: i-0000000000000000a, i-0000000b");
@@ -182,28 +174,28 @@ describe("targets by ID", () => {
 
   test("120 IDs are looked up 50 at a time over every page, in the order given, without duplicates", async () => {
     const ids = instanceIds(120);
-    aws.addInstances(ids);
+    fake().addInstances(ids);
     const plan = await resolve({
       EC2_INSTANCE_ID: [...[...ids].reverse(), ids[0]].join(","),
       TOTAL_CHAOS_DURATION: 30,
     });
     expect(plan.targets).toEqual([...ids].reverse());
     expect(plan.batches.map((b) => b.length)).toEqual([50, 50, 20]);
-    for (const call of aws.ec2.commandCalls(DescribeInstancesCommand)) {
+    for (const call of fake().ec2.commandCalls(DescribeInstancesCommand)) {
       expect(call.args[0].input.Filters?.[0].Values?.length).toBeLessThanOrEqual(50);
     }
-    for (const call of aws.ssm.commandCalls(DescribeInstanceInformationCommand)) {
+    for (const call of fake().ssm.commandCalls(DescribeInstanceInformationCommand)) {
       expect(call.args[0].input.Filters?.[0].Values?.length).toBeLessThanOrEqual(50);
     }
   });
 
   test("every instance that cannot take the fault is named with its reason and fix", async () => {
     const [running, stopped, unregistered, lost, windows] = instanceIds(5);
-    aws.addInstances([running]);
-    aws.addInstances([stopped], { state: "stopped" });
-    aws.addInstances([unregistered], { ping: undefined });
-    aws.addInstances([lost], { ping: "ConnectionLost" });
-    aws.addInstances([windows], { platform: "Windows" });
+    fake().addInstances([running]);
+    fake().addInstances([stopped], { state: "stopped" });
+    fake().addInstances([unregistered], { ping: undefined });
+    fake().addInstances([lost], { ping: "ConnectionLost" });
+    fake().addInstances([windows], { platform: "Windows" });
     const error = await rejection({
       EC2_INSTANCE_ID: [running, stopped, unregistered, lost, windows].join(","),
     });
@@ -225,23 +217,23 @@ describe("targets by ID", () => {
 describe("targets by tag", () => {
   test("takes running instances with the tag over every page, and 100% takes them all", async () => {
     const tagged = instanceIds(5);
-    aws.addInstances(tagged, { tags: { app: "web:blue" } });
-    aws.addInstances(instanceIds(1, 100), { tags: { app: "web:blue" }, state: "stopped" });
-    aws.addInstances(instanceIds(1, 200), { tags: { app: "api" } });
+    fake().addInstances(tagged, { tags: { app: "web:blue" } });
+    fake().addInstances(instanceIds(1, 100), { tags: { app: "web:blue" }, state: "stopped" });
+    fake().addInstances(instanceIds(1, 200), { tags: { app: "api" } });
     const plan = await resolve({ EC2_INSTANCE_TAG: "app:web:blue", INSTANCE_AFFECTED_PERC: 100 });
     expect([...plan.targets].sort()).toEqual(tagged);
-    expect(aws.ec2.commandCalls(DescribeInstancesCommand).length).toBeGreaterThan(1);
+    expect(fake().ec2.commandCalls(DescribeInstancesCommand).length).toBeGreaterThan(1);
   });
 
   test("0% targets exactly one instance, at random", async () => {
-    aws.addInstances(instanceIds(4), { tags: { app: "web" } });
+    fake().addInstances(instanceIds(4), { tags: { app: "web" } });
     jest.spyOn(Math, "random").mockReturnValue(0.99);
     const plan = await resolve({ EC2_INSTANCE_TAG: "app:web" });
     expect(plan.targets).toEqual([instanceIds(4)[3]]);
   });
 
   test("a percentage is rounded down but never below one instance", async () => {
-    aws.addInstances(instanceIds(3), { tags: { app: "web" } });
+    fake().addInstances(instanceIds(3), { tags: { app: "web" } });
     expect((await resolve({ EC2_INSTANCE_TAG: "app:web", INSTANCE_AFFECTED_PERC: 50 })).targets).toHaveLength(
       1,
     );
@@ -252,14 +244,14 @@ describe("targets by tag", () => {
 
   test("a tag with an empty value matches only instances whose value is empty", async () => {
     const [empty, valued] = instanceIds(2);
-    aws.addInstances([empty], { tags: { chaos: "" } });
-    aws.addInstances([valued], { tags: { chaos: "no" } });
+    fake().addInstances([empty], { tags: { chaos: "" } });
+    fake().addInstances([valued], { tags: { chaos: "no" } });
     const plan = await resolve({ EC2_INSTANCE_TAG: "chaos:", INSTANCE_AFFECTED_PERC: 100 });
     expect(plan.targets).toEqual([empty]);
   });
 
   test("no running instance with the tag is a named error", async () => {
-    aws.addInstances(instanceIds(1), { tags: { app: "web" }, state: "stopped" });
+    fake().addInstances(instanceIds(1), { tags: { app: "web" }, state: "stopped" });
     const error = await rejection({ EC2_INSTANCE_TAG: "app:web" });
     expect(error.name).toBe("TargetNotFoundError");
     expect(error.message).toContain("No running instance in eu-west-1 carries the tag app:web");
@@ -270,8 +262,8 @@ describe("opt-in tag", () => {
   test("targets without the opt-in tag are refused by name", async () => {
     setEnvironment({ OPT_IN_TAG: "chaos:allowed" });
     const [optedIn, not] = instanceIds(2);
-    aws.addInstances([optedIn], { tags: { chaos: "allowed" } });
-    aws.addInstances([not], { tags: { chaos: "denied" } });
+    fake().addInstances([optedIn], { tags: { chaos: "allowed" } });
+    fake().addInstances([not], { tags: { chaos: "denied" } });
     const error = await rejection({ EC2_INSTANCE_ID: `${optedIn},${not}` });
     expect(error.name).toBe("TargetNotOptedInError");
     expect(error.message).toContain(
@@ -281,22 +273,22 @@ describe("opt-in tag", () => {
 
   test("is checked over every instance the tag selects, not only the sample", async () => {
     setEnvironment({ OPT_IN_TAG: "chaos:allowed" });
-    aws.addInstances(instanceIds(1), { tags: { app: "web", chaos: "allowed" } });
-    aws.addInstances(instanceIds(1, 2), { tags: { app: "web" } });
+    fake().addInstances(instanceIds(1), { tags: { app: "web", chaos: "allowed" } });
+    fake().addInstances(instanceIds(1, 2), { tags: { app: "web" } });
     jest.spyOn(Math, "random").mockReturnValue(0);
     expect((await rejection({ EC2_INSTANCE_TAG: "app:web" })).name).toBe("TargetNotOptedInError");
   });
 
   test("opted-in targets pass", async () => {
     setEnvironment({ OPT_IN_TAG: "chaos:allowed" });
-    aws.addInstances(instanceIds(1), { tags: { chaos: "allowed" } });
+    fake().addInstances(instanceIds(1), { tags: { chaos: "allowed" } });
     expect((await resolve({ EC2_INSTANCE_ID: instanceIds(1)[0] })).targets).toEqual(instanceIds(1));
   });
 });
 
 test("counts the targets in a metric", async () => {
   const addMetric = jest.spyOn(metrics, "addMetric");
-  aws.addInstances(instanceIds(3));
+  fake().addInstances(instanceIds(3));
   await resolve({ EC2_INSTANCE_ID: instanceIds(3).join(",") });
   expect(addMetric).toHaveBeenCalledWith("InstancesTargeted", "Count", 3);
 });

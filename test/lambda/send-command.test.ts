@@ -1,22 +1,13 @@
-import { resetEnvironment } from "./support/environment";
 import { handler } from "../../lambda/send-command";
 import { metrics } from "../../lambda/telemetry";
-import { FakeAws, instanceIds } from "./support/fake-aws";
+import { instanceIds, useFakeAws } from "./support/fake-aws";
 import { planFor } from "./support/plan";
 
-let aws: FakeAws;
-beforeEach(() => {
-  aws = new FakeAws();
-});
-afterEach(() => {
-  aws.restore();
-  resetEnvironment();
-  jest.restoreAllMocks();
-});
+const fake = useFakeAws();
 
 test("sends Inject with the plan's parameters, 50 instances per command", async () => {
   const ids = instanceIds(120);
-  aws.addInstances(ids);
+  fake().addInstances(ids);
   const plan = planFor(ids, {
     TARGET_SERVICE_PORT: 8080,
     TOTAL_CHAOS_DURATION: 60,
@@ -25,8 +16,12 @@ test("sends Inject with the plan's parameters, 50 instances per command", async 
   const { commands } = await handler({ plan, instanceIds: ids });
   expect(commands.map((c) => c.instanceIds.length)).toEqual([50, 50, 20]);
   expect(commands.flatMap((c) => c.instanceIds)).toEqual(ids);
-  expect(commands.map((c) => c.commandId)).toEqual(aws.sent("Inject").map((c) => c.id));
-  for (const sent of aws.sent("Inject")) {
+  expect(commands.map((c) => c.commandId)).toEqual(
+    fake()
+      .sent("Inject")
+      .map((c) => c.id),
+  );
+  for (const sent of fake().sent("Inject")) {
     expect(sent.documentName).toBe("HttpResetPeer");
     expect(sent.parameters).toEqual({
       Action: ["Inject"],
@@ -38,7 +33,7 @@ test("sends Inject with the plan's parameters, 50 instances per command", async 
       ExperimentId: ["run-1"],
     });
   }
-  const input = aws.ssm.call(0).args[0].input as { Comment: string; TimeoutSeconds: number };
+  const input = fake().ssm.call(0).args[0].input as { Comment: string; TimeoutSeconds: number };
   expect(input.Comment).toBe("http-reset-peer Inject run-1");
   expect(input.TimeoutSeconds).toBeGreaterThanOrEqual(30);
 });
@@ -46,11 +41,11 @@ test("sends Inject with the plan's parameters, 50 instances per command", async 
 test("an experiment ID of 128 characters keeps the comment within SSM's 100", async () => {
   const plan = planFor(instanceIds(1), {}, "x".repeat(128));
   await handler({ plan, instanceIds: instanceIds(1) });
-  expect((aws.ssm.call(0).args[0].input as { Comment: string }).Comment).toHaveLength(100);
+  expect((fake().ssm.call(0).args[0].input as { Comment: string }).Comment).toHaveLength(100);
 });
 
 test("an SSM error fails the task", async () => {
-  aws.ssm.rejects(new Error("AccessDeniedException"));
+  fake().ssm.rejects(new Error("AccessDeniedException"));
   await expect(handler({ plan: planFor(instanceIds(1)), instanceIds: instanceIds(1) })).rejects.toThrow(
     "AccessDeniedException",
   );

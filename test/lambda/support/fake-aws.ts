@@ -32,6 +32,7 @@ import {
 } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { setFaultClientFactory, type FaultAccess } from "../../../lambda/aws-clients";
+import { resetEnvironment } from "./environment";
 
 /** Small pages, so that every listing needs NextToken. */
 const PAGE_SIZE = 2;
@@ -283,3 +284,20 @@ export class FakeAws {
 /** Instance IDs i-000...0001 onwards, in the 17-hex-digit form. */
 export const instanceIds = (count: number, from = 1): string[] =>
   Array.from({ length: count }, (_, n) => `i-${(from + n).toString(16).padStart(17, "0")}`);
+
+/**
+ * A fresh fake AWS for each test, restored after it together with the handlers' environment and
+ * any spies. Returns a getter for the current test's fake.
+ */
+export function useFakeAws(): () => FakeAws {
+  let aws: FakeAws;
+  beforeEach(() => {
+    aws = new FakeAws();
+  });
+  afterEach(() => {
+    aws.restore();
+    resetEnvironment();
+    jest.restoreAllMocks();
+  });
+  return () => aws;
+}
