@@ -12,7 +12,6 @@ import { format, resolveConfig } from "prettier";
 import { World } from "./harness";
 import {
   bystander,
-  BystanderRun,
   BYSTANDER_PORT,
   BYSTANDER_SECONDS,
   LATENCY_RATE,
@@ -29,9 +28,15 @@ import {
 } from "./payload";
 import { ensureTools, machine, Machine, Spread, spread } from "./tools";
 
+const SYSTEM_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const TIME_LIMIT_MS = 12 * 60 * 1000;
 const OUTPUT = join(__dirname, "..", "BENCHMARKS.md");
+
+interface BystanderRun {
+  readonly keepAlive: { without: number; with: number };
+  readonly newConnections: { without: number; with: number };
+}
 
 interface Row {
   readonly item: string;
@@ -47,7 +52,10 @@ const fmt = (s: Spread, digits = 0) =>
 const verdict = (ok: boolean): "PASS" | "FAIL" => (ok ? "PASS" : "FAIL");
 
 async function main(): Promise<void> {
-  process.env.PATH = `${process.env.PATH ?? ""}:/usr/local/sbin:/usr/sbin:/sbin`;
+  // The document runs with the system's commands first, as under the SSM agent's service PATH.
+  process.env.PATH = [...SYSTEM_PATH, ...(process.env.PATH ?? "").split(":")]
+    .filter((d, i, all) => d && all.indexOf(d) === i)
+    .join(":");
   if (process.getuid?.() !== 0) throw new Error("the benchmarks need root: network namespaces and iptables");
   if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error("BENCH_RUNS must be a positive integer");
   ensureTools();
@@ -97,7 +105,16 @@ async function main(): Promise<void> {
       progress(`window and SIGKILL run ${i + 1}/${RUNS}`, started);
     }
     for (let i = 0; i < RUNS; i++) {
-      bystanders.push(await fresh(bystander));
+      const b: Record<string, number> = {};
+      for (const keepAlive of [true, false]) {
+        for (const faulted of i % 2 ? [true, false] : [false, true]) {
+          b[`${keepAlive}${faulted}`] = await fresh((w) => bystander(w, keepAlive, faulted));
+        }
+      }
+      bystanders.push({
+        keepAlive: { without: b.truefalse, with: b.truetrue },
+        newConnections: { without: b.falsefalse, with: b.falsetrue },
+      });
       progress(`bystander run ${i + 1}/${RUNS}`, started);
     }
   } finally {

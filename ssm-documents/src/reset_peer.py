@@ -43,6 +43,8 @@ EXIT_PRECONDITION = 3  # refused before touching the host
 LISTEN_BACKLOG = 4096
 READ_LIMIT = 65536  # a request head larger than this is reset without waiting for its end
 SILENT_RESET_SECONDS = 1.0  # a connection that sends nothing is reset after this long
+DEFER_ACCEPT_SECONDS = 1  # the kernel holds a connection back until its first data, this long at most
+SILENT_AFTER_DEFER_SECONDS = 0.2  # a deferred connection that still has nothing gets this much longer
 STATS_EVERY_SECONDS = 1.0
 PROXY_GRACE_SECONDS = 1.0  # how long the warden waits for the proxy to stop before SIGKILL
 SELF_CHECK_TIMEOUT_SECONDS = 2.0
@@ -272,11 +274,23 @@ def reset_backlog(listener):
 
 
 def proxy_main(experiment_id, config):
-    """Resets every connection it accepts, once the request has arrived or the client stayed silent."""
+    """Resets every connection it accepts, once the request has arrived or the client stayed silent.
+
+    The hot path, one connection: accept, read, SO_LINGER, close. With TCP_DEFER_ACCEPT the kernel
+    hands over a connection only once its request has arrived, so it is rarely watched at all; one
+    that comes without data has stayed silent for the whole deferral (or comes through SYN cookies)
+    and is given a short last chance. Closing a socket also takes it out of the epoll set.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     stop_signal = wakeup_pipe(signal.SIGTERM)
     listener = socket.socket(config["listenFamily"], socket.SOCK_STREAM, 0, config["listenFd"])
     listener.setblocking(False)
+    silent_seconds = SILENT_RESET_SECONDS
+    try:
+        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, DEFER_ACCEPT_SECONDS)
+        silent_seconds = SILENT_RESET_SECONDS - DEFER_ACCEPT_SECONDS + SILENT_AFTER_DEFER_SECONDS
+    except (AttributeError, OSError):
+        pass  # not Linux: every connection is watched from its accept on
     stop_at = time.monotonic() + config["stopAfterSeconds"]
     stats_path = os.path.join(experiment_dir(experiment_id), "stats.json")
 
@@ -287,11 +301,17 @@ def proxy_main(experiment_id, config):
     waiting = {}  # fd -> [socket, last bytes received]: connections whose request is not in yet
     silent = deque()  # (deadline, socket), in accept order, which is deadline order
     resets = 0
+    accept = listener._accept  # the fd alone: the socket object is made with known family and type
+    family = listener.family
+    new_socket = socket.socket
+    stream = socket.SOCK_STREAM
+    dontwait = socket.MSG_DONTWAIT
+    linger = LINGER_RESET
+    sol_socket, so_linger = socket.SOL_SOCKET, socket.SO_LINGER
 
     def reset(conn):
         nonlocal resets
-        if waiting.pop(conn.fileno(), None) is not None:
-            ep.unregister(conn.fileno())
+        waiting.pop(conn.fileno(), None)
         reset_connection(conn)
         resets += 1
 
@@ -299,7 +319,7 @@ def proxy_main(experiment_id, config):
         """Reads what has arrived. True once the request head is in, the client has closed, or the head
         is too large to wait for."""
         try:
-            data = conn.recv(READ_LIMIT)
+            data = conn.recv(READ_LIMIT, dontwait)
         except BlockingIOError:
             return False, tail
         except OSError:
@@ -308,19 +328,34 @@ def proxy_main(experiment_id, config):
         return not data or b"\r\n\r\n" in seen or len(data) >= READ_LIMIT, seen[-3:]
 
     def accept_all():
+        nonlocal resets
+        deadline = None
         while True:
             try:
-                conn, _ = listener.accept()
+                fd = accept()[0]
             except OSError:
                 return  # EAGAIN, or EMFILE: the backlog keeps the rest until the next round
-            conn.setblocking(False)
-            done, tail = request_in(conn, b"")
-            if done:
-                reset(conn)
+            conn = new_socket(family, stream, 0, fd)
+            try:
+                data = conn.recv(READ_LIMIT, dontwait)
+            except BlockingIOError:
+                data = None
+            except OSError:
+                data = b""
+            if data is not None and (not data or len(data) >= READ_LIMIT or b"\r\n\r\n" in data):
+                # The common case, inline: the whole request head is in.
+                try:
+                    conn.setsockopt(sol_socket, so_linger, linger)
+                except OSError:
+                    pass
+                conn.close()
+                resets += 1
                 continue
-            waiting[conn.fileno()] = [conn, tail]
-            ep.register(conn.fileno(), select.EPOLLIN | select.EPOLLRDHUP)
-            silent.append((time.monotonic() + SILENT_RESET_SECONDS, conn))
+            waiting[fd] = [conn, data[-3:] if data else b""]
+            ep.register(fd, select.EPOLLIN | select.EPOLLRDHUP)
+            if deadline is None:
+                deadline = time.monotonic() + silent_seconds
+            silent.append((deadline, conn))
 
     stopping = orphaned = False
     written = None
