@@ -123,6 +123,15 @@ export class LocalExecution {
 
   /** A task's Resource: a function ARN (the payload is the event) or the lambda:invoke integration. */
   private async invokeTask(resource: string, taskInput: unknown): Promise<unknown> {
+    if (this.stopped) {
+      // The local runner does not stop a Map's iterations when the execution is aborted; AWS runs
+      // nothing more. So a stopped execution's iterations fail here, uncatchably, invoking nothing.
+      throw Object.assign(new Error("the execution was stopped"), {
+        name: "States.Runtime",
+        isRetryable: false,
+        isCatchable: false,
+      });
+    }
     if (resource.startsWith("arn:aws:states:::lambda:invoke")) {
       const { FunctionName, Payload } = taskInput as { FunctionName: string; Payload: unknown };
       const result = await invokeFunction(this.fn(FunctionName), Payload, this.invocations);
@@ -131,10 +140,12 @@ export class LocalExecution {
     return invokeFunction(this.fn(resource), taskInput, this.invocations);
   }
 
+  private stopped = false;
+
   private breakLimit(error: string, cause: string): void {
     if (this.limitBroken) return;
     this.limitBroken = { error, cause };
-    this.abortRun();
+    this.abort();
   }
 
   private async consume(logs: AsyncGenerator<EventLog>): Promise<void> {
@@ -168,7 +179,9 @@ export class LocalExecution {
     let cause: string | undefined;
     try {
       output = await result;
+      this.stopped = true;
     } catch (e) {
+      this.stopped = true;
       if (this.limitBroken) {
         status = "FAILED";
         ({ error, cause } = this.limitBroken);
@@ -236,6 +249,7 @@ export class LocalExecution {
 
   /** StopExecution. */
   abort(): void {
+    this.stopped = true;
     this.abortRun();
   }
 
