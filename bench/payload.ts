@@ -42,6 +42,13 @@ export interface ClientReport {
   readonly maxMs: number | null;
 }
 
+/** One attempt of the steady-rate client: when it started and ended (wall clock, ms), and how. */
+export interface ClientEvent {
+  readonly start: number;
+  readonly t: number;
+  readonly outcome: string;
+}
+
 /** One resetter under load: ours or HAProxy's. */
 export interface LoadRun {
   readonly latency: ClientReport;
@@ -61,7 +68,7 @@ export async function steadyClient(
   rate: number,
   seconds: number,
   events = false,
-): Promise<{ report: ClientReport; events: { t: number; outcome: string }[] }> {
+): Promise<{ report: ClientReport; events: ClientEvent[] }> {
   const argv = ["python3", CLIENT, SERVER_V4, String(PORT), String(rate), String(seconds)];
   const r = await world.on(world.client, events ? [...argv, "events"] : argv, {
     timeoutMs: (seconds + 10) * 1000,
@@ -72,8 +79,8 @@ export async function steadyClient(
   return {
     report,
     events: lines.map((l) => {
-      const [t, outcome] = l.split(" ");
-      return { t: Number(t), outcome };
+      const [start, t, outcome] = l.split(" ");
+      return { start: Number(start), t: Number(t), outcome };
     }),
   };
 }
@@ -180,6 +187,8 @@ async function waitListening(world: World, port: number): Promise<void> {
 export interface WindowRun {
   /** From starting the script to the first reset a client saw, ms. */
   readonly onsetMs: number;
+  /** From starting the script to the startedAt it reports, once its rules are in, ms. */
+  readonly rulesInMs: number;
   /** From startedAt + DurationSeconds to the first 200 again, ms. */
   readonly teardownMs: number;
   /** From the first reset to the first 200 again, ms. */
@@ -201,13 +210,16 @@ export async function window(world: World): Promise<WindowRun> {
   const events = seen.events;
   const firstReset = events.find((e) => e.t >= t0 && e.outcome === "reset");
   if (!firstReset) throw new Error("the probe saw no reset");
-  const back = events.find((e) => e.t > firstReset.t && e.outcome === "200");
+  // A connection opened before the rules went in may still be answered after the first reset: the
+  // window is over at the first 200 of a connection opened after the first reset.
+  const back = events.find((e) => e.start > firstReset.t && e.outcome === "200");
   if (!back) throw new Error("the probe never saw a 200 after the fault");
   const responsesInWindow = events.filter(
-    (e) => e.t > firstReset.t && e.t < back.t && /^\d+$/.test(e.outcome),
+    (e) => e.start > firstReset.t && e.start < back.start && /^\d+$/.test(e.outcome),
   ).length;
   return {
     onsetMs: firstReset.t - t0,
+    rulesInMs: startedAt - t0,
     teardownMs: back.t - (startedAt + WINDOW_SECONDS * 1000),
     windowMs: back.t - firstReset.t,
     responsesInWindow,

@@ -6,7 +6,8 @@ request on each and records what came back and when.
 Every 1/RATE s it starts a connection, whatever the others are doing. On each it sends a GET as
 soon as the connection is up, then waits for a response, a reset, or a 2 s timeout. At the end it
 prints one JSON object: counts of each outcome and the send-to-reset latencies (p50, p99, max, in
-ms). With `events` it first prints one line per attempt: "<wall ms when done> <outcome>".
+ms). With `events` it first prints one line per attempt:
+"<wall ms when started> <wall ms when done> <outcome>".
 
 Python 3 standard library only. Outcomes: a status code, reset, refused, eof, timeout, other.
 """
@@ -35,13 +36,13 @@ def main(argv):
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     interval = 1.0 / rate
     ep = select.epoll()
-    live = {}  # fd -> [socket, started, sent or None]
+    live = {}  # fd -> [socket, started, sent or None, started wall clock]
     counts = {}
     latencies = []
     lines = []
 
     def finish(fd, outcome):
-        sock, _, sent = live.pop(fd)
+        sock, _, sent, wall = live.pop(fd)
         ep.unregister(fd)
         sock.close()
         now = time.perf_counter()
@@ -49,7 +50,7 @@ def main(argv):
         if outcome == "reset" and sent is not None:
             latencies.append((now - sent) * 1000.0)
         if events:
-            lines.append("%.1f %s" % (time.time() * 1000.0, outcome))
+            lines.append("%.1f %.1f %s" % (wall * 1000.0, time.time() * 1000.0, outcome))
 
     begin = time.perf_counter()
     end = begin + seconds
@@ -62,7 +63,7 @@ def main(argv):
             s.setblocking(False)
             err = s.connect_ex((host, port))
             attempts += 1
-            live[s.fileno()] = [s, now, None]
+            live[s.fileno()] = [s, now, None, time.time()]
             ep.register(s.fileno(), select.EPOLLOUT | select.EPOLLIN | select.EPOLLRDHUP)
             if err not in (0, errno.EINPROGRESS):
                 finish(s.fileno(), "refused" if err == errno.ECONNREFUSED else "other")
