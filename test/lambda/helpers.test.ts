@@ -57,7 +57,9 @@ describe("sampling", () => {
   test.each([
     [0, 10, 1],
     [10, 10, 1],
-    [25, 10, 2],
+    [25, 10, 3],
+    [24, 10, 2],
+    [66, 3, 2],
     [100, 10, 10],
     [50, 1, 1],
   ])("%i%% of %i instances is %i", (percent, count, expected) => {

@@ -232,14 +232,11 @@ describe("targets by tag", () => {
     expect(plan.targets).toEqual([instanceIds(4)[3]]);
   });
 
-  test("a percentage is rounded down but never below one instance", async () => {
+  test("a percentage is rounded to the nearest instance, never below one", async () => {
     fake().addInstances(instanceIds(3), { tags: { app: "web" } });
-    expect((await resolve({ EC2_INSTANCE_TAG: "app:web", INSTANCE_AFFECTED_PERC: 50 })).targets).toHaveLength(
-      1,
-    );
-    expect((await resolve({ EC2_INSTANCE_TAG: "app:web", INSTANCE_AFFECTED_PERC: 67 })).targets).toHaveLength(
-      2,
-    );
+    const count = async (percent: number) =>
+      (await resolve({ EC2_INSTANCE_TAG: "app:web", INSTANCE_AFFECTED_PERC: percent })).targets.length;
+    expect([await count(10), await count(50), await count(66), await count(100)]).toEqual([1, 2, 2, 3]);
   });
 
   test("a tag with an empty value matches only instances whose value is empty", async () => {
