@@ -1,4 +1,3 @@
-import "./outside-jest";
 import "../test/local/support/environment";
 import { NamespaceFleet, PORT } from "../test/local/support/fleet";
 import { render } from "../test/local/support/live-view";

@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadDocument, scriptOf, substituteParameters, withDefaults } from "./document";
-import { withSbin } from "./root";
+import { withSbin } from "./sbin";
 import { World } from "./world";
 
 export interface FaultResult {

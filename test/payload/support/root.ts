@@ -3,6 +3,7 @@
  * without root, they are skipped and say so loudly rather than pass silently.
  */
 import { execFileSync } from "node:child_process";
+import { withSbin } from "./sbin";
 
 function missingForNetworkTests(): string | undefined {
   if (process.getuid?.() !== 0) return "they need root";
@@ -14,10 +15,6 @@ function missingForNetworkTests(): string | undefined {
     }
   }
   return undefined;
-}
-
-export function withSbin(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...env, PATH: `${env.PATH ?? ""}:/usr/local/sbin:/usr/sbin:/sbin` };
 }
 
 const missing = missingForNetworkTests();

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { must, run } from "./exec";
-import { withSbin } from "./root";
+import { withSbin } from "./sbin";
 
 export const SERVER_V4 = "198.18.0.1";
 export const CLIENT_V4 = "198.18.0.2";
