@@ -6,6 +6,7 @@ import * as environment from "../../lambda/environment";
 import * as errors from "../../lambda/errors";
 import { experimentIdFor } from "../../lambda/experiment-id";
 import { collectPages } from "../../lambda/pages";
+import { MAX_PROGRESS_CHECKS, pollSeconds } from "../../lambda/plan";
 import { sample } from "../../lambda/sample";
 
 afterEach(resetEnvironment);
@@ -50,6 +51,27 @@ describe("experiment IDs", () => {
     expect(a).toMatch(/^[A-Za-z0-9_-]{1,128}$/);
     expect(a).not.toBe(b);
     expect(experimentIdFor("é".repeat(200))).toMatch(/^[A-Za-z0-9_-]{1,128}$/);
+  });
+});
+
+describe("progress checks", () => {
+  test.each([
+    [1, 1, 1],
+    [30, 1, 10],
+    [43200, 1, 22],
+    [30, 10, 10],
+    [43200, 10, 216],
+    [60, 5000, 150],
+  ])("a %i s fault on %i group(s) is checked every %i s", (duration, groups, expected) => {
+    expect(pollSeconds(duration, groups)).toBe(expected);
+  });
+
+  test("one execution never makes more than the bounded number of checks", () => {
+    for (const duration of [1, 7, 30, 599, 3600, 43200])
+      for (const groups of [1, 3, 10, 250, 5000])
+        expect(groups * Math.ceil(duration / pollSeconds(duration, groups))).toBeLessThanOrEqual(
+          Math.max(MAX_PROGRESS_CHECKS, groups),
+        );
   });
 });
 
