@@ -279,7 +279,8 @@ def proxy_main(experiment_id, config):
     The hot path, one connection: accept, read, SO_LINGER, close. With TCP_DEFER_ACCEPT the kernel
     hands over a connection only once its request has arrived, so it is rarely watched at all; one
     that comes without data has stayed silent for the whole deferral (or comes through SYN cookies)
-    and is given a short last chance. Closing a socket also takes it out of the epoll set.
+    and is given a short last chance; one with part of a request gets the whole silent deadline.
+    Closing a socket also takes it out of the epoll set.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     stop_signal = wakeup_pipe(signal.SIGTERM)
@@ -299,7 +300,9 @@ def proxy_main(experiment_id, config):
     ep.register(config["wardenLifeFd"], select.EPOLLHUP)
     ep.register(stop_signal, select.EPOLLIN)
     waiting = {}  # fd -> [socket, last bytes received]: connections whose request is not in yet
-    silent = deque()  # (deadline, socket), in accept order, which is deadline order
+    # (deadline, socket) of connections with nothing yet, and with part of a request: each in accept
+    # order, which is its deadline order.
+    silent = (deque(), deque())
     resets = 0
     accept = listener._accept  # the fd alone: the socket object is made with known family and type
     family = listener.family
@@ -329,7 +332,7 @@ def proxy_main(experiment_id, config):
 
     def accept_all():
         nonlocal resets
-        deadline = None
+        now = None
         while True:
             try:
                 fd = accept()[0]
@@ -353,17 +356,21 @@ def proxy_main(experiment_id, config):
                 continue
             waiting[fd] = [conn, data[-3:] if data else b""]
             ep.register(fd, select.EPOLLIN | select.EPOLLRDHUP)
-            if deadline is None:
-                deadline = time.monotonic() + silent_seconds
-            silent.append((deadline, conn))
+            if now is None:
+                now = time.monotonic()
+            if data:
+                silent[1].append((now + SILENT_RESET_SECONDS, conn))
+            else:
+                silent[0].append((now + silent_seconds, conn))
 
     stopping = orphaned = False
     written = None
     next_stats = 0.0
     while not stopping:
         timeout = STATS_EVERY_SECONDS
-        if silent:
-            timeout = min(timeout, max(silent[0][0] - time.monotonic(), 0))
+        for queue in silent:
+            if queue:
+                timeout = min(timeout, max(queue[0][0] - time.monotonic(), 0))
         for fd, _ in ep.poll(timeout):
             if fd == listener.fileno():
                 accept_all()
@@ -379,10 +386,11 @@ def proxy_main(experiment_id, config):
                 if done:
                     reset(entry[0])
         now = time.monotonic()
-        while silent and (silent[0][1].fileno() == -1 or silent[0][0] <= now):
-            conn = silent.popleft()[1]
-            if conn.fileno() != -1:
-                reset(conn)
+        for queue in silent:
+            while queue and (queue[0][1].fileno() == -1 or queue[0][0] <= now):
+                conn = queue.popleft()[1]
+                if conn.fileno() != -1:
+                    reset(conn)
         if now >= stop_at:
             # Backstop: the warden should have ended the window before now.
             remove_rules(experiment_id, chains=False)
