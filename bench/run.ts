@@ -6,7 +6,7 @@
  *
  * BENCH_RUNS sets the number of runs (default 5).
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { format, resolveConfig } from "prettier";
 import { World } from "./harness";
@@ -26,7 +26,7 @@ import {
   WindowRun,
   WINDOW_SECONDS,
 } from "./payload";
-import { ensureTools, machine, Machine, Spread, spread } from "./tools";
+import { ensureTools, machine, Machine, Spread, spread, WrkResult } from "./tools";
 
 const SYSTEM_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -34,8 +34,8 @@ const TIME_LIMIT_MS = 12 * 60 * 1000;
 const OUTPUT = join(__dirname, "..", "BENCHMARKS.md");
 
 interface BystanderRun {
-  readonly keepAlive: { without: number; with: number };
-  readonly newConnections: { without: number; with: number };
+  readonly keepAlive: { without: WrkResult; with: WrkResult };
+  readonly newConnections: { without: WrkResult; with: WrkResult };
 }
 
 interface Row {
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
   ensureTools();
   const host = await machine();
   const started = Date.now();
+  const loadAtStart = loadAverage();
   // Every measurement gets hosts of its own: connection tracking keeps closed connections (and where
   // they were redirected) for a while, and a later rule would send reused client ports there.
   let world: World | undefined;
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
       progress(`window and SIGKILL run ${i + 1}/${RUNS}`, started);
     }
     for (let i = 0; i < RUNS; i++) {
-      const b: Record<string, number> = {};
+      const b: Record<string, WrkResult> = {};
       for (const keepAlive of [true, false]) {
         for (const faulted of i % 2 ? [true, false] : [false, true]) {
           b[`${keepAlive}${faulted}`] = await fresh((w) => bystander(w, keepAlive, faulted));
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
   const md = markdownTable(rows);
   console.log(`\n${md}`);
   const seconds = Math.round((Date.now() - started) / 1000);
-  const text = document(host, rows, seconds);
+  const text = document(host, rows, seconds, `${loadAtStart} at the start, ${loadAverage()} at the end`);
   const options = { ...(await resolveConfig(OUTPUT)), parser: "markdown" };
   writeFileSync(OUTPUT, await format(text, options));
   console.log(`\nwrote BENCHMARKS.md (${seconds} s)`);
@@ -273,8 +274,10 @@ function table(
     result: verdict(kill.max < 1000),
   });
   for (const mode of ["keepAlive", "newConnections"] as const) {
-    const without = spread(bystanders.map((b) => b[mode].without));
-    const during = spread(bystanders.map((b) => b[mode].with));
+    const rate = (r: WrkResult) => r.responses / r.seconds;
+    const failed = (r: WrkResult) => r.attempts - r.responses;
+    const without = spread(bystanders.map((b) => rate(b[mode].without)));
+    const during = spread(bystanders.map((b) => rate(b[mode].with)));
     const change = (during.median - without.median) / without.median;
     const noise = (without.max - without.min) / without.median;
     const label = mode === "keepAlive" ? "keep-alive" : "a new connection per request";
@@ -294,10 +297,19 @@ function table(
       target: "change within the spread",
       result: verdict(Math.abs(change) <= noise),
     });
+    rows.push({
+      item: "7",
+      measure: `… requests that failed (error or timeout), without / with the fault, all runs`,
+      ours: `${sum(bystanders.map((b) => failed(b[mode].without)))} / ${sum(bystanders.map((b) => failed(b[mode].with)))}`,
+      haproxy: "",
+      target: "",
+      result: "",
+    });
   }
   return rows;
 }
 
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const pct = (x: number, signed = true) => `${signed && x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}%`;
 
 function markdownTable(rows: Row[]): string {
@@ -308,7 +320,10 @@ function markdownTable(rows: Row[]): string {
   return [head, "| --- | --- | --- | --- | --- | --- |", ...lines].join("\n");
 }
 
-function document(host: Machine, rows: Row[], seconds: number): string {
+/** The 1-minute load average: what else the machine was doing. */
+const loadAverage = () => readFileSync("/proc/loadavg", "utf8").split(" ")[0];
+
+function document(host: Machine, rows: Row[], seconds: number, load: string): string {
   const v = host.versions;
   return `# Benchmarks
 
@@ -336,6 +351,7 @@ fails.
 | Cores | ${host.cores} |
 | Memory | ${host.memoryGiB} GiB |
 | Kernel | ${host.kernel} |
+| Load average (1 min) | ${load} |
 | Software | Node ${v.node}, ${v.python3}, ${v.haproxy.replace(/ - https.*/, "")}, ${v.wrk} |
 
 ## Results
