@@ -97,10 +97,13 @@ python3 -c 'import sys; sys.exit(sys.version_info < (3, 6))' || fail 4 "python3 
 umask 077
 mkdir -p "$state_dir" || fail 1 "cannot create $state_dir"
 program="$state_dir/reset_peer.py"
-cat >"$program.tmp" <<'RESET_PEER_PY' || fail 1 "cannot write $program"
+# Each run writes a copy of its own and renames it into place: runs on one host at once (the
+# in-flow cleanup and the abort rule's both send Cleanup) never see a half-written program.
+copy=$(mktemp "$program.XXXXXX") || fail 1 "cannot write $program"
+cat >"$copy" <<'RESET_PEER_PY' || fail 1 "cannot write $program"
 @RESET_PEER_PY@
 RESET_PEER_PY
-mv -f "$program.tmp" "$program" || fail 1 "cannot write $program"
+mv -f "$copy" "$program" || fail 1 "cannot write $program"
 case $action in
   Inject) exec python3 "$program" inject ;;
   Cleanup) exec python3 "$program" cleanup ;;

@@ -58,7 +58,7 @@ describeAsRoot("whole experiments on namespace-backed instances", () => {
       expect(m.agent.runs).toHaveLength(0);
     }
     for (const m of hit) {
-      const window = m.traffic.resetWindow();
+      const window = m.traffic.resetWindow(start);
       expect(window).toBeDefined();
       // RAMP_TIME before: no reset in the first two seconds.
       expect(window!.first - start).toBeGreaterThanOrEqual(2000);
@@ -80,6 +80,7 @@ describeAsRoot("whole experiments on namespace-backed instances", () => {
 
   test("serial over explicit IDs: each window follows the last, never overlapping", async () => {
     const ids = fleet.ids.slice(0, 2);
+    const start = Date.now();
     const run = local.stateMachine.start(
       {
         EC2_INSTANCE_ID: ids.join(","),
@@ -92,7 +93,7 @@ describeAsRoot("whole experiments on namespace-backed instances", () => {
     const outcome = await run.done;
     expect(describeOutcome(outcome)).toBe("SUCCEEDED");
     const [a, b] = ids.map((id) => fleet.byId(id));
-    const [wa, wb] = [a.traffic.resetWindow(), b.traffic.resetWindow()];
+    const [wa, wb] = [a.traffic.resetWindow(start), b.traffic.resetWindow(start)];
     const runA = a.agent.runs.at(-1)!;
     const runB = b.agent.runs.at(-1)!;
     expect(runB.startedAt).toBeGreaterThanOrEqual(runA.endedAt!);

@@ -98,6 +98,21 @@ describeAsRoot("the fault ends cleanly however it is stopped", () => {
     expect(result.summary).toMatchObject({ outcome: "stopped by Cleanup", restored: true });
   });
 
+  test("Cleanups arriving together, as the in-flow cleanup's and the abort rule's do, all succeed", async () => {
+    const w = world();
+    const fault = startDocument(w, LONG);
+    await armed(w);
+    const cleanups = await Promise.all(
+      Array.from({ length: 12 }, () => runDocument(w, { Action: "Cleanup", ExperimentId: "long-run" })),
+    );
+    for (const cleanup of cleanups) {
+      expect(cleanup.code).toBe(0);
+      expect(cleanup.summary).toMatchObject({ action: "Cleanup", restored: true });
+    }
+    expect(await w.faultTraces()).toEqual({ rules: [], processes: [] });
+    expect((await fault.done).summary).toMatchObject({ restored: true });
+  });
+
   test("Cleanup of every experiment, on a host where one runs, stops it too", async () => {
     const w = world();
     const fault = startDocument(w, LONG);

@@ -1,12 +1,15 @@
 /**
  * A client that sends requests all the time: one prober per test host's client namespace, each
- * request on a new connection, every outcome timestamped as it arrives.
+ * request on a new connection, every outcome timestamped as it arrives. Requests are a few
+ * milliseconds apart: enough to see each second of the fault hundreds of times, without several
+ * fleets' clients and proxies taking every core from the scripts under test.
  */
 import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { SERVER_V4, type World } from "../../payload/support/world";
 
 const PROBE = join(__dirname, "..", "..", "payload", "fixtures", "probe.js");
+const GAP_MS = 4;
 
 export interface Sample {
   readonly at: number;
@@ -26,6 +29,7 @@ export class Traffic {
       "loop",
       `http://${SERVER_V4}:${port}/`,
       String(maxMs),
+      String(GAP_MS),
     ]);
     this.child.stdout?.on("data", (chunk: Buffer) => {
       this.buffer += chunk.toString();
@@ -57,9 +61,9 @@ export class Traffic {
     return this.between(from, to).filter((s) => s.outcome === 200).length;
   }
 
-  /** First and last reset seen. */
-  resetWindow(): { first: number; last: number } | undefined {
-    const resets = this.samples.filter((s) => s.outcome === "reset");
+  /** First and last reset seen since `from`. */
+  resetWindow(from = 0): { first: number; last: number } | undefined {
+    const resets = this.between(from, Infinity).filter((s) => s.outcome === "reset");
     return resets.length ? { first: resets[0].at, last: resets[resets.length - 1].at } : undefined;
   }
 
