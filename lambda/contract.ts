@@ -38,6 +38,7 @@ export const ERROR_NAMES = [
   "TargetNotFoundError",
   "TargetNotReadyError",
   "TargetNotOptedInError",
+  "TooManyTargetsError",
   "CredentialsError",
 ] as const;
 

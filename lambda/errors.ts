@@ -28,6 +28,11 @@ export class TargetNotOptedInError extends FaultError {
   readonly name = "TargetNotOptedInError";
 }
 
+/** More targets were selected than one execution can run within Step Functions' limits. */
+export class TooManyTargetsError extends FaultError {
+  readonly name = "TooManyTargetsError";
+}
+
 /** The credentials asked for are not allowed, or cannot be obtained. */
 export class CredentialsError extends FaultError {
   readonly name = "CredentialsError";

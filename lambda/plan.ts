@@ -1,21 +1,18 @@
+import { MAX_TARGETS, pollSeconds } from "../lib/execution-limits";
 import { TUNABLES, type TunableValues } from "../lib/tunables";
 import { chunk } from "./chunks";
 import type { Plan } from "./contract";
+import { TooManyTargetsError } from "./errors";
 
-/** Progress is checked this often, so that a stop-condition alarm stops the fault soon... */
-const POLL_SECONDS = 10;
-
-/**
- * ...unless the run's fault time is long: each progress check costs about nine history events, and
- * an execution has at most 25,000. Checks are spread so that one execution makes at most this many
- * (a 12-hour fault on one group is checked every 22 s).
- */
-export const MAX_PROGRESS_CHECKS = 2000;
-
-/** Seconds between progress checks for `groups` groups that each hold the fault `durationSeconds`. */
-export function pollSeconds(durationSeconds: number, groups: number): number {
-  const often = Math.max(1, Math.min(POLL_SECONDS, durationSeconds));
-  return Math.max(often, Math.ceil((durationSeconds * groups) / MAX_PROGRESS_CHECKS));
+/** Refuses a selection larger than one execution can run. */
+export function checkTargetCount(count: number): void {
+  if (count > MAX_TARGETS) {
+    throw new TooManyTargetsError(
+      `${count} instances were selected, and one execution takes at most ${MAX_TARGETS} ` +
+        "(Step Functions' limits on an execution's history and output). Lower INSTANCE_AFFECTED_PERC, " +
+        "or split the fleet by tag into several executions",
+    );
+  }
 }
 
 /** The SendCommand parameters of every tunable that reaches the instance, plus the experiment's ID. */

@@ -9,7 +9,7 @@ import { homeRegion, optInTag } from "./environment";
 import { TargetNotOptedInError } from "./errors";
 import { experimentIdFor } from "./experiment-id";
 import { readInput } from "./input";
-import { buildPlan } from "./plan";
+import { buildPlan, checkTargetCount } from "./plan";
 import { checkReadiness } from "./readiness";
 import { sample } from "./sample";
 import { instancesById, runningInstancesByTag } from "./select-instances";
@@ -48,6 +48,7 @@ export const handler = task("resolve-targets", async (event: ResolveTargetsEvent
   // have not opted in is refused every time, not by the luck of the draw.
   refuseNotOptedIn(candidates);
   const targets = ids.length ? candidates : sample(candidates, Number(values.INSTANCE_AFFECTED_PERC));
+  checkTargetCount(targets.length);
   await checkReadiness(ssm, targets, region);
 
   const plan = buildPlan(

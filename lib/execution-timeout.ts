@@ -1,9 +1,10 @@
 import { Duration } from "aws-cdk-lib";
-import { MAX_RAMP_SECONDS } from "./tunables";
+import { MAX_TARGETS, pollSeconds } from "./execution-limits";
+import { MAX_DURATION_SECONDS, MAX_RAMP_SECONDS } from "./tunables";
 
 /**
- * Room per target beyond the document's step timeout: the command's delivery, the progress check
- * that notices its end (at most ten seconds apart), and the next target's send.
+ * Room per target beyond the document's step timeout and the wait for the progress check that
+ * notices its end: the command's delivery, and the next target's send.
  */
 export const PER_TARGET_MARGIN_SECONDS = 300;
 
@@ -17,22 +18,29 @@ const MAX_EXECUTION_SECONDS = Duration.days(365).toSeconds();
  * The state machine's timeout: the longest run the inputs allow, for serial runs of up to
  * `maxSerialTargets` instances (a parallel run counts as one).
  *
- *   2 × MAX_RAMP_SECONDS + maxSerialTargets × (stepTimeoutSeconds + PER_TARGET_MARGIN_SECONDS)
- *     + FIXED_MARGIN_SECONDS
+ *   2 × MAX_RAMP_SECONDS + FIXED_MARGIN_SECONDS
+ *     + maxSerialTargets × (stepTimeoutSeconds + poll + PER_TARGET_MARGIN_SECONDS)
  *
  * where stepTimeoutSeconds is the document's own limit on one invocation (the longest fault plus
- * the document's margin for installing dependencies and restoring the instance).
+ * the document's margin for installing dependencies and restoring the instance), and poll the time
+ * between progress checks of such a run at the longest duration.
  */
+function timeoutSeconds(stepTimeoutSeconds: number, serialTargets: number): number {
+  const perTarget =
+    stepTimeoutSeconds + pollSeconds(MAX_DURATION_SECONDS, serialTargets) + PER_TARGET_MARGIN_SECONDS;
+  return 2 * MAX_RAMP_SECONDS + serialTargets * perTarget + FIXED_MARGIN_SECONDS;
+}
+
 export function executionTimeout(stepTimeoutSeconds: number, maxSerialTargets: number): Duration {
-  if (!Number.isInteger(maxSerialTargets) || maxSerialTargets < 1) {
-    throw new Error(`maxSerialTargets must be a positive integer; got ${maxSerialTargets}`);
-  }
-  const perTarget = stepTimeoutSeconds + PER_TARGET_MARGIN_SECONDS;
-  const seconds = 2 * MAX_RAMP_SECONDS + maxSerialTargets * perTarget + FIXED_MARGIN_SECONDS;
-  if (seconds > MAX_EXECUTION_SECONDS) {
-    const most = Math.floor(
-      (MAX_EXECUTION_SECONDS - 2 * MAX_RAMP_SECONDS - FIXED_MARGIN_SECONDS) / perTarget,
+  if (!Number.isInteger(maxSerialTargets) || maxSerialTargets < 1 || maxSerialTargets > MAX_TARGETS) {
+    throw new Error(
+      `maxSerialTargets must be an integer from 1 to ${MAX_TARGETS}, the most instances one execution takes; got ${maxSerialTargets}`,
     );
+  }
+  const seconds = timeoutSeconds(stepTimeoutSeconds, maxSerialTargets);
+  if (seconds > MAX_EXECUTION_SECONDS) {
+    let most = maxSerialTargets;
+    while (most > 1 && timeoutSeconds(stepTimeoutSeconds, most) > MAX_EXECUTION_SECONDS) most--;
     throw new Error(
       `maxSerialTargets ${maxSerialTargets} would need an execution longer than Step Functions' one-year limit; at most ${most}`,
     );

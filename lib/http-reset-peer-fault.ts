@@ -67,7 +67,8 @@ export interface HttpResetPeerFaultProps {
   readonly credentialSecrets?: secretsmanager.ISecret[];
   /**
    * How many instances a serial run may hold at the longest duration before the execution times
-   * out; sets the state machine's timeout (see README: "Execution timeout").
+   * out; sets the state machine's timeout (see README: "Execution timeout"). From 1 to 500, the
+   * most instances one execution takes.
    * @default 10
    */
   readonly maxSerialTargets?: number;

@@ -7,7 +7,8 @@ import {
   FIXED_MARGIN_SECONDS,
   PER_TARGET_MARGIN_SECONDS,
 } from "../../lib/execution-timeout";
-import { MAX_RAMP_SECONDS } from "../../lib/tunables";
+import { MAX_TARGETS, pollSeconds } from "../../lib/execution-limits";
+import { MAX_DURATION_SECONDS, MAX_RAMP_SECONDS } from "../../lib/tunables";
 import { faultTemplate, newStack } from "./support";
 
 interface AslState {
@@ -152,7 +153,10 @@ describe("the state machine resource", () => {
     const seconds = executionTimeout(fault.document.stepTimeoutSeconds, 10).toSeconds();
     expect(seconds).toBe(
       2 * MAX_RAMP_SECONDS +
-        10 * (fault.document.stepTimeoutSeconds + PER_TARGET_MARGIN_SECONDS) +
+        10 *
+          (fault.document.stepTimeoutSeconds +
+            pollSeconds(MAX_DURATION_SECONDS, 10) +
+            PER_TARGET_MARGIN_SECONDS) +
         FIXED_MARGIN_SECONDS,
     );
     template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
@@ -177,7 +181,8 @@ describe("the state machine resource", () => {
 
   test("a larger serial allowance lengthens the timeout, within Step Functions' one-year limit", () => {
     expect(executionTimeout(44100, 20).toSeconds()).toBeGreaterThan(executionTimeout(44100, 10).toSeconds());
-    expect(() => executionTimeout(44100, 1000)).toThrow(/one-year limit; at most 7\d\d/);
-    expect(() => executionTimeout(44100, 0)).toThrow(/positive integer/);
+    expect(() => executionTimeout(44100, MAX_TARGETS)).toThrow(/one-year limit; at most 4\d\d/);
+    expect(() => executionTimeout(44100, MAX_TARGETS + 1)).toThrow(/from 1 to 500, the most instances/);
+    expect(() => executionTimeout(44100, 0)).toThrow(/from 1 to 500/);
   });
 });

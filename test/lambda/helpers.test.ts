@@ -6,7 +6,7 @@ import * as environment from "../../lambda/environment";
 import * as errors from "../../lambda/errors";
 import { experimentIdFor } from "../../lambda/experiment-id";
 import { collectPages } from "../../lambda/pages";
-import { MAX_PROGRESS_CHECKS, pollSeconds } from "../../lambda/plan";
+import { HISTORY_EVENTS, MAX_TARGETS, pollSeconds } from "../../lib/execution-limits";
 import { sample } from "../../lambda/sample";
 
 afterEach(resetEnvironment);
@@ -58,20 +58,21 @@ describe("progress checks", () => {
   test.each([
     [1, 1, 1],
     [30, 1, 10],
-    [43200, 1, 22],
+    [43200, 1, 17],
     [30, 10, 10],
-    [43200, 10, 216],
-    [60, 5000, 150],
+    [43200, 10, 165],
+    [60, 500, 29],
   ])("a %i s fault on %i group(s) is checked every %i s", (duration, groups, expected) => {
     expect(pollSeconds(duration, groups)).toBe(expected);
   });
 
-  test("one execution never makes more than the bounded number of checks", () => {
+  test("one execution's history holds every group and every check, up to the largest run", () => {
+    const { limit, fixed, perGroup, perCheck } = HISTORY_EVENTS;
     for (const duration of [1, 7, 30, 599, 3600, 43200])
-      for (const groups of [1, 3, 10, 250, 5000])
-        expect(groups * Math.ceil(duration / pollSeconds(duration, groups))).toBeLessThanOrEqual(
-          Math.max(MAX_PROGRESS_CHECKS, groups),
-        );
+      for (const groups of [1, 3, 10, 250, MAX_TARGETS]) {
+        const checksPerGroup = Math.ceil(duration / pollSeconds(duration, groups)) + 1;
+        expect(fixed + groups * (perGroup + perCheck * checksPerGroup)).toBeLessThanOrEqual(limit);
+      }
   });
 });
 

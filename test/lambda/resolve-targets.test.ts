@@ -2,6 +2,7 @@ import { setEnvironment } from "./support/environment";
 import { DescribeInstanceInformationCommand } from "@aws-sdk/client-ssm";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { handler } from "../../lambda/resolve-targets";
+import { MAX_TARGETS } from "../../lib/execution-limits";
 import { metrics } from "../../lambda/telemetry";
 import { instanceIds, useFakeAws } from "./support/fake-aws";
 
@@ -252,6 +253,19 @@ describe("targets by tag", () => {
     const error = await rejection({ EC2_INSTANCE_TAG: "app:web" });
     expect(error.name).toBe("TargetNotFoundError");
     expect(error.message).toContain("No running instance in eu-west-1 carries the tag app:web");
+  });
+});
+
+describe("how many targets one execution takes", () => {
+  test(`${MAX_TARGETS} are taken; one more is refused by name before anything is checked or sent`, async () => {
+    fake().addInstances(instanceIds(MAX_TARGETS + 1), { tags: { app: "web" } });
+    const all = await rejection({ EC2_INSTANCE_TAG: "app:web", INSTANCE_AFFECTED_PERC: 100 });
+    expect(all.name).toBe("TooManyTargetsError");
+    expect(all.message).toContain(`${MAX_TARGETS + 1} instances were selected`);
+    expect(all.message).toContain("Lower INSTANCE_AFFECTED_PERC");
+    expect(fake().ssm.commandCalls(DescribeInstanceInformationCommand)).toHaveLength(0);
+    const ids = instanceIds(MAX_TARGETS).join(",");
+    expect((await resolve({ EC2_INSTANCE_ID: ids, SEQUENCE: "serial" })).targets).toHaveLength(MAX_TARGETS);
   });
 });
 
