@@ -17,6 +17,7 @@ copy of the proxy's listening socket, so that if the proxy dies, new connections
 backlog (and are reset when the warden closes it) instead of being refused.
 """
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -520,16 +521,48 @@ def take_lock():
     return fd
 
 
-def listening_socket():
-    """Dual-stack where the host has IPv6, on a port the kernel picks."""
+def bind_any(family, address, port):
+    s = socket.socket(family, socket.SOCK_STREAM)
     try:
-        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        s.bind(("::", 0))
+        if family == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((address, port))
     except OSError:
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.bind(("0.0.0.0", 0))
+        s.close()
+        raise
+    return s
+
+
+def bound_socket(port):
+    """Dual-stack where the host has IPv6, else IPv4 only. Raises OSError when the port is taken."""
+    try:
+        return bind_any(socket.AF_INET6, "::", port)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise
+    return bind_any(socket.AF_INET, "0.0.0.0", port)
+
+
+def listening_socket():
+    """On the port the last injection's proxy used, when it is free; else on one the kernel picks.
+
+    Connections an injection reset stay in conntrack for a while (CLOSE, 10 s), redirected to its
+    proxy's port: a client reusing such a source port during the next injection reaches that port
+    again, and must meet a proxy there, not a refusal."""
+    path = os.path.join(STATE_ROOT, "proxy-port")
+    try:
+        with open(path) as f:
+            remembered = int(f.read())
+    except (OSError, ValueError):
+        remembered = 0
+    try:
+        s = bound_socket(remembered)
+    except OSError:
+        s = bound_socket(0)
     s.listen(LISTEN_BACKLOG)
+    with open(path, "w") as f:
+        f.write(str(s.getsockname()[1]))
     return s
 
 

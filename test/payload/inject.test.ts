@@ -3,6 +3,8 @@
  * existing connection to the port is reset, other ports are untouched, and afterwards the host is
  * exactly as before.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { runDocument, startDocument } from "./support/fault";
 import { describeAsRoot } from "./support/root";
 import { armed, useWorld } from "./support/scenario";
@@ -157,6 +159,40 @@ describeAsRoot("Inject", () => {
       restored: true,
     });
     expect(await w.curl(w.client, URL_V4)).toBe(200);
+  });
+
+  test("a client port the last injection reset is reset by the next one, never refused", async () => {
+    const w = world();
+    await w.serveHttp([PORT]);
+    // Source ports fixed, as a busy client reuses them: conntrack still holds the first run's
+    // redirects of these connections (CLOSE, 10 s) when the second run starts.
+    const ports = [40001, 40002, 40003];
+    const requests = async () => {
+      const outcomes = [];
+      for (const port of ports) outcomes.push(await w.curl(w.client, URL_V4, port));
+      return outcomes;
+    };
+    const first = startDocument(w, { DurationSeconds: "2", ExperimentId: "first" });
+    await armed(w);
+    expect(await requests()).toEqual(["reset", "reset", "reset"]);
+    expect((await first.done).code).toBe(0);
+    const second = startDocument(w, { DurationSeconds: "2", ExperimentId: "second" });
+    await armed(w);
+    expect(await requests()).toEqual(["reset", "reset", "reset"]);
+    expect((await second.done).code).toBe(0);
+  });
+
+  test("when the last injection's proxy port is taken, the next proxy takes another", async () => {
+    const w = world();
+    await w.serveHttp([PORT]);
+    expect((await runDocument(w, { DurationSeconds: "1", ExperimentId: "first" })).code).toBe(0);
+    const remembered = Number(readFileSync(join(w.stateDir, "proxy-port"), "utf8"));
+    await w.serveHttp([remembered]);
+    const fault = startDocument(w, { DurationSeconds: "2", ExperimentId: "second" });
+    await armed(w);
+    expect(await w.curl(w.client, URL_V4)).toBe("reset");
+    expect(await w.curl(w.client, `http://${SERVER_V4}:${remembered}/`)).toBe(200);
+    expect((await fault.done).code).toBe(0);
   });
 
   test("with no ExperimentId, names the run itself", async () => {

@@ -93,14 +93,15 @@ export class World {
     });
   }
 
-  /** One request with curl, on a new connection. */
-  async curl(host: string, url: string): Promise<Outcome> {
+  /** One request with curl, on a new connection (from `localPort`, when given). */
+  async curl(host: string, url: string, localPort?: number): Promise<Outcome> {
     const r = await this.on(host, [
       "curl",
       "-sS",
       "-g",
       "-m",
       "3",
+      ...(localPort ? ["--local-port", String(localPort)] : []),
       "-o",
       "/dev/null",
       "-w",
