@@ -161,7 +161,7 @@ describeAsRoot("Inject", () => {
     expect(await w.curl(w.client, URL_V4)).toBe(200);
   });
 
-  test("a client port the last injection reset is reset by the next one, never refused", async () => {
+  test("a client port the last injection reset is reset by the next one, never refused, then answered", async () => {
     const w = world();
     await w.serveHttp([PORT]);
     // Source ports fixed, as a busy client reuses them: conntrack still holds the first run's
@@ -180,6 +180,8 @@ describeAsRoot("Inject", () => {
     await armed(w);
     expect(await requests()).toEqual(["reset", "reset", "reset"]);
     expect((await second.done).code).toBe(0);
+    // And once the fault is over, the same ports reach the server.
+    expect(await requests()).toEqual([200, 200, 200]);
   });
 
   test("when the last injection's proxy port is taken, the next proxy takes another", async () => {
