@@ -25,7 +25,8 @@ export function task<E, R>(name: string, body: (event: E) => Promise<R>) {
       logger.error(`${name} failed`, error as Error);
       throw error;
     } finally {
-      metrics.publishStoredMetrics();
+      // A run that failed before counting anything has nothing to publish, and nothing to warn of.
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }
