@@ -12,6 +12,14 @@ import { ALARM, describeOutcome, reportOf, SCENARIO_PROPS } from "./support/scen
 /** Progress is checked twice a second; ramps wait as long as the input says. */
 const FAST_POLLS = { waitMs: { "Wait for progress": 500 } };
 
+/** A fault long enough to be stopped in the middle. */
+const EVERY_INSTANCE_FOR_A_MINUTE = {
+  EC2_INSTANCE_TAG: "app:web",
+  INSTANCE_AFFECTED_PERC: 100,
+  TARGET_SERVICE_PORT: PORT,
+  TOTAL_CHAOS_DURATION: 60,
+};
+
 describeAsRoot("whole experiments on namespace-backed instances", () => {
   let local: LocalFault;
   let fleet: NamespaceFleet;
@@ -118,15 +126,7 @@ describeAsRoot("whole experiments on namespace-backed instances", () => {
   }, 30_000);
 
   test("aborted mid-fault: the abort rule's cleanup restores every instance within 2 s of its command", async () => {
-    const run = local.stateMachine.start(
-      {
-        EC2_INSTANCE_TAG: "app:web",
-        INSTANCE_AFFECTED_PERC: 100,
-        TARGET_SERVICE_PORT: PORT,
-        TOTAL_CHAOS_DURATION: 60,
-      },
-      FAST_POLLS,
-    );
+    const run = local.stateMachine.start(EVERY_INSTANCE_FOR_A_MINUTE, FAST_POLLS);
     const since = Date.now();
     expect(
       await within(15_000, async () => fleet.members.every((m) => m.traffic.resets(since) > 0), 100),
@@ -168,15 +168,7 @@ describeAsRoot("whole experiments on namespace-backed instances", () => {
 
   test("a stop-condition alarm mid-fault stops it early, cleans up, and fails the execution naming the alarm", async () => {
     const since = Date.now();
-    const run = local.stateMachine.start(
-      {
-        EC2_INSTANCE_TAG: "app:web",
-        INSTANCE_AFFECTED_PERC: 100,
-        TARGET_SERVICE_PORT: PORT,
-        TOTAL_CHAOS_DURATION: 60,
-      },
-      FAST_POLLS,
-    );
+    const run = local.stateMachine.start(EVERY_INSTANCE_FOR_A_MINUTE, FAST_POLLS);
     expect(
       await within(15_000, async () => fleet.members.some((m) => m.traffic.resets(since) > 0), 100),
     ).toBeDefined();
