@@ -18,22 +18,17 @@ export interface LocalFault {
   dispose(): Promise<void>;
 }
 
-const plain = new Map<string, Deployment>();
+type Props = HttpResetPeerFaultProps | ((stack: Stack) => HttpResetPeerFaultProps);
 
-/** Synthesizing takes seconds: a deployment with default props is made once per test file. */
-function deployment(
-  props?: HttpResetPeerFaultProps | ((stack: Stack) => HttpResetPeerFaultProps),
-): Deployment {
-  if (props) return deploy(props);
-  if (!plain.has("")) plain.set("", deploy());
-  return plain.get("") as Deployment;
+const deployments = new Map<Props | undefined, Deployment>();
+
+/** Synthesizing takes seconds: a deployment is made once per props value (the same object) per test file. */
+function deployment(props?: Props): Deployment {
+  if (!deployments.has(props)) deployments.set(props, deploy(props));
+  return deployments.get(props) as Deployment;
 }
 
-export function localFault(
-  options: FakeAwsOptions & {
-    props?: HttpResetPeerFaultProps | ((stack: Stack) => HttpResetPeerFaultProps);
-  } = {},
-): LocalFault {
+export function localFault(options: FakeAwsOptions & { props?: Props } = {}): LocalFault {
   const deployed = deployment(options.props);
   const aws = new FakeAws(options).bind();
   aws.ssm.createDocument(deployed.documentName, deployed.documentContent);

@@ -4,9 +4,16 @@
  */
 import type { Agent, AgentResult, AgentRun } from "./agent";
 
+/** What an agent holds its runs by: `fn` is called `seconds` later; the returned function cancels it. */
+export interface AgentClock {
+  after(seconds: number, fn: () => void): () => void;
+}
+
 export interface SimulatedAgentOptions {
   /** Milliseconds of real time per second of fault; 0 ends at once. */
   readonly msPerSecond?: number;
+  /** A clock of its own instead of real time scaled by msPerSecond. */
+  readonly clock?: AgentClock;
   /** Connections the instance "resets" per second of fault. */
   readonly resetsPerSecond?: number;
   /** Exit code of an injection, to simulate a failing instance. */
@@ -38,43 +45,51 @@ export class SimulatedAgent implements Agent {
     const startedAt = now();
     let finish: (result: AgentResult) => void = () => undefined;
     const done = new Promise<AgentResult>((resolve) => (finish = resolve));
-    const timer = setTimeout(
-      () => {
-        record.endedAt = Date.now();
-        const exitCode = inject ? (this.options.exitCode ?? 0) : 0;
-        const summary = inject
-          ? {
-              action: "Inject",
-              experimentId: parameters.ExperimentId,
-              targetPort: Number(parameters.TargetServicePort),
-              interface: parameters.NetworkInterface,
-              durationSeconds: seconds,
-              startedAt,
-              endedAt: now(),
-              connectionsReset: Math.round(seconds * (this.options.resetsPerSecond ?? 0)),
-              verified: true,
-              restored: true,
-              outcome: "completed",
-              ...(exitCode ? { error: "simulated failure" } : {}),
-            }
-          : {
-              action: "Cleanup",
-              experimentId: parameters.ExperimentId,
-              removed: 0,
-              restored: true,
-              endedAt: now(),
-            };
-        finish({ exitCode, stdout: `${JSON.stringify(summary)}\nsimulated\n`, stderr: "" });
-      },
-      seconds * (this.options.msPerSecond ?? 0),
-    );
+    const clock = this.options.clock ?? this.scaledRealTime();
+    const cancelTimer = clock.after(seconds, () => {
+      record.endedAt = Date.now();
+      const exitCode = inject ? (this.options.exitCode ?? 0) : 0;
+      const summary = inject
+        ? {
+            action: "Inject",
+            experimentId: parameters.ExperimentId,
+            targetPort: Number(parameters.TargetServicePort),
+            interface: parameters.NetworkInterface,
+            durationSeconds: seconds,
+            startedAt,
+            endedAt: now(),
+            connectionsReset: Math.round(seconds * (this.options.resetsPerSecond ?? 0)),
+            verified: true,
+            restored: true,
+            outcome: "completed",
+            ...(exitCode ? { error: "simulated failure" } : {}),
+          }
+        : {
+            action: "Cleanup",
+            experimentId: parameters.ExperimentId,
+            removed: 0,
+            restored: true,
+            endedAt: now(),
+          };
+      finish({ exitCode, stdout: `${JSON.stringify(summary)}\nsimulated\n`, stderr: "" });
+    });
     return {
       done,
       cancel: () => {
-        clearTimeout(timer);
+        cancelTimer();
         record.cancelled = true;
         record.endedAt = Date.now();
         finish({ exitCode: -1, stdout: "", stderr: "" });
+      },
+    };
+  }
+
+  private scaledRealTime(): AgentClock {
+    const msPerSecond = this.options.msPerSecond ?? 0;
+    return {
+      after: (seconds, fn) => {
+        const timer = setTimeout(fn, seconds * msPerSecond);
+        return () => clearTimeout(timer);
       },
     };
   }

@@ -28,6 +28,9 @@ export interface DeployedFunction {
   readonly arn: string;
   readonly environment: Record<string, string>;
   readonly timeoutSeconds: number;
+  /** What Lambda bills duration by: the memory configured, and the processor. */
+  readonly memorySizeMb: number;
+  readonly architecture: "x86_64" | "arm64";
 }
 
 export interface Deployment {
@@ -117,7 +120,15 @@ export function deploy(
       string,
       string
     >;
-    return { task, arn: physical(id), environment: variables, timeoutSeconds: Number(props.Timeout ?? 3) };
+    return {
+      task,
+      arn: physical(id),
+      environment: variables,
+      timeoutSeconds: Number(props.Timeout ?? 3),
+      // Lambda's defaults when the template leaves them out.
+      memorySizeMb: Number(props.MemorySize ?? 128),
+      architecture: ((props.Architectures as string[] | undefined)?.[0] ?? "x86_64") as "x86_64" | "arm64",
+    };
   });
   const [[documentId, document]] = ofType("AWS::SSM::Document");
   const rules = ofType("AWS::Events::Rule").map(

@@ -25,8 +25,11 @@ type Status = "SUCCEEDED" | "FAILED" | "ABORTED" | "TIMED_OUT";
 export interface RunOptions {
   /** The execution's name (the console makes one up). */
   readonly name?: string;
-  /** Milliseconds every Wait state lasts instead of its definition's; or per state name. */
-  readonly waitMs?: number | Record<string, number>;
+  /**
+   * Milliseconds every Wait state lasts instead of its definition's; or per state name; or asked of
+   * a function each time a Wait state is entered (a simulated clock that the Waits move).
+   */
+  readonly waitMs?: number | Record<string, number> | ((state: string) => number);
 }
 
 export interface ExecutionOutcome {
@@ -90,8 +93,14 @@ export class LocalExecution {
         taskHandlers[stateName] = (taskInput) => this.invokeTask(String(state.Resource), taskInput);
       }
       if (state.Type === "Wait") {
-        const ms = typeof options.waitMs === "number" ? options.waitMs : options.waitMs?.[stateName];
-        if (ms !== undefined) waits[stateName] = ms;
+        const waitMs = options.waitMs;
+        if (typeof waitMs === "function") {
+          // The runner reads a Wait's override each time it enters the state.
+          Object.defineProperty(waits, stateName, { enumerable: true, get: () => waitMs(stateName) });
+        } else {
+          const ms = typeof waitMs === "number" ? waitMs : waitMs?.[stateName];
+          if (ms !== undefined) waits[stateName] = ms;
+        }
       }
     }
     const machine = new StateMachine(definition as never, {

@@ -37,6 +37,8 @@ export interface Invocation {
   readonly task: TaskName;
   readonly startedAt: number;
   endedAt?: number;
+  /** The handler's wall time, to the fraction of a millisecond (Lambda bills whole ones, rounded up). */
+  durationMs?: number;
   error?: string;
 }
 
@@ -49,12 +51,13 @@ export async function invokeFunction(
   for (const [name, value] of Object.entries(fn.environment))
     if (!NOT_COPIED.has(name)) process.env[name] = value;
   const record: Invocation = { task: fn.task, startedAt: Date.now() };
+  const began = performance.now();
   log?.push(record);
   const context = {
     functionName: fn.arn.split(":").pop(),
     invokedFunctionArn: fn.arn,
     awsRequestId: `local-${++requests}`,
-    memoryLimitInMB: "256",
+    memoryLimitInMB: String(fn.memorySizeMb),
     functionVersion: "$LATEST",
     getRemainingTimeInMillis: () => record.startedAt + fn.timeoutSeconds * 1000 - Date.now(),
   } as unknown as Context;
@@ -82,5 +85,6 @@ export async function invokeFunction(
   } finally {
     clearTimeout(timer);
     record.endedAt = Date.now();
+    record.durationMs = performance.now() - began;
   }
 }
