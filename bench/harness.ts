@@ -1,5 +1,4 @@
-/** The payload tests' network harness, loaded outside jest. */
-import "./outside-jest";
+/** The payload tests' network harness, for the benchmarks. */
 
 export { startDocument } from "../test/payload/support/fault";
 export type { FaultRun } from "../test/payload/support/fault";

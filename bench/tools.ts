@@ -1,7 +1,6 @@
-/** What the benchmarks need around them: Debian tools, load generators, statistics, the machine. */
+/** What the payload benchmarks need around them: Debian tools, the load generator, process usage. */
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { cpus, release } from "node:os";
 import { run } from "./harness";
 
 /** Debian package of each command the benchmarks run. */
@@ -99,49 +98,14 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
-export interface Spread {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-  readonly runs: number;
-}
-
-export function spread(values: number[]): Spread {
-  if (!values.length) return { median: NaN, min: NaN, max: NaN, runs: 0 };
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-  return { median, min: s[0], max: s[s.length - 1], runs: s.length };
-}
-
-export interface Machine {
-  readonly cores: number;
-  readonly memoryGiB: number;
-  readonly kernel: string;
-  readonly cpuModel: string;
-  readonly versions: Record<string, string>;
+/** The versions of what the payload benchmarks run, for the machine table. */
+export async function payloadSoftware(): Promise<string> {
+  const haproxy = (await firstLine(["haproxy", "-v"])).replace(/ - https.*/, "");
+  const wrkVersion = (await firstLine(["wrk", "--version"])).replace(/ Copyright.*/, "");
+  return `${await firstLine(["python3", "--version"])}, ${haproxy}, ${wrkVersion}`;
 }
 
 async function firstLine(argv: string[]): Promise<string> {
   const r = await run(argv);
   return (r.stdout || r.stderr).trim().split("\n")[0] ?? "";
-}
-
-export async function machine(): Promise<Machine> {
-  const meminfo = readFileSync("/proc/meminfo", "utf8");
-  const kib = Number(/MemTotal:\s+(\d+) kB/.exec(meminfo)?.[1] ?? 0);
-  const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
-  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? "unknown";
-  return {
-    cores: cpus().length,
-    memoryGiB: Math.round((kib / 1024 / 1024) * 10) / 10,
-    kernel: release(),
-    cpuModel: model,
-    versions: {
-      node: process.version,
-      python3: await firstLine(["python3", "--version"]),
-      haproxy: await firstLine(["haproxy", "-v"]),
-      wrk: (await firstLine(["wrk", "--version"])).replace(/ Copyright.*/, ""),
-    },
-  };
 }

@@ -1,0 +1,48 @@
+/**
+ * Simulated time for one execution, moved only by its Wait states. A Wait of N seconds lasts a
+ * millisecond of real time and moves the clock N seconds just before it ends; the simulated
+ * instances hold their faults by this clock. So each group is checked exactly as often as the
+ * plan's poll interval makes it on AWS, however long the local work between two Waits takes, and
+ * an experiment of minutes runs in the time its control plane works. One Wait at a time: the Map
+ * runs one group at a time.
+ */
+import type { AgentClock } from "../../test/local/support/agents/simulated";
+
+const WAIT_MS = 1;
+
+interface Timer {
+  readonly at: number;
+  readonly fn: () => void;
+}
+
+export class SimulatedClock implements AgentClock {
+  private seconds = 0;
+  private timers: Timer[] = [];
+
+  /** How long the experiment has run, in simulated seconds. */
+  get elapsedSeconds(): number {
+    return this.seconds;
+  }
+
+  after(seconds: number, fn: () => void): () => void {
+    const timer = { at: this.seconds + seconds, fn };
+    this.timers.push(timer);
+    return () => (this.timers = this.timers.filter((t) => t !== timer));
+  }
+
+  /** The real milliseconds a Wait of `seconds` lasts; by their end, the clock has moved `seconds`. */
+  wait(seconds: number): number {
+    // Timers of one duration fire in the order they were made: this one fires after the fake SSM's
+    // deliveries of commands sent before the Wait (so their faults start before the clock moves),
+    // and before the runner's own timer for this Wait, which is made right after this returns.
+    setTimeout(() => this.advance(seconds), WAIT_MS);
+    return WAIT_MS;
+  }
+
+  private advance(seconds: number): void {
+    this.seconds += seconds;
+    const due = this.timers.filter((t) => t.at <= this.seconds).sort((a, b) => a.at - b.at);
+    this.timers = this.timers.filter((t) => t.at > this.seconds);
+    for (const timer of due) timer.fn();
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Item 8: what one experiment costs, counted on the real state machine over simulated instances:
+ * state transitions, Lambda invocations and their billed duration, API calls by name; priced at
+ * the public list prices beside AWS FIS's price for the same experiment.
+ */
+import { spread } from "../statistics";
+import { billedMs, billOf, fisActionMinutes, fisDollars, type Bill } from "./bill";
+import { runEach, type ExperimentRun, type ExperimentSpec } from "./experiment";
+import { dollars, kilobytes, whole } from "./money";
+import { PRICES } from "./prices";
+import { allCalls, experimentTables, over, type Cell, type Column } from "./tables";
+
+const SCENARIOS: { readonly label: string; readonly spec: Omit<ExperimentSpec, "alarm"> }[] = [
+  { label: "(a) 1 × 30 s", spec: { instances: 1, targets: 1, sequence: "parallel", durationSeconds: 30 } },
+  {
+    label: "(b) 10 parallel × 60 s",
+    spec: { instances: 10, targets: 10, sequence: "parallel", durationSeconds: 60 },
+  },
+  {
+    label: "(c) 10 serial × 60 s",
+    spec: { instances: 10, targets: 10, sequence: "serial", durationSeconds: 60 },
+  },
+];
+
+const COLUMNS: Column[] = SCENARIOS.flatMap((s) => [
+  { label: s.label, spec: { ...s.spec, alarm: false } },
+  { label: `${s.label} + alarm`, spec: { ...s.spec, alarm: true } },
+]);
+
+const each =
+  (measure: (run: ExperimentRun, bill: Bill) => number, format = whole): Cell =>
+  (runs) =>
+    over(runs, (r) => measure(r, billOf(r)), format);
+
+const ROWS: [string, Cell][] = [
+  ["progress checks", each((r) => r.progressChecks)],
+  ["state transitions (billed: states entered, retries)", each((r) => r.billedTransitions)],
+  ["Lambda invocations", each((r) => r.invocations.length)],
+  ["Lambda billed duration, ms (handlers' wall time here, each rounded up)", each(billedMs)],
+  ["AWS API calls (by name below)", each(allCalls)],
+  ["Step Functions", each((_, b) => b.stepFunctions, dollars)],
+  ["Lambda: requests + duration", each((_, b) => b.lambdaRequests + b.lambdaDuration, dollars)],
+  ["CloudWatch `DescribeAlarms` (upper bound)", each((_, b) => b.apiCalls, dollars)],
+  ["**Total, this fault**", each((_, b) => b.total, dollars)],
+  ["**AWS FIS, same experiment**", (_, spec) => dollars(fisDollars(spec))],
+  ["… FIS action-minutes", (_, spec) => String(fisActionMinutes(spec))],
+  [
+    "… FIS price ÷ this fault's total",
+    (runs, spec) =>
+      each(
+        (_, b) => fisDollars(spec) / b.total,
+        (n) => `${whole(n)}×`,
+      )(runs, spec),
+  ],
+  [
+    "state machine's log of execution data, KB (not in the total)",
+    each((r) => r.executionDataBytes, kilobytes),
+  ],
+  ["… at CloudWatch Logs' ingestion price", each((_, b) => b.logs, dollars)],
+];
+
+/** Runs every scenario `runs` times and returns item 8's part of BENCHMARKS.md. */
+export async function costPerExperiment(runs: number, progress: (round: number) => void): Promise<string> {
+  const results = await runEach(
+    COLUMNS.map((c) => c.spec),
+    runs,
+    progress,
+  );
+  return [experimentTables(COLUMNS, results, ROWS), howToRead(results)].join("\n\n");
+}
+
+function howToRead(results: ExperimentRun[][]): string {
+  const last = results.length - 1;
+  const { label, spec } = COLUMNS[last];
+  const run = results[last][0];
+  const total = spread(results[last].map((r) => billOf(r).total)).median;
+  const functions = [...new Set(run.invocations.map((i) => `${i.fn.memorySizeMb} MB, ${i.fn.architecture}`))];
+  // What the same invocations would cost if each ran a whole second.
+  const secondEach = run.invocations.reduce(
+    (sum, i) => sum + (i.fn.memorySizeMb / 1024) * PRICES.lambdaGbSecond[i.fn.architecture],
+    0,
+  );
+  return `**How to read it.** Each column is one experiment as the console would start it (by tag, \`INSTANCE_AFFECTED_PERC\`
+100, no ramp), without and with a stop-condition alarm (one, in OK, so the fault runs its course). A dollar figure is the list price
+of what the experiment used, the free tiers ignored (Step Functions' 4,000 transitions a month among them). State transitions are
+nearly all of it: each progress check is three (Wait for progress, Check progress, Still running?) and one Lambda invocation, and
+a group is checked every poll interval (10 s for these durations) until its command ends. The functions are
+${functions.join("; ")}, as synthesized. Their duration is measured here against an in-memory AWS, a few milliseconds each; on
+AWS each API call is a network round trip, but even at a whole second per invocation the ${run.invocations.length} invocations of
+${label} would cost ${dollars(secondEach)} more. A stop-condition alarm adds one \`DescribeAlarms\` per check; CloudWatch's
+pricing page does not say whether it is billed, and it is counted at $0.01 per 1,000 requests. SSM Run Command, EC2 and STS calls
+are free. The dearest case here, ${label}, costs ${dollars(total)} against FIS's ${dollars(fisDollars(spec))}: FIS bills at least
+a minute per action, and a serial run is one action per instance. The state machine's log (level ALL, with execution data) is
+billed as CloudWatch Logs ingestion and is set apart, as a lower bound: it grows with the states' payloads, which carry the plan
+(item 9).`;
+}

@@ -1,0 +1,33 @@
+/**
+ * Public list prices in US East (N. Virginia), as the pages named below gave them when these
+ * benchmarks were written; free tiers are ignored. BENCHMARKS.md cites the same pages.
+ */
+export const PRICE_PAGES = {
+  stepFunctions: "https://aws.amazon.com/step-functions/pricing/",
+  lambda: "https://aws.amazon.com/lambda/pricing/",
+  cloudWatch: "https://aws.amazon.com/cloudwatch/pricing/",
+  fis: "https://aws.amazon.com/fis/pricing/",
+} as const;
+
+export const PRICES = {
+  /** Step Functions Standard: $0.025 per 1,000 state transitions, retries included. */
+  stateTransition: 0.025 / 1000,
+  /** Lambda: $0.20 per million requests. */
+  lambdaRequest: 0.2 / 1_000_000,
+  /** Lambda duration, per GB-second, by architecture (first tier); billed in whole milliseconds, rounded up. */
+  lambdaGbSecond: { arm64: 0.0000133334, x86_64: 0.0000166667 },
+  /**
+   * CloudWatch: $0.01 per 1,000 requests for the API calls it prices per request. DescribeAlarms is
+   * not named among them; it is counted at that price, so the figure is an upper bound.
+   */
+  cloudWatchRequest: 0.01 / 1000,
+  /** CloudWatch Logs ingestion, standard class, first tier: $0.50 per GB. */
+  logsGb: 0.5,
+  /** AWS FIS: $0.10 per action-minute, the duration rounded to the nearest minute. */
+  fisActionMinute: 0.1,
+} as const;
+
+/** The API calls among those the fault makes that are billed, and their price per call. */
+export const BILLED_CALLS: Record<string, number> = {
+  "CloudWatch:DescribeAlarms": PRICES.cloudWatchRequest,
+};
