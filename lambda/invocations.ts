@@ -1,11 +1,5 @@
 /** Reading what a command did on each instance. */
-import {
-  GetCommandInvocationCommand,
-  ListCommandInvocationsCommand,
-  type CommandInvocation,
-  type GetCommandInvocationCommandOutput,
-  type SSMClient,
-} from "@aws-sdk/client-ssm";
+import { ListCommandInvocationsCommand, type CommandInvocation, type SSMClient } from "@aws-sdk/client-ssm";
 import { collectPages } from "./pages";
 
 /** Right after SendCommand, SSM may not know a command's invocations yet: they are still pending. */
@@ -29,20 +23,6 @@ export async function commandInvocations(ssm: SSMClient, commandId: string): Pro
     );
   } catch (error) {
     if (notYetListed(error)) return [];
-    throw error;
-  }
-}
-
-/** One invocation with its whole standard output, or undefined when SSM has none for the instance. */
-export async function invocationDetail(
-  ssm: SSMClient,
-  commandId: string,
-  instanceId: string,
-): Promise<GetCommandInvocationCommandOutput | undefined> {
-  try {
-    return await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
-  } catch (error) {
-    if (notYetListed(error)) return undefined;
     throw error;
   }
 }

@@ -1,22 +1,21 @@
-/** The execution's output: what happened on each instance, from the document's own summary line. */
-import type { SSMClient } from "@aws-sdk/client-ssm";
+/**
+ * The execution's output: what happened on each instance, from the document's own summary line.
+ * Each command's invocations are read 50 at a time with their output's start, where the summary
+ * line stands: a call per 50 instances, not one per instance.
+ */
+import type { CommandInvocation } from "@aws-sdk/client-ssm";
 import { clientsForPlan } from "./aws-clients";
-import { chunk } from "./chunks";
-import type { CommandRef, InstanceReport, Plan, Report, ReportEvent } from "./contract";
+import type { InstanceReport, Plan, Report, ReportEvent } from "./contract";
 import { documentSummary } from "./document-output";
-import { invocationDetail } from "./invocations";
+import { commandInvocations, invocationOutput } from "./invocations";
 import { logger, metrics, MetricUnit, task } from "./telemetry";
 
-/** GetCommandInvocation calls in flight at once: quick for many instances, gentle on the API. */
-const PARALLEL_READS = 5;
-
-async function instanceReport(
-  ssm: SSMClient,
+function instanceReport(
   commandId: string,
   instanceId: string,
-): Promise<InstanceReport> {
-  const invocation = await invocationDetail(ssm, commandId, instanceId);
-  const summary = documentSummary(invocation?.StandardOutputContent);
+  invocation: CommandInvocation | undefined,
+): InstanceReport {
+  const summary = documentSummary(invocation && invocationOutput(invocation));
   const error =
     summary.error ?? (invocation ? undefined : "SSM has no invocation of the command on this instance");
   return {
@@ -60,14 +59,13 @@ export const handler = task("report", async ({ plan, runs, cleanup }: ReportEven
     });
   }
   const { ssm } = await clientsForPlan(plan);
-  const sent = runs.flatMap((run) =>
-    run.commands.flatMap((c: CommandRef) =>
-      c.instanceIds.map((instanceId) => ({ commandId: c.commandId, instanceId })),
-    ),
-  );
   const instances: InstanceReport[] = [];
-  for (const group of chunk(sent, PARALLEL_READS)) {
-    instances.push(...(await Promise.all(group.map((s) => instanceReport(ssm, s.commandId, s.instanceId)))));
+  for (const command of runs.flatMap((run) => run.commands)) {
+    const invocations = await commandInvocations(ssm, command.commandId);
+    for (const instanceId of command.instanceIds) {
+      const invocation = invocations.find((i) => i.InstanceId === instanceId);
+      instances.push(instanceReport(command.commandId, instanceId, invocation));
+    }
   }
   const result = report(plan, instances, cleanup === undefined ? {} : { cleanup });
   metrics.addMetric("ConnectionsReset", MetricUnit.Count, result.totals.connectionsReset);

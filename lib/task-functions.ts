@@ -64,7 +64,7 @@ const TASKS: Record<TaskName, { handler: string; description: string; timeout: D
   report: {
     handler: "report",
     description: "reports what the fault did on each instance",
-    // One GetCommandInvocation per instance.
+    // A ListCommandInvocations page per 50 instances, each slowed by throttling on a busy account.
     timeout: Duration.minutes(5),
   },
 };

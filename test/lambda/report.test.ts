@@ -1,4 +1,4 @@
-import { GetCommandInvocationCommand } from "@aws-sdk/client-ssm";
+import { GetCommandInvocationCommand, ListCommandInvocationsCommand } from "@aws-sdk/client-ssm";
 import { handler as report } from "../../lambda/report";
 import { handler as send } from "../../lambda/send-command";
 import { metrics } from "../../lambda/telemetry";
@@ -102,7 +102,7 @@ test("a dry run reports the targets and that nothing was sent", async () => {
   expect(fake().ssm.calls()).toHaveLength(0);
 });
 
-test("reports many instances and counts their resets in a metric", async () => {
+test("reports many instances a page at a time, and counts their resets in a metric", async () => {
   const addMetric = jest.spyOn(metrics, "addMetric");
   const plan = planFor(instanceIds(60));
   const run = await send({ plan, instanceIds: plan.targets });
@@ -111,12 +111,16 @@ test("reports many instances and counts their resets in a metric", async () => {
   );
   const result = await report({ plan, runs: [run] });
   expect(result.totals).toEqual({ instances: 60, succeeded: 60, failed: 0, connectionsReset: 720 });
+  // Each command's invocations are listed in pages of 50, never read one by one.
+  expect(fake().ssm.commandCalls(GetCommandInvocationCommand)).toHaveLength(0);
+  for (const call of fake().ssm.commandCalls(ListCommandInvocationsCommand))
+    expect(call.args[0].input).toMatchObject({ Details: true, MaxResults: 50 });
   expect(addMetric).toHaveBeenCalledWith("ConnectionsReset", "Count", 720);
 });
 
 test("an SSM error other than a missing invocation fails the task", async () => {
   const plan = planFor(instanceIds(1));
   const run = await send({ plan, instanceIds: plan.targets });
-  fake().ssm.on(GetCommandInvocationCommand).rejects(awsError("AccessDeniedException"));
+  fake().ssm.on(ListCommandInvocationsCommand).rejects(awsError("AccessDeniedException"));
   await expect(report({ plan, runs: [run] })).rejects.toThrow("AccessDeniedException");
 });

@@ -68,19 +68,22 @@ test("1,000 instances by tag, 20% of calls throttled: the sample, batches of 50,
   }
 }, 120_000);
 
-test("10,000 instances by tag: every page read, the sample right, batches of 50", async () => {
+test("10,000 instances by tag, 20% of calls throttled: every page read, the sample right, batches of 50", async () => {
   const { local } = fleetOf(10_000);
   try {
+    local.aws.calls.throttle(0.2);
     const outcome = await local.stateMachine.start(
       { EC2_INSTANCE_TAG: "app:web", INSTANCE_AFFECTED_PERC: 2, TOTAL_CHAOS_DURATION: 5 },
       FAST,
     ).done;
-    summary("10,000 by tag, 2%", local, outcome);
+    summary("10,000 by tag, 2%, 20% throttled", local, outcome);
     expect(describeOutcome(outcome)).toBe("SUCCEEDED");
     expect(reportOf(outcome).targets).toHaveLength(200);
+    expect(reportOf(outcome).totals).toMatchObject({ instances: 200, succeeded: 200, failed: 0 });
     // 10,000 running instances carry the tag: ten pages of 1,000.
-    expect(local.aws.calls.of("EC2:DescribeInstances")).toHaveLength(10);
-    expect(local.aws.calls.of("SSM:SendCommand")).toHaveLength(4);
+    expect(local.aws.calls.of("EC2:DescribeInstances", { throttled: false })).toHaveLength(10);
+    expect(local.aws.calls.of("SSM:SendCommand", { throttled: false })).toHaveLength(4);
+    expect(local.aws.calls.throttledCount()).toBeGreaterThan(0);
     expectNoSendOver50(local);
   } finally {
     await local.dispose();

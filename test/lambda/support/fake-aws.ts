@@ -250,9 +250,12 @@ export class FakeAws {
 
   /** Ends a command's invocation on an instance, with the document's output. */
   finish(commandId: string, instanceId: string, status: string, output = ""): void {
-    const invocation = this.command(commandId).invocations.get(instanceId);
+    const command = this.command(commandId);
+    const invocation = command.invocations.get(instanceId);
     if (!invocation) throw new Error(`no invocation of ${commandId} on ${instanceId}`);
     Object.assign(invocation, { status, statusDetails: status, output });
+    // An invocation that ended has long been listed.
+    command.unlistedPolls = 0;
   }
 
   /** The commands the handlers sent, with the given Action. */
