@@ -8,7 +8,6 @@ import { progress, type PartResult } from "../parts";
 import { costPerExperiment } from "./cost-per-experiment";
 import { runExperiment } from "./experiment";
 import { fleetScale } from "./fleet-scale";
-import { withoutEmptyMetricsWarnings } from "./quiet";
 import { controlPlaneSection } from "./section";
 
 const TIME_LIMIT_MS = 10 * 60 * 1000;
@@ -20,7 +19,6 @@ export async function runControlPlane(runs: number): Promise<PartResult> {
     console.error(`bench: the control plane took over ${TIME_LIMIT_MS / 60000} min; stopping`);
     process.exit(1);
   }, TIME_LIMIT_MS);
-  const restoreStderr = withoutEmptyMetricsWarnings();
   try {
     // Not counted: synthesizes both deployments and loads every handler, as a warm Lambda would have.
     for (const alarm of [false, true]) {
@@ -41,6 +39,5 @@ export async function runControlPlane(runs: number): Promise<PartResult> {
     };
   } finally {
     clearTimeout(limit);
-    restoreStderr();
   }
 }
