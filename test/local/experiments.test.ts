@@ -5,6 +5,7 @@
 import "./support/environment";
 import { describeAsRoot } from "../payload/support/root";
 import { sleep, within } from "../payload/support/exec";
+import { commandStatus, ENDED } from "./support/fake-aws/ssm-commands";
 import { NamespaceFleet, PORT } from "./support/fleet";
 import { localFault, type LocalFault } from "./support/local-fault";
 import { ALARM, describeOutcome, reportOf, SCENARIO_PROPS } from "./support/scenario";
@@ -40,7 +41,11 @@ describeAsRoot("whole experiments on namespace-backed instances", () => {
 
   afterEach(async () => {
     local.aws.cloudwatch.setAlarmState(ALARM, "OK");
-    expect(await fleet.allClean()).toBe(true);
+    // When an execution fails, the abort rule's cleanup is still on its way to the instances: every
+    // command sent ends first, and then nothing of the fault remains.
+    const ended = async () => local.aws.ssm.commands.every((c) => ENDED.has(commandStatus(c)));
+    expect(await within(15_000, ended, 50)).toBeDefined();
+    expect(await within(5000, () => fleet.allClean(), 50)).toBeDefined();
   });
 
   test("by tag, 66%, parallel, with a ramp: two instances reset their clients, the third never", async () => {
