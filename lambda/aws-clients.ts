@@ -7,6 +7,7 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { checkAccess } from "./access-policy";
 import type { Plan } from "./contract";
 import { faultCredentials, type FaultAccess } from "./credentials";
+import type { Credentials } from "./credentials-file";
 import { homeConfig, RETRY } from "./sdk-config";
 
 export type { FaultAccess } from "./credentials";
@@ -19,9 +20,35 @@ export interface FaultClients {
 
 export type FaultClientFactory = (access: FaultAccess) => Promise<FaultClients>;
 
-async function clientsWithFaultCredentials(access: FaultAccess): Promise<FaultClients> {
-  // Resolved once per invocation: one AssumeRole, shared by both clients.
+/**
+ * Credentials a warm function already holds, by access. An experiment's tasks run every few
+ * seconds, and need not ask STS (or Secrets Manager) each time: credentials are kept until five
+ * minutes before they expire, and a credentials file's keys for fifteen minutes.
+ */
+const held = new Map<string, { readonly credentials: Credentials; readonly until: number }>();
+const RENEW_BEFORE_EXPIRY_MS = 5 * 60_000;
+const HOLD_AT_MOST_MS = 15 * 60_000;
+
+async function heldCredentials(access: FaultAccess): Promise<Credentials> {
+  const key = JSON.stringify(access);
+  const now = Date.now();
+  for (const [k, h] of held) if (h.until <= now) held.delete(k);
+  const kept = held.get(key);
+  if (kept) return kept.credentials;
   const credentials = await faultCredentials(access);
+  const expiry = credentials.expiration?.getTime() ?? Infinity;
+  held.set(key, { credentials, until: Math.min(expiry - RENEW_BEFORE_EXPIRY_MS, now + HOLD_AT_MOST_MS) });
+  return credentials;
+}
+
+/** Drops every credential held (tests, which change identities between runs). */
+export function forgetCredentials(): void {
+  held.clear();
+}
+
+async function clientsWithFaultCredentials(access: FaultAccess): Promise<FaultClients> {
+  // One set of credentials, shared by both clients.
+  const credentials = await heldCredentials(access);
   const config = { ...RETRY, region: access.region, credentials };
   return { ec2: new EC2Client(config), ssm: new SSMClient(config) };
 }

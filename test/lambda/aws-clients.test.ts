@@ -3,7 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { DescribeInstanceInformationCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
-import { alarmClient, faultClients, type FaultAccess } from "../../lambda/aws-clients";
+import { alarmClient, faultClients, forgetCredentials, type FaultAccess } from "../../lambda/aws-clients";
 import { awsError } from "./support/fake-aws";
 
 const sts = mockClient(STSClient);
@@ -23,6 +23,7 @@ const access = (overrides: Partial<FaultAccess> = {}): FaultAccess => ({
 });
 
 beforeEach(() => {
+  forgetCredentials();
   sts.reset();
   secrets.reset();
   sts.on(AssumeRoleCommand).callsFake((input) => ({
@@ -74,6 +75,26 @@ test("ASSUME_ROLE_ARN is assumed on top of the function's identity", async () =>
   expect(sts.commandCalls(AssumeRoleCommand)[0].args[0].input.RoleArn).toBe(ROLE);
   expect(await stsCaller()).toBe("AKIDLAMBDA");
   expect(await identityOf(ec2)).toBe("ASIA-chaos");
+});
+
+test("a warm function asks for an experiment's credentials once, until they near their expiry", async () => {
+  await faultClients(access());
+  await faultClients(access());
+  expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
+  await faultClients(access({ experimentId: "run-2" }));
+  expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(2);
+  sts.on(AssumeRoleCommand).resolves({
+    Credentials: {
+      AccessKeyId: "ASIASHORT",
+      SecretAccessKey: "s",
+      SessionToken: "t",
+      Expiration: new Date(Date.now() + 4 * 60_000),
+    },
+  });
+  await faultClients(access({ experimentId: "run-3" }));
+  const { ssm } = await faultClients(access({ experimentId: "run-3" }));
+  expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(4);
+  expect(await identityOf(ssm)).toBe("ASIASHORT");
 });
 
 test("AWS_AUTHENTICATION_SECRET alone: the credentials file's [default] profile, as it is", async () => {

@@ -8,6 +8,7 @@ import type { Stack } from "aws-cdk-lib";
 import { FakeAws, FUNCTION_ROLE_ARN, type FakeAwsOptions } from "./fake-aws";
 import { deploy, type Deployment } from "./runner/deployment";
 import { LocalStateMachine } from "./runner/execution";
+import { forgetCredentials } from "../../../lambda/aws-clients";
 
 export interface LocalFault {
   readonly aws: FakeAws;
@@ -30,6 +31,8 @@ function deployment(props?: Props): Deployment {
 
 export function localFault(options: FakeAwsOptions & { props?: Props } = {}): LocalFault {
   const deployed = deployment(options.props);
+  // Each local account is new: credentials held from an earlier one's STS mean nothing to it.
+  forgetCredentials();
   const aws = new FakeAws(options).bind();
   aws.ssm.createDocument(deployed.documentName, deployed.documentContent);
   const faultRoleArn = deployed.functions[0].environment.FAULT_ROLE_ARN;
