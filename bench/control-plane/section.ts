@@ -8,7 +8,9 @@ export function controlPlaneSection(cost: string, fleet: string, runs: number): 
 bound to its real handler, against an in-memory AWS (\`test/local/support\`) whose instances are simulated: each holds the
 fault for \`DurationSeconds\` and prints the document's summary line. Nothing is deployed and nothing leaves the process.
 Each figure is the median of ${runs} runs, with the minimum and maximum in brackets; one figure alone means every run gave
-it (counts do not vary: see below).
+it (counts do not vary: see below). The handlers share one process here, as if one warm container ran every task: a
+function keeps an experiment's credentials until shortly before they expire, so \`STS:AssumeRole\` counts once where on
+AWS each of the five functions would call it once per container (free, and uncounted in the cost either way).
 
 ### 8. Cost per experiment
 
