@@ -44,7 +44,10 @@ export const ERROR_NAMES = [
 
 export type ErrorName = (typeof ERROR_NAMES)[number];
 
-/** What resolve-targets decided: everything later tasks need, so they never re-read the input. */
+/**
+ * What every task needs of the experiment, so that none re-reads the input. It holds no instance
+ * list: each state carries the plan, and the lists stay beside it, where only some states go.
+ */
 export interface Plan {
   /** The execution name, made to fit the document's ExperimentId pattern. */
   readonly experimentId: string;
@@ -59,11 +62,16 @@ export interface Plan {
   readonly dryRun: boolean;
   /** Seconds to Wait between progress checks. */
   readonly pollSeconds: number;
-  readonly targets: string[];
-  /** Parallel: chunks of at most 50 IDs, sent together; serial: one instance per batch. */
-  readonly batches: string[][];
   /** SendCommand Parameters for Action=Inject. */
   readonly documentParameters: Record<string, string[]>;
+}
+
+/** What resolve-targets decided: the plan, the targets, and the groups they are injected in. */
+export interface ResolvedTargets {
+  readonly plan: Plan;
+  readonly targets: string[];
+  /** Injected one after another: every target at once (parallel), or one instance each (serial). */
+  readonly groups: string[][];
 }
 
 export interface ResolveTargetsEvent {
@@ -135,6 +143,7 @@ export interface CleanupResult {
 
 export interface ReportEvent {
   readonly plan: Plan;
+  readonly targets: string[];
   /** One entry per batch injected (parallel: one; serial: one per instance). */
   readonly runs: { readonly commands: CommandRef[] }[];
   readonly cleanup?: unknown;

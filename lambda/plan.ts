@@ -1,7 +1,6 @@
 import { MAX_TARGETS, pollSeconds } from "../lib/execution-limits";
 import { TUNABLES, type TunableValues } from "../lib/tunables";
-import { chunk } from "./chunks";
-import type { Plan } from "./contract";
+import type { Plan, ResolvedTargets } from "./contract";
 import { TooManyTargetsError } from "./errors";
 
 /** Refuses a selection larger than one execution can run. */
@@ -29,11 +28,11 @@ export function buildPlan(
   experimentId: string,
   region: string,
   targets: string[],
-): Plan {
+): ResolvedTargets {
   const sequence = values.SEQUENCE === "serial" ? "serial" : "parallel";
   const durationSeconds = Number(values.TOTAL_CHAOS_DURATION);
-  const batches = sequence === "serial" ? targets.map((t) => [t]) : chunk(targets);
-  return {
+  const groups = sequence === "serial" ? targets.map((t) => [t]) : [targets];
+  const plan: Plan = {
     experimentId,
     region,
     assumeRoleArn: values.ASSUME_ROLE_ARN,
@@ -42,10 +41,8 @@ export function buildPlan(
     rampSeconds: Number(values.RAMP_TIME),
     durationSeconds,
     dryRun: values.DRY_RUN === "True",
-    // Parallel sends every batch at once: one group of checks.
-    pollSeconds: pollSeconds(durationSeconds, sequence === "serial" ? batches.length : 1),
-    targets,
-    batches,
+    pollSeconds: pollSeconds(durationSeconds, groups.length),
     documentParameters: documentParameters(values, experimentId),
   };
+  return { plan, targets, groups };
 }

@@ -5,7 +5,7 @@
  */
 import type { CommandInvocation } from "@aws-sdk/client-ssm";
 import { clientsForPlan } from "./aws-clients";
-import type { InstanceReport, Plan, Report, ReportEvent } from "./contract";
+import type { InstanceReport, Report, ReportEvent } from "./contract";
 import { documentSummary } from "./document-output";
 import { commandInvocations, invocationOutput } from "./invocations";
 import { logger, metrics, MetricUnit, task } from "./telemetry";
@@ -34,12 +34,16 @@ function instanceReport(
 
 const succeeded = (r: InstanceReport): boolean => r.status === "Success" && !r.error;
 
-function report(plan: Plan, instances: InstanceReport[], extra: Partial<Report>): Report {
+function report(
+  { plan, targets }: Pick<ReportEvent, "plan" | "targets">,
+  instances: InstanceReport[],
+  extra: Partial<Report>,
+): Report {
   return {
     experimentId: plan.experimentId,
     dryRun: plan.dryRun,
     region: plan.region,
-    targets: plan.targets,
+    targets,
     instances,
     totals: {
       instances: instances.length,
@@ -51,10 +55,11 @@ function report(plan: Plan, instances: InstanceReport[], extra: Partial<Report>)
   };
 }
 
-export const handler = task("report", async ({ plan, runs, cleanup }: ReportEvent): Promise<Report> => {
+export const handler = task("report", async (event: ReportEvent): Promise<Report> => {
+  const { plan, runs, cleanup } = event;
   logger.appendKeys({ experimentId: plan.experimentId, region: plan.region });
   if (plan.dryRun) {
-    return report(plan, [], {
+    return report(event, [], {
       note: "Dry run: the targets were resolved and checked; nothing was sent to them",
     });
   }
@@ -67,7 +72,7 @@ export const handler = task("report", async ({ plan, runs, cleanup }: ReportEven
       instances.push(instanceReport(command.commandId, instanceId, invocation));
     }
   }
-  const result = report(plan, instances, cleanup === undefined ? {} : { cleanup });
+  const result = report(event, instances, cleanup === undefined ? {} : { cleanup });
   metrics.addMetric("ConnectionsReset", MetricUnit.Count, result.totals.connectionsReset);
   metrics.addMetric("InstancesFailed", MetricUnit.Count, result.totals.failed);
   logger.info("report", { totals: result.totals });

@@ -4,7 +4,7 @@
  */
 import type { Instance } from "@aws-sdk/client-ec2";
 import { faultClients } from "./aws-clients";
-import type { Plan, ResolveTargetsEvent } from "./contract";
+import type { ResolvedTargets, ResolveTargetsEvent } from "./contract";
 import { homeRegion, optInTag } from "./environment";
 import { TargetNotOptedInError } from "./errors";
 import { experimentIdFor } from "./experiment-id";
@@ -28,36 +28,44 @@ function refuseNotOptedIn(candidates: Instance[]): void {
   }
 }
 
-export const handler = task("resolve-targets", async (event: ResolveTargetsEvent): Promise<Plan> => {
-  const values = readInput(event.input ?? {});
-  const experimentId = experimentIdFor(event.executionName);
-  const region = values.REGION || homeRegion();
-  logger.appendKeys({ experimentId, region });
-  const { ec2, ssm } = await faultClients({
-    region,
-    assumeRoleArn: values.ASSUME_ROLE_ARN,
-    authenticationSecret: values.AWS_AUTHENTICATION_SECRET,
-    experimentId,
-  });
+export const handler = task(
+  "resolve-targets",
+  async (event: ResolveTargetsEvent): Promise<ResolvedTargets> => {
+    const values = readInput(event.input ?? {});
+    const experimentId = experimentIdFor(event.executionName);
+    const region = values.REGION || homeRegion();
+    logger.appendKeys({ experimentId, region });
+    const { ec2, ssm } = await faultClients({
+      region,
+      assumeRoleArn: values.ASSUME_ROLE_ARN,
+      authenticationSecret: values.AWS_AUTHENTICATION_SECRET,
+      experimentId,
+    });
 
-  const ids = [...new Set(values.EC2_INSTANCE_ID.split(",").filter(Boolean))];
-  const candidates = ids.length
-    ? await instancesById(ec2, ids, region)
-    : await runningInstancesByTag(ec2, parseTag(values.EC2_INSTANCE_TAG), region);
-  // Checked over every candidate, not only the sample: a selector that reaches instances which
-  // have not opted in is refused every time, not by the luck of the draw.
-  refuseNotOptedIn(candidates);
-  const targets = ids.length ? candidates : sample(candidates, Number(values.INSTANCE_AFFECTED_PERC));
-  checkTargetCount(targets.length);
-  await checkReadiness(ssm, targets, region);
+    const ids = [...new Set(values.EC2_INSTANCE_ID.split(",").filter(Boolean))];
+    const candidates = ids.length
+      ? await instancesById(ec2, ids, region)
+      : await runningInstancesByTag(ec2, parseTag(values.EC2_INSTANCE_TAG), region);
+    // Checked over every candidate, not only the sample: a selector that reaches instances which
+    // have not opted in is refused every time, not by the luck of the draw.
+    refuseNotOptedIn(candidates);
+    const targets = ids.length ? candidates : sample(candidates, Number(values.INSTANCE_AFFECTED_PERC));
+    checkTargetCount(targets.length);
+    await checkReadiness(ssm, targets, region);
 
-  const plan = buildPlan(
-    values,
-    experimentId,
-    region,
-    targets.map((t) => t.InstanceId ?? ""),
-  );
-  metrics.addMetric("InstancesTargeted", MetricUnit.Count, plan.targets.length);
-  logger.info("targets resolved", { targets: plan.targets, sequence: plan.sequence, dryRun: plan.dryRun });
-  return plan;
-});
+    const resolved = buildPlan(
+      values,
+      experimentId,
+      region,
+      targets.map((t) => t.InstanceId ?? ""),
+    );
+    const { plan } = resolved;
+    metrics.addMetric("InstancesTargeted", MetricUnit.Count, resolved.targets.length);
+    logger.info("targets resolved", {
+      targets: resolved.targets,
+      sequence: plan.sequence,
+      dryRun: plan.dryRun,
+    });
+    return resolved;
+  },
+);

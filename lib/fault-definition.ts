@@ -2,10 +2,11 @@
  * The fault's state machine, built with the L2 API from the task functions alone, so that tests
  * can render it to ASL and run it against the real handlers.
  *
- *   Resolve targets → Dry run? ── yes ──────────────────────────────────────────────→ Report
- *                         └─ no → Ramp up → groups → Inject (Map, one group at a time) → Ramp down ↗
+ *   Resolve targets → Dry run? ── yes ─────────────────────────────────────→ Report
+ *                         └─ no → Ramp up → Inject (Map, one group at a time) → Ramp down ↗
  *
- * A group is every target at once (parallel) or one instance (serial); each goes through
+ * A group, as resolve-targets made it, is every target at once (parallel) or one instance
+ * (serial); each goes through
  * Send → Wait → Check → (InProgress: Wait again | Succeeded: next group | otherwise: Clean up → Fail).
  */
 import { Duration } from "aws-cdk-lib";
@@ -153,15 +154,15 @@ export function buildDefinition(scope: Construct, functions: FaultTaskFunctions)
       input: JsonPath.objectAt(JsonPath.executionInput),
       executionName: JsonPath.executionName,
     },
-    // Every later state reads the plan only.
-    { resultSelector: { plan: JsonPath.objectAt("$") } },
+    // Its result replaces the input: every later state reads the plan, the targets and the groups.
+    {},
   );
 
   const report = invoke(
     scope,
     "Report",
     functions.report,
-    { plan: PLAN, runs: JsonPath.objectAt("$.runs") },
+    { plan: PLAN, targets: JsonPath.listAt("$.targets"), runs: JsonPath.objectAt("$.runs") },
     {},
   ).addCatch(
     // The report comes after the fault: cleanup finds the experiment's commands itself.
@@ -188,15 +189,8 @@ export function buildDefinition(scope: Construct, functions: FaultTaskFunctions)
     resultPath: "$.runs",
   }).itemProcessor(injectGroup(scope, functions));
 
-  const groups = (id: string, value: unknown) =>
-    new sfn.Pass(scope, id, { parameters: { plan: PLAN, groups: value } });
-  const sequence = new sfn.Choice(scope, "Sequence?")
-    .when(
-      Condition.stringEquals("$.plan.sequence", "serial"),
-      groups("One instance at a time", JsonPath.listAt("$.plan.batches")),
-    )
-    .otherwise(groups("Every instance at once", JsonPath.array(JsonPath.stringAt("$.plan.targets"))))
-    .afterwards()
+  const rampUp = new sfn.Wait(scope, "Ramp up", { time: rampSeconds });
+  rampUp
     .next(inject)
     .next(new sfn.Wait(scope, "Ramp down", { time: rampSeconds }))
     .next(report);
@@ -210,6 +204,6 @@ export function buildDefinition(scope: Construct, functions: FaultTaskFunctions)
           resultPath: "$.runs",
         }).next(report),
       )
-      .otherwise(new sfn.Wait(scope, "Ramp up", { time: rampSeconds }).next(sequence)),
+      .otherwise(rampUp),
   );
 }

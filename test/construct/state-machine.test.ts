@@ -72,7 +72,7 @@ describe("the state machine's definition", () => {
     expect(top["Ramp up"]).toMatchObject({
       Type: "Wait",
       SecondsPath: "$.plan.rampSeconds",
-      Next: "Sequence?",
+      Next: "Inject",
     });
     expect(inject.Next).toBe("Ramp down");
     expect(top["Ramp down"]).toMatchObject({
@@ -82,14 +82,17 @@ describe("the state machine's definition", () => {
     });
   });
 
-  test("injects one group at a time: every target at once (parallel) or one instance each (serial)", () => {
+  test("injects the groups resolve-targets made one at a time, each with the plan and no lists", () => {
     expect(inject).toMatchObject({ Type: "Map", MaxConcurrency: 1, ItemsPath: "$.groups" });
-    expect(top["Sequence?"].Choices).toEqual([
-      { Variable: "$.plan.sequence", StringEquals: "serial", Next: "One instance at a time" },
-    ]);
-    expect(top["One instance at a time"].Parameters).toMatchObject({ "groups.$": "$.plan.batches" });
-    expect(top["Every instance at once"].Parameters).toMatchObject({
-      "groups.$": "States.Array($.plan.targets)",
+    expect(inject.ItemSelector).toEqual({
+      "plan.$": "$.plan",
+      "instanceIds.$": "$$.Map.Item.Value",
+      sent: { commands: [] },
+    });
+    expect(top.Report.Parameters).toEqual({
+      "plan.$": "$.plan",
+      "targets.$": "$.targets",
+      "runs.$": "$.runs",
     });
   });
 

@@ -107,14 +107,12 @@ describe("from EventBridge, when an execution ends badly", () => {
   );
 
   test("matches an execution name through the same ExperimentId the run used", async () => {
-    const { plan } = await (async () => {
+    const { plan, targets } = await (async () => {
       const { handler: resolve } = await import("../../lambda/resolve-targets");
       fake().addInstances(instanceIds(1));
-      return {
-        plan: await resolve({ input: { EC2_INSTANCE_ID: instanceIds(1)[0] }, executionName: "run 2026.01" }),
-      };
+      return resolve({ input: { EC2_INSTANCE_ID: instanceIds(1)[0] }, executionName: "run 2026.01" });
     })();
-    await send({ plan, instanceIds: plan.targets });
+    await send({ plan, instanceIds: targets });
     const result = await cleanup(statusChange("run 2026.01", { EC2_INSTANCE_ID: instanceIds(1)[0] }));
     expect(result.cleanupCommands[0].instanceIds).toEqual(instanceIds(1));
     expect(fake().sent("Cleanup")[0].parameters.ExperimentId).toEqual([plan.experimentId]);

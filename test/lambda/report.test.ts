@@ -11,7 +11,7 @@ test("reports each instance from the document's first line of output, and the to
   const ids = instanceIds(4);
   const plan = planFor(ids, { SEQUENCE: "serial" });
   const runs = [];
-  for (const batch of plan.batches) runs.push(await send({ plan, instanceIds: batch }));
+  for (const id of ids) runs.push(await send({ plan, instanceIds: [id] }));
   const [ok, refused, early, silent] = ids;
   fake().finish(runs[0].commands[0].commandId, ok, "Success", injectOutput({ connectionsReset: 12 }));
   fake().finish(
@@ -33,7 +33,7 @@ test("reports each instance from the document's first line of output, and the to
   fake().commands[3].invocations.delete(silent);
   const cleanup = { cancelled: [], cleanupCommands: [] };
 
-  const result = await report({ plan, runs, cleanup });
+  const result = await report({ plan, targets: ids, runs, cleanup });
 
   expect(result.instances).toEqual([
     {
@@ -81,17 +81,18 @@ test("reports each instance from the document's first line of output, and the to
 });
 
 test("output that is not the document's JSON line reads as nothing", async () => {
-  const plan = planFor(instanceIds(1));
-  const run = await send({ plan, instanceIds: plan.targets });
-  fake().finish(run.commands[0].commandId, plan.targets[0], "Failed", "sh: 1: python3: not found\n");
-  const result = await report({ plan, runs: [run] });
+  const targets = instanceIds(1);
+  const plan = planFor(targets);
+  const run = await send({ plan, instanceIds: targets });
+  fake().finish(run.commands[0].commandId, targets[0], "Failed", "sh: 1: python3: not found\n");
+  const result = await report({ plan, targets, runs: [run] });
   expect(result.instances[0]).toMatchObject({ status: "Failed", outcome: null, connectionsReset: null });
   expect(result).not.toHaveProperty("cleanup");
 });
 
 test("a dry run reports the targets and that nothing was sent", async () => {
   const plan = planFor(instanceIds(2), { DRY_RUN: true });
-  const result = await report({ plan, runs: [] });
+  const result = await report({ plan, targets: instanceIds(2), runs: [] });
   expect(result).toMatchObject({
     dryRun: true,
     targets: instanceIds(2),
@@ -104,12 +105,13 @@ test("a dry run reports the targets and that nothing was sent", async () => {
 
 test("reports many instances a page at a time, and counts their resets in a metric", async () => {
   const addMetric = jest.spyOn(metrics, "addMetric");
-  const plan = planFor(instanceIds(60));
-  const run = await send({ plan, instanceIds: plan.targets });
+  const targets = instanceIds(60);
+  const plan = planFor(targets);
+  const run = await send({ plan, instanceIds: targets });
   run.commands.forEach((c) =>
     c.instanceIds.forEach((id) => fake().finish(c.commandId, id, "Success", injectOutput())),
   );
-  const result = await report({ plan, runs: [run] });
+  const result = await report({ plan, targets, runs: [run] });
   expect(result.totals).toEqual({ instances: 60, succeeded: 60, failed: 0, connectionsReset: 720 });
   // Each command's invocations are listed in pages of 50, never read one by one.
   expect(fake().ssm.commandCalls(GetCommandInvocationCommand)).toHaveLength(0);
@@ -119,8 +121,9 @@ test("reports many instances a page at a time, and counts their resets in a metr
 });
 
 test("an SSM error other than a missing invocation fails the task", async () => {
-  const plan = planFor(instanceIds(1));
-  const run = await send({ plan, instanceIds: plan.targets });
+  const targets = instanceIds(1);
+  const plan = planFor(targets);
+  const run = await send({ plan, instanceIds: targets });
   fake().ssm.on(ListCommandInvocationsCommand).rejects(awsError("AccessDeniedException"));
-  await expect(report({ plan, runs: [run] })).rejects.toThrow("AccessDeniedException");
+  await expect(report({ plan, targets, runs: [run] })).rejects.toThrow("AccessDeniedException");
 });

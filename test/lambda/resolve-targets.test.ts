@@ -20,7 +20,7 @@ async function rejection(input: Record<string, unknown>): Promise<Error> {
 describe("input", () => {
   test("takes strings, numbers and booleans as people type them", async () => {
     fake().addInstances(["i-0123456789abcdef0"]);
-    const plan = await resolve({
+    const resolved = await resolve({
       EC2_INSTANCE_ID: "i-0123456789abcdef0",
       TARGET_SERVICE_PORT: 8080,
       TOTAL_CHAOS_DURATION: "45",
@@ -29,16 +29,18 @@ describe("input", () => {
       DRY_RUN: "true",
       SEQUENCE: "Serial",
     });
-    expect(plan).toMatchObject({
+    expect(resolved.targets).toEqual(["i-0123456789abcdef0"]);
+    expect(resolved.groups).toEqual([["i-0123456789abcdef0"]]);
+    expect(resolved.plan).toEqual({
       experimentId: "run-1",
       region: "eu-west-1",
+      assumeRoleArn: "",
+      authenticationSecret: "",
       sequence: "serial",
       rampSeconds: 5,
       durationSeconds: 45,
       dryRun: true,
       pollSeconds: 10,
-      targets: ["i-0123456789abcdef0"],
-      batches: [["i-0123456789abcdef0"]],
       documentParameters: {
         TargetServicePort: ["8080"],
         NetworkInterface: ["eth0"],
@@ -55,7 +57,7 @@ describe("input", () => {
     setEnvironment({
       TUNABLE_DEFAULTS: JSON.stringify({ NETWORK_INTERFACE: "ens5", TOTAL_CHAOS_DURATION: "60" }),
     });
-    const plan = await resolve({ EC2_INSTANCE_ID: "i-0123456789abcdef0", TOTAL_CHAOS_DURATION: 3 });
+    const { plan } = await resolve({ EC2_INSTANCE_ID: "i-0123456789abcdef0", TOTAL_CHAOS_DURATION: 3 });
     expect(plan.documentParameters.NetworkInterface).toEqual(["ens5"]);
     expect(plan.durationSeconds).toBe(3);
     expect(plan.pollSeconds).toBe(3);
@@ -64,8 +66,8 @@ describe("input", () => {
   test("a selector in the input replaces the construct's default selector", async () => {
     fake().addInstances(["i-0123456789abcdef0"]);
     setEnvironment({ TUNABLE_DEFAULTS: JSON.stringify({ EC2_INSTANCE_TAG: "chaos:yes" }) });
-    const plan = await resolve({ EC2_INSTANCE_ID: "i-0123456789abcdef0" });
-    expect(plan.targets).toEqual(["i-0123456789abcdef0"]);
+    const { targets } = await resolve({ EC2_INSTANCE_ID: "i-0123456789abcdef0" });
+    expect(targets).toEqual(["i-0123456789abcdef0"]);
   });
 
   test("unknown keys are a named error that suggests the key meant", async () => {
@@ -108,14 +110,14 @@ describe("input", () => {
 
   test("an execution name outside the ExperimentId pattern is made to fit", async () => {
     fake().addInstances(["i-0123456789abcdef0"]);
-    const plan = await resolve({ EC2_INSTANCE_ID: "i-0123456789abcdef0" }, "nightly run.2026");
+    const { plan } = await resolve({ EC2_INSTANCE_ID: "i-0123456789abcdef0" }, "nightly run.2026");
     expect(plan.experimentId).toMatch(/^nightly-run-2026-[0-9a-f]{8}$/);
     expect(plan.documentParameters.ExperimentId).toEqual([plan.experimentId]);
   });
 
   test("REGION selects the region the clients act in", async () => {
     fake().addInstances(["i-0123456789abcdef0"]);
-    const plan = await resolve({ EC2_INSTANCE_ID: "i-0123456789abcdef0", REGION: "us-east-2" });
+    const { plan } = await resolve({ EC2_INSTANCE_ID: "i-0123456789abcdef0", REGION: "us-east-2" });
     expect(plan.region).toBe("us-east-2");
     expect(fake().accesses[0]).toEqual({
       region: "us-east-2",
@@ -155,7 +157,7 @@ describe("credentials", () => {
       ALLOWED_ROLE_ARNS: JSON.stringify([role]),
       ALLOWED_SECRET_ARNS: JSON.stringify([secret]),
     });
-    const plan = await resolve({
+    const { plan } = await resolve({
       EC2_INSTANCE_ID: "i-0123456789abcdef0",
       ASSUME_ROLE_ARN: role,
       AWS_AUTHENTICATION_SECRET: "creds",
@@ -176,12 +178,13 @@ describe("targets by ID", () => {
   test("120 IDs are looked up 50 at a time over every page, in the order given, without duplicates", async () => {
     const ids = instanceIds(120);
     fake().addInstances(ids);
-    const plan = await resolve({
+    const resolved = await resolve({
       EC2_INSTANCE_ID: [...[...ids].reverse(), ids[0]].join(","),
       TOTAL_CHAOS_DURATION: 30,
     });
-    expect(plan.targets).toEqual([...ids].reverse());
-    expect(plan.batches.map((b) => b.length)).toEqual([50, 50, 20]);
+    expect(resolved.targets).toEqual([...ids].reverse());
+    // Parallel: one group of every target (send-command splits it into calls of 50).
+    expect(resolved.groups).toEqual([resolved.targets]);
     for (const call of fake().ec2.commandCalls(DescribeInstancesCommand)) {
       expect(call.args[0].input.Filters?.[0].Values?.length).toBeLessThanOrEqual(50);
     }
@@ -221,16 +224,16 @@ describe("targets by tag", () => {
     fake().addInstances(tagged, { tags: { app: "web:blue" } });
     fake().addInstances(instanceIds(1, 100), { tags: { app: "web:blue" }, state: "stopped" });
     fake().addInstances(instanceIds(1, 200), { tags: { app: "api" } });
-    const plan = await resolve({ EC2_INSTANCE_TAG: "app:web:blue", INSTANCE_AFFECTED_PERC: 100 });
-    expect([...plan.targets].sort()).toEqual(tagged);
+    const { targets } = await resolve({ EC2_INSTANCE_TAG: "app:web:blue", INSTANCE_AFFECTED_PERC: 100 });
+    expect([...targets].sort()).toEqual(tagged);
     expect(fake().ec2.commandCalls(DescribeInstancesCommand).length).toBeGreaterThan(1);
   });
 
   test("0% targets exactly one instance, at random", async () => {
     fake().addInstances(instanceIds(4), { tags: { app: "web" } });
     jest.spyOn(Math, "random").mockReturnValue(0.99);
-    const plan = await resolve({ EC2_INSTANCE_TAG: "app:web" });
-    expect(plan.targets).toEqual([instanceIds(4)[3]]);
+    const { targets } = await resolve({ EC2_INSTANCE_TAG: "app:web" });
+    expect(targets).toEqual([instanceIds(4)[3]]);
   });
 
   test("a percentage is rounded to the nearest instance, never below one", async () => {
@@ -244,8 +247,8 @@ describe("targets by tag", () => {
     const [empty, valued] = instanceIds(2);
     fake().addInstances([empty], { tags: { chaos: "" } });
     fake().addInstances([valued], { tags: { chaos: "no" } });
-    const plan = await resolve({ EC2_INSTANCE_TAG: "chaos:", INSTANCE_AFFECTED_PERC: 100 });
-    expect(plan.targets).toEqual([empty]);
+    const { targets } = await resolve({ EC2_INSTANCE_TAG: "chaos:", INSTANCE_AFFECTED_PERC: 100 });
+    expect(targets).toEqual([empty]);
   });
 
   test("no running instance with the tag is a named error", async () => {

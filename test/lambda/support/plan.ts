@@ -10,7 +10,7 @@ export function planFor(
 ): Plan {
   const { values, problems } = readTunables({ EC2_INSTANCE_ID: targets.join(","), ...tunables });
   if (problems.length) throw new Error(problems.join("; "));
-  return buildPlan(values, experimentId, "eu-west-1", targets);
+  return buildPlan(values, experimentId, "eu-west-1", targets).plan;
 }
 
 /** The document's first line of output, as Inject prints it. */
