@@ -144,7 +144,7 @@ export interface CleanupResult {
 export interface ReportEvent {
   readonly plan: Plan;
   readonly targets: string[];
-  /** One entry per batch injected (parallel: one; serial: one per instance). */
+  /** One entry per group injected (parallel: one; serial: one per instance). */
   readonly runs: { readonly commands: CommandRef[] }[];
   readonly cleanup?: unknown;
 }

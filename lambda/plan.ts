@@ -23,7 +23,8 @@ function documentParameters(values: TunableValues, experimentId: string): Record
   return parameters;
 }
 
-export function buildPlan(
+/** The run resolve-targets hands on: the plan every state carries, the targets, and their groups. */
+export function planRun(
   values: TunableValues,
   experimentId: string,
   region: string,

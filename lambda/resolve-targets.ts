@@ -9,7 +9,7 @@ import { homeRegion, optInTag } from "./environment";
 import { TargetNotOptedInError } from "./errors";
 import { experimentIdFor } from "./experiment-id";
 import { readInput } from "./input";
-import { buildPlan, checkTargetCount } from "./plan";
+import { checkTargetCount, planRun } from "./plan";
 import { checkReadiness } from "./readiness";
 import { sample } from "./sample";
 import { instancesById, runningInstancesByTag } from "./select-instances";
@@ -53,18 +53,17 @@ export const handler = task(
     checkTargetCount(targets.length);
     await checkReadiness(ssm, targets, region);
 
-    const resolved = buildPlan(
+    const resolved = planRun(
       values,
       experimentId,
       region,
       targets.map((t) => t.InstanceId ?? ""),
     );
-    const { plan } = resolved;
     metrics.addMetric("InstancesTargeted", MetricUnit.Count, resolved.targets.length);
     logger.info("targets resolved", {
       targets: resolved.targets,
-      sequence: plan.sequence,
-      dryRun: plan.dryRun,
+      sequence: resolved.plan.sequence,
+      dryRun: resolved.plan.dryRun,
     });
     return resolved;
   },

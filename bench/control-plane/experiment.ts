@@ -1,10 +1,10 @@
 /**
  * One experiment of the construct's real state machine, every task bound to its real handler,
  * against the in-memory AWS with a fleet of simulated instances selected by tag. Waits and faults
- * run on one simulated clock (see clock.ts); what is measured is everything the execution did.
+ * run on one simulated clock (test/local/support/clock.ts); what is measured is everything the execution did.
  */
 import "../../test/local/support/environment";
-import { MAX_TARGETS, pollSeconds } from "../../lib/execution-limits";
+import { MAX_TARGETS } from "../../lib/execution-limits";
 import { SimulatedAgent } from "../../test/local/support/agents/simulated";
 import { localFault } from "../../test/local/support/local-fault";
 import type { DeployedFunction } from "../../test/local/support/runner/deployment";
@@ -12,7 +12,7 @@ import type { ExecutionOutcome, LocalExecution } from "../../test/local/support/
 import { payloadBytes } from "../../test/local/support/runner/history";
 import type { Invocation } from "../../test/local/support/runner/lambda";
 import { ALARM, describeOutcome, reportOf, SCENARIO_PROPS } from "../../test/local/support/scenario";
-import { SimulatedClock } from "./clock";
+import { SimulatedClock, TIMING_ON_THE_CLOCK } from "../../test/local/support/clock";
 
 /**
  * Seconds from SendCommand to the command's end on top of DurationSeconds: the agent picking it up,
@@ -64,8 +64,7 @@ export const inputOf = (spec: ExperimentSpec) => ({
 /** Runs one experiment; it must end as planned (SUCCEEDED over every target, or refused above MAX_TARGETS). */
 export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRun> {
   const local = localFault({
-    // Commands are known and delivered at once; their time on the instance is on the simulated clock.
-    timing: { visibilityMs: 0, deliveryMs: 0 },
+    timing: TIMING_ON_THE_CLOCK,
     props: spec.alarm ? SCENARIO_PROPS : undefined,
   });
   try {
@@ -77,13 +76,8 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRun
     });
     local.aws.fleet.addMany(spec.instances, { tags: { [TAG.key]: TAG.value }, agent });
     const groups = spec.sequence === "serial" ? spec.targets : 1;
-    const waitSeconds: Record<string, number> = {
-      "Wait for progress": pollSeconds(spec.durationSeconds, groups),
-      "Ramp up": 0,
-      "Ramp down": 0,
-    };
     const execution = local.stateMachine.start(inputOf(spec), {
-      waitMs: (state) => clock.wait(waitSeconds[state]),
+      waitMs: clock.waitsOfRun(spec.durationSeconds, groups),
     });
     const outcome = await execution.done;
     expectPlanned(spec, outcome, local.aws.calls.of("SSM:SendCommand").length);
@@ -135,7 +129,7 @@ function expectPlanned(spec: ExperimentSpec, outcome: ExecutionOutcome, sends: n
   }
 }
 
-/** Real time between entering and leaving each Wait state (one at a time, see clock.ts). */
+/** Real time between entering and leaving each Wait state (one at a time, see test/local/support/clock.ts). */
 function waitingMs(execution: LocalExecution): number {
   let total = 0;
   let entered: number | undefined;

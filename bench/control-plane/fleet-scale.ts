@@ -104,16 +104,19 @@ function howToRead(scaled: ExperimentRun[][]): string {
   const hours = median((r) => r.simulatedSeconds) / 3600;
   const checks = median((r) => r.progressChecks);
   const logs = median((r) => billOf(r).logs);
+  const logMegabytes = median((r) => r.executionDataBytes) / 1e6;
   const total = median((r) => billOf(r).total);
   return `**How to read it.** One execution takes at most ${MAX_TARGETS} instances, so each fleet is measured at the share that
 selects ${MAX_TARGETS} (${DURATION_SECONDS} s each, no alarm): parallel sends them in SendCommand calls of 50 and checks them as
 one group; serial runs ${MAX_TARGETS} groups one after another, ${checks / MAX_TARGETS} checks each. The control plane's own work
 is the execution's wall time here minus the time in Wait states (a millisecond each on the simulated clock): the runner's state
 transitions, the handlers, and the in-memory AWS answering them with no network in between, so on AWS the same work takes longer,
-each API call being a round trip. The serial run's ${work.toFixed(1)} s of work here is spread over ${hours.toFixed(1)} hours on
-AWS. It uses most of an execution's history (the reason one execution stops at ${MAX_TARGETS}), and every one of its states
-carries the plan with all ${MAX_TARGETS} targets: the state machine's log at level ALL with execution data then holds hundreds of
-megabytes, ${dollars(logs)} of CloudWatch Logs ingestion beside ${dollars(total)} for the transitions, invocations and API calls.
+each API call being a round trip. The handlers' time is measured around each invocation and the Wait states' from the runner's
+event log, which trails the states a little, so the handlers' share can come out slightly above the whole. The serial run's
+${work.toFixed(1)} s of work here is spread over ${hours.toFixed(1)} hours on AWS. It uses most of an execution's history (the
+reason one execution stops at ${MAX_TARGETS}); its states carry the plan without the instance lists (only the groups' own IDs),
+so the state machine's log at level ALL with execution data holds ${logMegabytes.toFixed(1)} MB, ${dollars(logs)} of CloudWatch
+Logs ingestion beside ${dollars(total)} for the transitions, invocations and API calls.
 A whole fleet is refused by name (\`TooManyTargetsError\`) once its instances are listed and before any command is sent; the abort
 rule then runs cleanup, which finds no command of the experiment.`;
 }

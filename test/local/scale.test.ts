@@ -4,11 +4,13 @@
  * against Step Functions' limits (25,000 events, 256 KiB per state's input or output).
  */
 import "./support/environment";
-import { SimulatedAgent } from "./support/agents/simulated";
+import { SimulatedAgent, type SimulatedAgentOptions } from "./support/agents/simulated";
+import { SimulatedClock, TIMING_ON_THE_CLOCK } from "./support/clock";
+import type { FakeAwsOptions } from "./support/fake-aws";
 import { localFault, type LocalFault } from "./support/local-fault";
 import type { ExecutionOutcome } from "./support/runner/execution";
 import { MAX_HISTORY_EVENTS, MAX_PAYLOAD_BYTES } from "./support/runner/history";
-import { MAX_TARGETS, pollSeconds } from "../../lib/execution-limits";
+import { MAX_TARGETS } from "../../lib/execution-limits";
 import { describeOutcome, reportOf } from "./support/scenario";
 
 const TIMING = { timing: { visibilityMs: 20, deliveryMs: 5, msPerTimeoutSecond: 10 } };
@@ -24,9 +26,13 @@ function summary(name: string, local: LocalFault, outcome: ExecutionOutcome): vo
   );
 }
 
-function fleetOf(count: number, msPerSecond = 2) {
-  const local = localFault(TIMING);
-  const agent = new SimulatedAgent({ msPerSecond, resetsPerSecond: 1 });
+function fleetOf(
+  count: number,
+  agentOptions: SimulatedAgentOptions = { msPerSecond: 2 },
+  options: FakeAwsOptions = TIMING,
+) {
+  const local = localFault(options);
+  const agent = new SimulatedAgent({ ...agentOptions, resetsPerSecond: 1 });
   local.aws.fleet.addMany(count, { tags: { app: "web" }, agent });
   // A few that must never be picked: other tags, or not running.
   local.aws.fleet.addMany(5, { tags: { app: "db" }, agent });
@@ -92,17 +98,16 @@ test("10,000 instances by tag, 20% of calls throttled: every page read, the samp
 
 /**
  * Step Functions' limits: one execution takes at most MAX_TARGETS instances. At that size both
- * sequences stay within 25,000 history events and 256 KiB per state, with the Waits scaled to the
- * same simulated clock as the instances, so each group is checked as often as on AWS. Larger
+ * sequences stay within 25,000 history events and 256 KiB per state, with the Waits and the
+ * instances on one simulated clock, so each group is checked as often as on AWS. Larger
  * selections are refused before anything is sent.
  */
 describe("within Step Functions' execution limits", () => {
-  const MS_PER_SECOND = 2;
-
   test.each(["parallel", "serial"])(
     `a %s run over ${MAX_TARGETS} instances, 30 s each`,
     async (sequence) => {
-      const { local } = fleetOf(MAX_TARGETS, MS_PER_SECOND);
+      const clock = new SimulatedClock();
+      const { local } = fleetOf(MAX_TARGETS, { clock }, { timing: TIMING_ON_THE_CLOCK });
       try {
         const groups = sequence === "serial" ? MAX_TARGETS : 1;
         const outcome = await local.stateMachine.start(
@@ -112,13 +117,7 @@ describe("within Step Functions' execution limits", () => {
             TOTAL_CHAOS_DURATION: 30,
             SEQUENCE: sequence,
           },
-          {
-            waitMs: {
-              "Wait for progress": pollSeconds(30, groups) * MS_PER_SECOND,
-              "Ramp up": 0,
-              "Ramp down": 0,
-            },
-          },
+          { waitMs: clock.waitsOfRun(30, groups) },
         ).done;
         summary(`${sequence} over ${MAX_TARGETS}`, local, outcome);
         expect(describeOutcome(outcome)).toBe("SUCCEEDED");

@@ -1,5 +1,5 @@
 import type { Plan } from "../../../lambda/contract";
-import { buildPlan } from "../../../lambda/plan";
+import { planRun } from "../../../lambda/plan";
 import { readTunables } from "../../../lib/tunables";
 
 /** A plan as resolve-targets makes it, for the given targets and tunables. */
@@ -10,7 +10,7 @@ export function planFor(
 ): Plan {
   const { values, problems } = readTunables({ EC2_INSTANCE_ID: targets.join(","), ...tunables });
   if (problems.length) throw new Error(problems.join("; "));
-  return buildPlan(values, experimentId, "eu-west-1", targets).plan;
+  return planRun(values, experimentId, "eu-west-1", targets).plan;
 }
 
 /** The document's first line of output, as Inject prints it. */

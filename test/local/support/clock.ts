@@ -6,9 +6,16 @@
  * an experiment of minutes runs in the time its control plane works. One Wait at a time: the Map
  * runs one group at a time.
  */
-import type { AgentClock } from "../../test/local/support/agents/simulated";
+import { pollSeconds } from "../../../lib/execution-limits";
+import type { AgentClock } from "./agents/simulated";
 
 const WAIT_MS = 1;
+
+/**
+ * The fake AWS's timing for a run on the clock: commands are known and delivered at once, so that
+ * their faults start before the next Wait moves the clock; their time on the instance is on it.
+ */
+export const TIMING_ON_THE_CLOCK = { visibilityMs: 0, deliveryMs: 0 };
 
 interface Timer {
   readonly at: number;
@@ -28,6 +35,19 @@ export class SimulatedClock implements AgentClock {
     const timer = { at: this.seconds + seconds, fn };
     this.timers.push(timer);
     return () => (this.timers = this.timers.filter((t) => t !== timer));
+  }
+
+  /**
+   * RunOptions.waitMs for a run without ramps: each Wait as long as on AWS, where the plan sets the
+   * poll interval for `groups` groups of `durationSeconds` each.
+   */
+  waitsOfRun(durationSeconds: number, groups: number): (state: string) => number {
+    const seconds: Record<string, number> = {
+      "Wait for progress": pollSeconds(durationSeconds, groups),
+      "Ramp up": 0,
+      "Ramp down": 0,
+    };
+    return (state) => this.wait(seconds[state]);
   }
 
   /** The real milliseconds a Wait of `seconds` lasts; by their end, the clock has moved `seconds`. */
