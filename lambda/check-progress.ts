@@ -10,6 +10,9 @@ import { commandInvocations, invocationOutput } from "./invocations";
 import { firingAlarm } from "./stop-conditions";
 import { logger, metrics, MetricUnit, task } from "./telemetry";
 
+/** Failures a Failed progress lists; the rest are counted (the whole report has them all). */
+export const FAILURES_LISTED = 10;
+
 /** Invocation statuses after which nothing more will happen. */
 const ENDED = new Set(["Success", "Failed", "Cancelled", "TimedOut"]);
 
@@ -46,7 +49,7 @@ export const handler = task(
     if (failures.length) {
       metrics.addMetric("InstancesFailed", MetricUnit.Count, failures.length);
       logger.error("the fault failed on some instances", { failures });
-      return { state: "Failed", failures };
+      return { state: "Failed", failed: failures.length, failures: failures.slice(0, FAILURES_LISTED) };
     }
     const done = statuses.every((s) => s.invocation?.Status === "Success");
     logger.info("progress", { pending: statuses.filter((s) => s.invocation?.Status !== "Success").length });

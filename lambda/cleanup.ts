@@ -7,12 +7,21 @@
 import { CancelCommandCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { accessFor, faultClients, type FaultAccess } from "./aws-clients";
 import { chunk } from "./chunks";
-import type { CleanupEvent, CleanupResult, CommandRef, ExecutionStatusChangeEvent } from "./contract";
+import type {
+  CleanupEvent,
+  CleanupResult,
+  CommandRef,
+  ExecutionStatusChangeEvent,
+  InFlowCleanupEvent,
+  Plan,
+  StopCause,
+} from "./contract";
 import { homeRegion } from "./environment";
 import { InvalidInputError } from "./errors";
 import { experimentCommands, type ExperimentCommand } from "./experiment-commands";
 import { experimentIdFor } from "./experiment-id";
 import { readInput } from "./input";
+import { recordStop } from "./records";
 import { sendDocument } from "./send-document";
 import { logger, metrics, MetricUnit, task } from "./telemetry";
 
@@ -28,7 +37,19 @@ interface Experiment {
   readonly access: FaultAccess;
   readonly known: readonly CommandRef[];
   readonly since?: Date;
+  /** Inside the state machine: the experiment's plan, and why the fault stopped. */
+  readonly stopped?: { readonly plan: Plan; readonly cause: StopCause };
+  /** The only instances to undo (a child execution's batch); all of the experiment's when absent. */
+  readonly only?: ReadonlySet<string>;
 }
+
+const fromStateMachine = ({ plan, commands, stop, instanceIds }: InFlowCleanupEvent): Experiment => ({
+  access: accessFor(plan),
+  known: commands,
+  since: new Date(plan.startedAt),
+  stopped: { plan, cause: stop },
+  only: instanceIds && new Set(instanceIds),
+});
 
 function fromExecution({ detail }: ExecutionStatusChangeEvent): Experiment | undefined {
   if (!ABNORMAL_ENDS.has(detail.status)) return undefined;
@@ -66,22 +87,29 @@ const mayHoldFault = (injections: ExperimentCommand[]): string[] => [
 ];
 
 export const handler = task("cleanup", async (event: CleanupEvent): Promise<CleanupResult> => {
-  const experiment =
-    "detail" in event ? fromExecution(event) : { access: accessFor(event.plan), known: event.commands };
+  const experiment = "detail" in event ? fromExecution(event) : fromStateMachine(event);
   if (!experiment) {
     logger.info("nothing to clean up", { event });
     return NOTHING;
   }
   const { access } = experiment;
   logger.appendKeys({ experimentId: access.experimentId, region: access.region });
+  // The cause is recorded before anything is cancelled: other child executions that see their
+  // commands cancelled fail too, and their causes must not come first.
+  const stop = experiment.stopped && (await recordStop(experiment.stopped.plan, experiment.stopped.cause));
   const { ssm } = await faultClients(access);
   const found = await experimentCommands(ssm, access.experimentId, experiment.known, experiment.since);
-  const injections = found.filter((c) => c.action === "Inject");
+  const { only } = experiment;
+  const ours = (id: string) => !only || only.has(id);
+  const injections = found.filter((c) => c.action === "Inject" && c.instanceIds.some(ours));
   const result = {
     cancelled: await cancelInFlight(ssm, injections),
-    cleanupCommands: await sendDocument(ssm, mayHoldFault(injections), "Cleanup", {
-      ExperimentId: [access.experimentId],
-    }),
+    cleanupCommands: (
+      await sendDocument(ssm, mayHoldFault(injections).filter(ours), "Cleanup", {
+        ExperimentId: [access.experimentId],
+      })
+    ).map((c) => ({ commandId: c.commandId, instances: c.instanceIds.length })),
+    ...(stop ? { stop } : {}),
   };
   metrics.addMetric("CommandsCancelled", MetricUnit.Count, result.cancelled.length);
   metrics.addMetric("CleanupCommandsSent", MetricUnit.Count, result.cleanupCommands.length);

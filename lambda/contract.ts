@@ -9,6 +9,9 @@
  *   cloudwatch:DescribeAlarms; the fault role does not.
  * - The fault role also needs ssm:ListCommands and ssm:ListCommandInvocations (beyond the seed's
  *   list): progress is read per command, and the abort cleanup finds an experiment's commands.
+ * - An experiment's records (its targets, why it stopped, its report) are objects in a bucket of
+ *   the construct, read and written with the functions' own roles: no state carries an instance
+ *   list longer than one child execution's batch.
  */
 
 /** Environment variables the construct sets on every task function. */
@@ -27,6 +30,8 @@ export const ENVIRONMENT = {
   allowedRoleArns: "ALLOWED_ROLE_ARNS",
   /** JSON array of the secret ARNs AWS_AUTHENTICATION_SECRET may name. */
   allowedSecretArns: "ALLOWED_SECRET_ARNS",
+  /** The bucket holding the experiments' records. */
+  recordsBucket: "RECORDS_BUCKET",
 } as const;
 
 /**
@@ -46,11 +51,15 @@ export type ErrorName = (typeof ERROR_NAMES)[number];
 
 /**
  * What every task needs of the experiment, so that none re-reads the input. It holds no instance
- * list: each state carries the plan, and the lists stay beside it, where only some states go.
+ * list: each state carries the plan, and the targets are an object in the records bucket.
  */
 export interface Plan {
   /** The execution name, made to fit the document's ExperimentId pattern. */
   readonly experimentId: string;
+  /** When the execution started (ISO 8601): the experiment's commands are sent after it. */
+  readonly startedAt: string;
+  /** The prefix of the experiment's objects in the records bucket, ending in "/". */
+  readonly records: string;
   readonly region: string;
   /** Empty when none. */
   readonly assumeRoleArn: string;
@@ -62,21 +71,36 @@ export interface Plan {
   readonly dryRun: boolean;
   /** Seconds to Wait between progress checks. */
   readonly pollSeconds: number;
+  /** Instances per child execution: 1 (serial) or up to PARALLEL_BATCH. */
+  readonly batchSize: number;
+  /** Child executions that run at once: 1 (serial) or all of them. */
+  readonly batchConcurrency: number;
   /** SendCommand Parameters for Action=Inject. */
   readonly documentParameters: Record<string, string[]>;
 }
 
-/** What resolve-targets decided: the plan, the targets, and the groups they are injected in. */
+/** One line of the targets object: what each child execution receives a batch of. */
+export interface TargetItem {
+  readonly instanceId: string;
+}
+
+/** Where the targets are: a JSON array of TargetItem in the records bucket. */
+export interface TargetsObject {
+  readonly key: string;
+  readonly count: number;
+}
+
+/** What resolve-targets decided: the plan, and the targets it wrote. */
 export interface ResolvedTargets {
   readonly plan: Plan;
-  readonly targets: string[];
-  /** Injected one after another: every target at once (parallel), or one instance each (serial). */
-  readonly groups: string[][];
+  readonly targets: TargetsObject;
 }
 
 export interface ResolveTargetsEvent {
   readonly input: Record<string, unknown>;
   readonly executionName: string;
+  /** The execution's start time, as the context object gives it. */
+  readonly startTime: string;
 }
 
 /** One SendCommand call: its command and the instances it went to. */
@@ -109,14 +133,31 @@ export interface Progress {
   readonly state: "InProgress" | "Succeeded" | "Failed" | "AlarmTriggered";
   /** The alarm found in ALARM, when state is AlarmTriggered. */
   readonly alarm?: string;
-  /** Every invocation that ended other than in Success, when state is Failed. */
+  /**
+   * When state is Failed: how many invocations ended other than in Success, and the first
+   * FAILURES_LISTED of them (the list becomes the execution's Cause, which holds 32,768 characters).
+   */
+  readonly failed?: number;
   readonly failures?: InvocationFailure[];
+}
+
+/** Why the fault stopped early, as a Catch's output or a Fail state carries it. */
+export interface StopCause {
+  readonly Error: string;
+  readonly Cause: string;
 }
 
 /** Cleanup inside the state machine, after a failure or an alarm. */
 export interface InFlowCleanupEvent {
   readonly plan: Plan;
   readonly commands: CommandRef[];
+  /** Why the fault stopped; the first cause recorded for the experiment is the one reported. */
+  readonly stop: StopCause;
+  /**
+   * A child execution's batch: it undoes its own instances only, and its parent the whole
+   * experiment once the Map Run has stopped the other children.
+   */
+  readonly instanceIds?: string[];
 }
 
 /** The fields cleanup reads of an EventBridge "Step Functions Execution Status Change" event. */
@@ -135,18 +176,27 @@ export interface ExecutionStatusChangeEvent {
 
 export type CleanupEvent = InFlowCleanupEvent | ExecutionStatusChangeEvent;
 
+/** A command sent to many instances, counted rather than listed where a state carries it. */
+export interface CommandCount {
+  readonly commandId: string;
+  readonly instances: number;
+}
+
 export interface CleanupResult {
   /** Command IDs a CancelCommand was sent for. */
   readonly cancelled: string[];
-  readonly cleanupCommands: CommandRef[];
+  /** The Cleanup commands sent: the state machine keeps this, so the instances are counted, not listed. */
+  readonly cleanupCommands: CommandCount[];
+  /**
+   * Inside the state machine, the experiment's first recorded stop cause: a child execution's own
+   * (an alarm, a failed command) rather than its parent's news that a child failed.
+   */
+  readonly stop?: StopCause;
 }
 
 export interface ReportEvent {
   readonly plan: Plan;
-  readonly targets: string[];
-  /** One entry per group injected (parallel: one; serial: one per instance). */
-  readonly runs: { readonly commands: CommandRef[] }[];
-  readonly cleanup?: unknown;
+  readonly targets: TargetsObject;
 }
 
 /** What happened on one instance, from the document's first line of output. */
@@ -164,6 +214,7 @@ export interface InstanceReport {
   readonly error?: string;
 }
 
+/** The experiment's whole report, written to the records bucket as report.json. */
 export interface Report {
   readonly experimentId: string;
   readonly dryRun: boolean;
@@ -171,6 +222,7 @@ export interface Report {
   readonly targets: string[];
   readonly instances: InstanceReport[];
   readonly totals: {
+    readonly targets: number;
     readonly instances: number;
     readonly succeeded: number;
     readonly failed: number;
@@ -178,5 +230,15 @@ export interface Report {
   };
   /** Why there are no instance results, for a dry run. */
   readonly note?: string;
-  readonly cleanup?: unknown;
+}
+
+/**
+ * The execution's output: the report with its lists cut to OUTPUT_LIST_LIMIT entries (instances
+ * that failed first), and where the whole of it is.
+ */
+export interface ReportSummary extends Report {
+  /** s3://bucket/key of the whole report. */
+  readonly reportObject: string;
+  /** Whether `targets` or `instances` holds fewer entries than the whole report. */
+  readonly listsCut: boolean;
 }

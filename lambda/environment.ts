@@ -32,6 +32,8 @@ export const documentName = (): string => required(ENVIRONMENT.documentName);
 
 export const faultRoleArn = (): string => required(ENVIRONMENT.faultRoleArn);
 
+export const recordsBucket = (): string => required(ENVIRONMENT.recordsBucket);
+
 export function tunableDefaults(): Record<string, unknown> {
   const value = json(ENVIRONMENT.tunableDefaults, "{}");
   if (typeof value !== "object" || value === null || Array.isArray(value)) {

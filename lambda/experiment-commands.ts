@@ -18,6 +18,16 @@ const asExperimentCommand = (c: Command): ExperimentCommand => ({
   status: c.Status,
 });
 
+/** The filters of the fault's document's commands (or invocations), since `invokedAfter` if given. */
+export function documentFilters(invokedAfter?: Date): CommandFilter[] {
+  const filters: CommandFilter[] = [{ key: "DocumentName", value: documentName() }];
+  if (invokedAfter) {
+    // Whole seconds, as the filter documents them; rounding down keeps commands of the same second.
+    filters.push({ key: "InvokedAfter", value: invokedAfter.toISOString().replace(/\.[0-9]+Z$/, "Z") });
+  }
+  return filters;
+}
+
 /**
  * Every command of the document whose ExperimentId parameter is the experiment's, plus the known
  * ones SSM does not list yet (a command is listed a moment after SendCommand returns).
@@ -28,11 +38,7 @@ export async function experimentCommands(
   known: readonly CommandRef[],
   invokedAfter?: Date,
 ): Promise<ExperimentCommand[]> {
-  const filters: CommandFilter[] = [{ key: "DocumentName", value: documentName() }];
-  if (invokedAfter) {
-    // Whole seconds, as the filter documents them; rounding down keeps commands of the same second.
-    filters.push({ key: "InvokedAfter", value: invokedAfter.toISOString().replace(/\.[0-9]+Z$/, "Z") });
-  }
+  const filters = documentFilters(invokedAfter);
   const listed = await collectPages(
     (NextToken) => ssm.send(new ListCommandsCommand({ Filters: filters, MaxResults: 50, NextToken })),
     (page) => page.Commands,

@@ -1,5 +1,6 @@
 /** Reading what a command did on each instance. */
 import { ListCommandInvocationsCommand, type CommandInvocation, type SSMClient } from "@aws-sdk/client-ssm";
+import { documentFilters } from "./experiment-commands";
 import { collectPages } from "./pages";
 
 /** Right after SendCommand, SSM may not know a command's invocations yet: they are still pending. */
@@ -25,6 +26,26 @@ export async function commandInvocations(ssm: SSMClient, commandId: string): Pro
     if (notYetListed(error)) return [];
     throw error;
   }
+}
+
+/**
+ * Every invocation of the fault's document since `invokedAfter`, whatever its command, with the
+ * start of each one's output: 50 a page, so a serial run's thousands of one-instance commands are
+ * read in pages rather than in a call each.
+ */
+export function documentInvocations(ssm: SSMClient, invokedAfter: Date): Promise<CommandInvocation[]> {
+  return collectPages(
+    (NextToken) =>
+      ssm.send(
+        new ListCommandInvocationsCommand({
+          Filters: documentFilters(invokedAfter),
+          Details: true,
+          MaxResults: 50,
+          NextToken,
+        }),
+      ),
+    (page) => page.CommandInvocations,
+  );
 }
 
 /** The start of an invocation's output, as ListCommandInvocations gives it (the first 2,500 characters). */

@@ -1,15 +1,16 @@
-import { MAX_TARGETS, pollSeconds } from "../lib/execution-limits";
+import { batching, MAX_TARGETS, pollSeconds } from "../lib/execution-limits";
 import { TUNABLES, type TunableValues } from "../lib/tunables";
-import type { Plan, ResolvedTargets } from "./contract";
+import type { Plan } from "./contract";
 import { TooManyTargetsError } from "./errors";
+import { recordsPrefix } from "./records";
 
-/** Refuses a selection larger than one execution can run. */
+/** Refuses a selection larger than one experiment takes. */
 export function checkTargetCount(count: number): void {
   if (count > MAX_TARGETS) {
     throw new TooManyTargetsError(
-      `${count} instances were selected, and one execution takes at most ${MAX_TARGETS} ` +
-        "(Step Functions' limits on an execution's history and output). Lower INSTANCE_AFFECTED_PERC, " +
-        "or split the fleet by tag into several executions",
+      `${count} instances were selected, and one experiment takes at most ${MAX_TARGETS} ` +
+        "(what SSM's API rates allow its progress checks). Lower INSTANCE_AFFECTED_PERC, " +
+        "or split the fleet by tag into several experiments",
     );
   }
 }
@@ -23,27 +24,27 @@ function documentParameters(values: TunableValues, experimentId: string): Record
   return parameters;
 }
 
-/** The run resolve-targets hands on: the plan every state carries, the targets, and their groups. */
+/** The plan every state carries, for `targetCount` targets. */
 export function planRun(
   values: TunableValues,
-  experimentId: string,
-  region: string,
-  targets: string[],
-): ResolvedTargets {
+  experiment: { readonly experimentId: string; readonly region: string; readonly startedAt: string },
+  targetCount: number,
+): Plan {
   const sequence = values.SEQUENCE === "serial" ? "serial" : "parallel";
   const durationSeconds = Number(values.TOTAL_CHAOS_DURATION);
-  const groups = sequence === "serial" ? targets.map((t) => [t]) : [targets];
-  const plan: Plan = {
-    experimentId,
-    region,
+  const batches = batching(sequence, targetCount);
+  return {
+    ...experiment,
+    records: recordsPrefix(experiment.experimentId, experiment.startedAt),
     assumeRoleArn: values.ASSUME_ROLE_ARN,
     authenticationSecret: values.AWS_AUTHENTICATION_SECRET,
     sequence,
     rampSeconds: Number(values.RAMP_TIME),
     durationSeconds,
     dryRun: values.DRY_RUN === "True",
-    pollSeconds: pollSeconds(durationSeconds, groups.length),
-    documentParameters: documentParameters(values, experimentId),
+    pollSeconds: pollSeconds(durationSeconds),
+    batchSize: batches.size,
+    batchConcurrency: batches.concurrency,
+    documentParameters: documentParameters(values, experiment.experimentId),
   };
-  return { plan, targets, groups };
 }

@@ -1,13 +1,17 @@
 /**
- * The execution's output: what happened on each instance, from the document's own summary line.
- * Each command's invocations are read 50 at a time with their output's start, where the summary
- * line stands: a call per 50 instances, not one per instance.
+ * The experiment's report: what happened on each instance, from the document's own summary line.
+ * The experiment's commands are found in SSM's own record, and the document's invocations since
+ * the experiment started are read 50 at a time with their output's start, where the summary line
+ * stands: a call per 50 instances, not one per instance or per command. The whole report goes to
+ * the records bucket; the execution's output holds its totals and the first entries of its lists.
  */
 import type { CommandInvocation } from "@aws-sdk/client-ssm";
 import { clientsForPlan } from "./aws-clients";
-import type { InstanceReport, Report, ReportEvent } from "./contract";
+import type { InstanceReport, Plan, Report, ReportEvent, ReportSummary } from "./contract";
 import { documentSummary } from "./document-output";
-import { commandInvocations, invocationOutput } from "./invocations";
+import { experimentCommands } from "./experiment-commands";
+import { documentInvocations, invocationOutput } from "./invocations";
+import { readTargets, writeReport } from "./records";
 import { logger, metrics, MetricUnit, task } from "./telemetry";
 
 function instanceReport(
@@ -34,11 +38,10 @@ function instanceReport(
 
 const succeeded = (r: InstanceReport): boolean => r.status === "Success" && !r.error;
 
-function report(
-  { plan, targets }: Pick<ReportEvent, "plan" | "targets">,
-  instances: InstanceReport[],
-  extra: Partial<Report>,
-): Report {
+/** Entries each list of the execution's output holds at most; the whole report is in the bucket. */
+export const OUTPUT_LIST_LIMIT = 100;
+
+function report(plan: Plan, targets: string[], instances: InstanceReport[], note?: string): Report {
   return {
     experimentId: plan.experimentId,
     dryRun: plan.dryRun,
@@ -46,35 +49,56 @@ function report(
     targets,
     instances,
     totals: {
+      targets: targets.length,
       instances: instances.length,
       succeeded: instances.filter(succeeded).length,
       failed: instances.filter((r) => !succeeded(r)).length,
       connectionsReset: instances.reduce((sum, r) => sum + (r.connectionsReset ?? 0), 0),
     },
-    ...extra,
+    ...(note ? { note } : {}),
   };
 }
 
-export const handler = task("report", async (event: ReportEvent): Promise<Report> => {
-  const { plan, runs, cleanup } = event;
-  logger.appendKeys({ experimentId: plan.experimentId, region: plan.region });
-  if (plan.dryRun) {
-    return report(event, [], {
-      note: "Dry run: the targets were resolved and checked; nothing was sent to them",
-    });
-  }
+/** What the execution's output holds of the report: its lists cut, the instances that failed first. */
+function summary(whole: Report, reportObject: string): ReportSummary {
+  const instances = [...whole.instances.filter((r) => !succeeded(r)), ...whole.instances.filter(succeeded)];
+  return {
+    ...whole,
+    targets: whole.targets.slice(0, OUTPUT_LIST_LIMIT),
+    instances: instances.slice(0, OUTPUT_LIST_LIMIT),
+    reportObject,
+    listsCut: Math.max(whole.targets.length, whole.instances.length) > OUTPUT_LIST_LIMIT,
+  };
+}
+
+/** What each of the experiment's injections did, in the order of the targets. */
+async function instanceReports(plan: Plan, targets: string[]): Promise<InstanceReport[]> {
   const { ssm } = await clientsForPlan(plan);
+  const since = new Date(plan.startedAt);
+  const commands = await experimentCommands(ssm, plan.experimentId, [], since);
+  const invocations = new Map(
+    (await documentInvocations(ssm, since)).map((i) => [`${i.CommandId}/${i.InstanceId}`, i]),
+  );
   const instances: InstanceReport[] = [];
-  for (const command of runs.flatMap((run) => run.commands)) {
-    const invocations = await commandInvocations(ssm, command.commandId);
+  for (const command of commands.filter((c) => c.action === "Inject")) {
     for (const instanceId of command.instanceIds) {
-      const invocation = invocations.find((i) => i.InstanceId === instanceId);
+      const invocation = invocations.get(`${command.commandId}/${instanceId}`);
       instances.push(instanceReport(command.commandId, instanceId, invocation));
     }
   }
-  const result = report(event, instances, cleanup === undefined ? {} : { cleanup });
+  const order = new Map(targets.map((id, index) => [id, index]));
+  return instances.sort((a, b) => (order.get(a.instanceId) ?? 0) - (order.get(b.instanceId) ?? 0));
+}
+
+export const handler = task("report", async ({ plan, targets }: ReportEvent): Promise<ReportSummary> => {
+  logger.appendKeys({ experimentId: plan.experimentId, region: plan.region });
+  const targetIds = await readTargets(targets.key);
+  const whole = plan.dryRun
+    ? report(plan, targetIds, [], "Dry run: the targets were resolved and checked; nothing was sent to them")
+    : report(plan, targetIds, await instanceReports(plan, targetIds));
+  const result = summary(whole, await writeReport(plan, whole));
   metrics.addMetric("ConnectionsReset", MetricUnit.Count, result.totals.connectionsReset);
   metrics.addMetric("InstancesFailed", MetricUnit.Count, result.totals.failed);
-  logger.info("report", { totals: result.totals });
+  logger.info("report", { totals: result.totals, reportObject: result.reportObject });
   return result;
 });

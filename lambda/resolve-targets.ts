@@ -11,6 +11,7 @@ import { experimentIdFor } from "./experiment-id";
 import { readInput } from "./input";
 import { checkTargetCount, planRun } from "./plan";
 import { checkReadiness } from "./readiness";
+import { writeTargets } from "./records";
 import { sample } from "./sample";
 import { instancesById, runningInstancesByTag } from "./select-instances";
 import { carriesTag, formatTag, parseTag } from "./tags";
@@ -53,18 +54,16 @@ export const handler = task(
     checkTargetCount(targets.length);
     await checkReadiness(ssm, targets, region);
 
-    const resolved = planRun(
-      values,
-      experimentId,
-      region,
-      targets.map((t) => t.InstanceId ?? ""),
-    );
-    metrics.addMetric("InstancesTargeted", MetricUnit.Count, resolved.targets.length);
+    const plan = planRun(values, { experimentId, region, startedAt: event.startTime }, targets.length);
+    const targetIds = targets.map((t) => t.InstanceId ?? "");
+    const key = await writeTargets(plan, targetIds);
+    metrics.addMetric("InstancesTargeted", MetricUnit.Count, targetIds.length);
     logger.info("targets resolved", {
-      targets: resolved.targets,
-      sequence: resolved.plan.sequence,
-      dryRun: resolved.plan.dryRun,
+      targets: targetIds.length,
+      object: key,
+      sequence: plan.sequence,
+      dryRun: plan.dryRun,
     });
-    return resolved;
+    return { plan, targets: { key, count: targetIds.length } };
   },
 );

@@ -4,7 +4,7 @@ import { MAX_DURATION_SECONDS, MAX_RAMP_SECONDS } from "./tunables";
 
 /**
  * Room per target beyond the document's step timeout and the wait for the progress check that
- * notices its end: the command's delivery, and the next target's send.
+ * notices its end: the child execution's start, the command's delivery, and the next target's send.
  */
 export const PER_TARGET_MARGIN_SECONDS = 300;
 
@@ -23,18 +23,17 @@ const MAX_EXECUTION_SECONDS = Duration.days(365).toSeconds();
  *
  * where stepTimeoutSeconds is the document's own limit on one invocation (the longest fault plus
  * the document's margin for installing dependencies and restoring the instance), and poll the time
- * between progress checks of such a run at the longest duration.
+ * between progress checks of a fault of the longest duration.
  */
 function timeoutSeconds(stepTimeoutSeconds: number, serialTargets: number): number {
-  const perTarget =
-    stepTimeoutSeconds + pollSeconds(MAX_DURATION_SECONDS, serialTargets) + PER_TARGET_MARGIN_SECONDS;
+  const perTarget = stepTimeoutSeconds + pollSeconds(MAX_DURATION_SECONDS) + PER_TARGET_MARGIN_SECONDS;
   return 2 * MAX_RAMP_SECONDS + serialTargets * perTarget + FIXED_MARGIN_SECONDS;
 }
 
 export function executionTimeout(stepTimeoutSeconds: number, maxSerialTargets: number): Duration {
   if (!Number.isInteger(maxSerialTargets) || maxSerialTargets < 1 || maxSerialTargets > MAX_TARGETS) {
     throw new Error(
-      `maxSerialTargets must be an integer from 1 to ${MAX_TARGETS}, the most instances one execution takes; got ${maxSerialTargets}`,
+      `maxSerialTargets must be an integer from 1 to ${MAX_TARGETS}, the most instances one experiment takes; got ${maxSerialTargets}`,
     );
   }
   const seconds = timeoutSeconds(stepTimeoutSeconds, maxSerialTargets);

@@ -1,16 +1,20 @@
 /**
- * The fault's state machine, built with the L2 API from the task functions alone, so that tests
- * can render it to ASL and run it against the real handlers.
+ * The fault's state machine, built with the L2 API from the task functions and the records bucket
+ * alone, so that tests can render it to ASL and run it against the real handlers.
  *
- *   Resolve targets → Dry run? ── yes ─────────────────────────────────────→ Report
- *                         └─ no → Ramp up → Inject (Map, one group at a time) → Ramp down ↗
+ *   Resolve targets → Dry run? ── yes ────────────────────────────────────────────→ Report
+ *                         └─ no → Ramp up → Inject (Distributed Map) → Ramp down ↗
  *
- * A group, as resolve-targets made it, is every target at once (parallel) or one instance
- * (serial); each goes through
- * Send → Wait → Check → (InProgress: Wait again | Succeeded: next group | otherwise: Clean up → Fail).
+ * Resolve targets writes the targets to the records bucket; Inject reads them back in batches, each
+ * a child execution with a history of its own: every batch at once (parallel, up to 500 instances
+ * each) or one instance after another (serial, one each). A child takes its batch as one group:
+ * Send → Wait → Check → (InProgress: Wait again | Succeeded: done | otherwise: Clean up → Fail).
+ * A failed child fails the Map Run, which stops the other children; the parent then cleans up the
+ * whole experiment and fails with the cause the child recorded.
  */
 import { Duration } from "aws-cdk-lib";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
+import type * as s3 from "aws-cdk-lib/aws-s3";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import type { Construct } from "constructs";
@@ -52,21 +56,23 @@ function invoke(
 }
 
 /**
- * Cleanup, then a Fail that rethrows what `$.error` holds ({Error, Cause}: a Catch's output, or one
- * of the STOP_ERRORS). Cleanup is idempotent, so any failure of it is retried; if it still fails,
- * the execution fails and the abort rule runs cleanup once more.
+ * Cleanup, then a Fail with the experiment's stop cause: what `$.error` holds ({Error, Cause}: a
+ * Catch's output, or one of the STOP_ERRORS) unless a child execution recorded its own first.
+ * Cleanup is idempotent, so any failure of it is retried; if it still fails, the execution fails
+ * and the abort rule runs cleanup once more.
  */
 function cleanUpThenFail(
   scope: Construct,
   ids: { readonly cleanup: string; readonly fail: string },
   fn: lambda.IFunction,
   commands: unknown,
+  instanceIds?: string[],
 ): sfn.TaskStateBase {
   const cleanup = invoke(
     scope,
     ids.cleanup,
     fn,
-    { plan: PLAN, commands },
+    { plan: PLAN, commands, stop: JsonPath.objectAt("$.error"), ...(instanceIds ? { instanceIds } : {}) },
     { resultPath: "$.cleanup" },
   ).addRetry({
     errors: [sfn.Errors.ALL],
@@ -76,21 +82,26 @@ function cleanUpThenFail(
   });
   cleanup.next(
     new sfn.Fail(scope, ids.fail, {
-      errorPath: JsonPath.stringAt("$.error.Error"),
-      causePath: JsonPath.stringAt("$.error.Cause"),
+      errorPath: JsonPath.stringAt("$.cleanup.stop.Error"),
+      causePath: JsonPath.stringAt("$.cleanup.stop.Cause"),
     }),
   );
   return cleanup;
 }
 
-/** What one group goes through: send, watch until the commands end, and clean up on any failure. */
-function injectGroup(scope: Construct, fns: FaultTaskFunctions): sfn.IChainable {
+/**
+ * What one child execution goes through: take its batch ({Items, BatchInput} as the Map's batcher
+ * makes it) as one group, send, watch until the commands end, and clean up on any failure.
+ */
+function injectBatch(scope: Construct, fns: FaultTaskFunctions): sfn.IChainable {
   const catchInto = { resultPath: "$.error" };
   const cleanup = cleanUpThenFail(
     scope,
     { cleanup: "Clean up", fail: "Fault stopped" },
     fns.cleanup,
     JsonPath.objectAt("$.sent.commands"),
+    // Its own batch only: the parent undoes the rest once the Map Run has stopped the other children.
+    JsonPath.listAt("$.instanceIds"),
   );
   const send = invoke(
     scope,
@@ -129,10 +140,18 @@ function injectGroup(scope: Construct, fns: FaultTaskFunctions): sfn.IChainable 
     },
     resultPath: "$.error",
   }).next(cleanup);
-  // A group's result is what report needs of it: the commands sent.
-  const done = new sfn.Pass(scope, "Group done", { outputPath: "$.sent" });
+  const done = new sfn.Succeed(scope, "Batch done");
   const state = "$.progress.state";
-  return send
+  const take = new sfn.Pass(scope, "Take the batch", {
+    parameters: {
+      plan: JsonPath.objectAt("$.BatchInput.plan"),
+      instanceIds: JsonPath.listAt("$.Items[*].instanceId"),
+      // Until the first send returns, cleanup knows of no command and finds them itself.
+      sent: { commands: [] },
+    },
+  });
+  return take
+    .next(send)
     .next(wait)
     .next(check)
     .next(
@@ -144,8 +163,15 @@ function injectGroup(scope: Construct, fns: FaultTaskFunctions): sfn.IChainable 
     );
 }
 
-/** The state machine's definition; `functions` are the task functions the contract names. */
-export function buildDefinition(scope: Construct, functions: FaultTaskFunctions): sfn.IChainable {
+/**
+ * The state machine's definition; `functions` are the task functions the contract names, and
+ * `records` the bucket they keep each experiment's targets in.
+ */
+export function buildDefinition(
+  scope: Construct,
+  functions: FaultTaskFunctions,
+  records: s3.IBucket,
+): sfn.IChainable {
   const resolve = invoke(
     scope,
     "Resolve targets",
@@ -153,8 +179,9 @@ export function buildDefinition(scope: Construct, functions: FaultTaskFunctions)
     {
       input: JsonPath.objectAt(JsonPath.executionInput),
       executionName: JsonPath.executionName,
+      startTime: JsonPath.executionStartTime,
     },
-    // Its result replaces the input: every later state reads the plan, the targets and the groups.
+    // Its result replaces the input: every later state reads the plan and where the targets are.
     {},
   );
 
@@ -162,7 +189,7 @@ export function buildDefinition(scope: Construct, functions: FaultTaskFunctions)
     scope,
     "Report",
     functions.report,
-    { plan: PLAN, targets: JsonPath.listAt("$.targets"), runs: JsonPath.objectAt("$.runs") },
+    { plan: PLAN, targets: JsonPath.objectAt("$.targets") },
     {},
   ).addCatch(
     // The report comes after the fault: cleanup finds the experiment's commands itself.
@@ -176,18 +203,29 @@ export function buildDefinition(scope: Construct, functions: FaultTaskFunctions)
   );
 
   const rampSeconds = sfn.WaitTime.secondsPath("$.plan.rampSeconds");
-  const inject = new sfn.Map(scope, "Inject", {
-    itemsPath: "$.groups",
-    itemSelector: {
-      plan: PLAN,
-      instanceIds: JsonPath.objectAt("$$.Map.Item.Value"),
-      // Until the first send returns, cleanup knows of no command and finds them itself.
-      sent: { commands: [] },
-    },
-    // One group at a time: serial runs instance after instance; parallel has a single group.
-    maxConcurrency: 1,
-    resultPath: "$.runs",
-  }).itemProcessor(injectGroup(scope, functions));
+  const inject = new sfn.DistributedMap(scope, "Inject", {
+    itemReader: new sfn.S3JsonItemReader({ bucket: records, key: JsonPath.stringAt("$.targets.key") }),
+    // The batcher renders BatchInput as given: the path needs its ".$" spelled out.
+    itemBatcher: new sfn.ItemBatcher({
+      maxItemsPerBatchPath: "$.plan.batchSize",
+      batchInput: { "plan.$": "$.plan" },
+    }),
+    maxConcurrencyPath: JsonPath.stringAt("$.plan.batchConcurrency"),
+    mapExecutionType: sfn.StateMachineType.STANDARD,
+    label: "Inject",
+    // Report finds the experiment's commands in SSM; the children's results are not needed.
+    resultPath: JsonPath.DISCARD,
+  })
+    .itemProcessor(injectBatch(scope, functions))
+    .addCatch(
+      cleanUpThenFail(
+        scope,
+        { cleanup: "Clean up the experiment", fail: "Experiment stopped" },
+        functions.cleanup,
+        [],
+      ),
+      { resultPath: "$.error" },
+    );
 
   const rampUp = new sfn.Wait(scope, "Ramp up", { time: rampSeconds });
   rampUp
@@ -197,13 +235,7 @@ export function buildDefinition(scope: Construct, functions: FaultTaskFunctions)
 
   return resolve.next(
     new sfn.Choice(scope, "Dry run?")
-      .when(
-        Condition.booleanEquals("$.plan.dryRun", true),
-        new sfn.Pass(scope, "Inject nothing", {
-          result: sfn.Result.fromArray([]),
-          resultPath: "$.runs",
-        }).next(report),
-      )
+      .when(Condition.booleanEquals("$.plan.dryRun", true), report)
       .otherwise(rampUp),
   );
 }

@@ -1,14 +1,15 @@
-import { Duration, RemovalPolicy, Stack, Token } from "aws-cdk-lib";
+import { ArnFormat, Aws, Duration, Fn, RemovalPolicy, Stack, Token } from "aws-cdk-lib";
 import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as events from "aws-cdk-lib/aws-events";
-import type * as iam from "aws-cdk-lib/aws-iam";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
 import * as logs from "aws-cdk-lib/aws-logs";
+import * as s3 from "aws-cdk-lib/aws-s3";
 import type * as scheduler from "aws-cdk-lib/aws-scheduler";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
-import { Construct } from "constructs";
+import { Construct, type IConstruct } from "constructs";
 import { AbortCleanup } from "./abort-cleanup";
 import { executionTimeout } from "./execution-timeout";
 import { buildDefinition } from "./fault-definition";
@@ -67,8 +68,8 @@ export interface HttpResetPeerFaultProps {
   readonly credentialSecrets?: secretsmanager.ISecret[];
   /**
    * How many instances a serial run may hold at the longest duration before the execution times
-   * out; sets the state machine's timeout (see README: "Execution timeout"). From 1 to 500, the
-   * most instances one execution takes.
+   * out; sets the state machine's timeout (see README: "Execution timeout"). From 1 to 10,000, the
+   * most instances one experiment takes, and as many as fit in Step Functions' one-year limit.
    * @default 10
    */
   readonly maxSerialTargets?: number;
@@ -78,8 +79,15 @@ export interface HttpResetPeerFaultProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * What happens to the log groups and the dead-letter queue when they leave the stack. They are
-   * the record of what the fault did, hence kept by default.
+   * How long an experiment's records (its targets, why it stopped, its whole report) stay in the
+   * records bucket.
+   * @default Duration.days(90)
+   */
+  readonly recordRetention?: Duration;
+  /**
+   * What happens to the log groups, the records bucket and the dead-letter queue when they leave
+   * the stack. They are the record of what the fault did, hence kept by default; with DESTROY the
+   * bucket is emptied first.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -119,6 +127,8 @@ export class HttpResetPeerFault extends Construct {
   public readonly cleanupDeadLetterQueue: sqs.IQueue;
   /** The schedules, in the order given. */
   public readonly schedules: scheduler.ISchedule[];
+  /** Each experiment's targets, stop cause and whole report, under `<experimentId>/<start>/`. */
+  public readonly recordsBucket: s3.IBucket;
 
   constructor(scope: Construct, id: string, props: HttpResetPeerFaultProps = {}) {
     super(scope, id);
@@ -134,6 +144,15 @@ export class HttpResetPeerFault extends Construct {
     const stack = Stack.of(this);
 
     this.document = new FaultDocument(this, "Document", { documentName: props.documentName });
+    const records = new s3.Bucket(this, "Records", {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: props.recordRetention ?? Duration.days(90) }],
+      removalPolicy,
+      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
+    });
+    this.recordsBucket = records;
     this.cleanupDeadLetterQueue = new sqs.Queue(this, "CleanupDeadLetterQueue", {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -156,6 +175,7 @@ export class HttpResetPeerFault extends Construct {
         STOP_CONDITION_ALARMS: stack.toJsonString(alarms.map((alarm) => alarm.alarmName)),
         ALLOWED_ROLE_ARNS: stack.toJsonString(assumableRoleArns),
         ALLOWED_SECRET_ARNS: stack.toJsonString(credentialSecrets.map((secret) => secret.secretArn)),
+        RECORDS_BUCKET: records.bucketName,
         ...POWERTOOLS,
       },
     });
@@ -167,12 +187,22 @@ export class HttpResetPeerFault extends Construct {
       trustedRoleArns: functions.roles.map((role) => role.roleArn),
     });
     functions.useFaultRole(this.faultRole);
+    // Resolve writes the targets, cleanup the stop cause, report reads the targets and writes the report.
+    for (const fn of [functions.resolveTargets, functions.cleanup, functions.report]) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: "ExperimentRecords",
+          actions: ["s3:GetObject", "s3:PutObject"],
+          resources: [records.arnForObjects("*")],
+        }),
+      );
+    }
 
     this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
       comment:
         "EC2 HTTP reset peer: resets every inbound HTTP connection to one port of the targets, then restores them",
       definitionBody: sfn.DefinitionBody.fromChainable(
-        buildDefinition(new Construct(this, "Definition"), functions),
+        buildDefinition(new Construct(this, "Definition"), functions, records),
       ),
       timeout: executionTimeout(this.document.stepTimeoutSeconds, props.maxSerialTargets ?? 10),
       tracingEnabled: true,
@@ -201,6 +231,12 @@ export class HttpResetPeerFault extends Construct {
 
   private acknowledgeFindings(): void {
     acknowledge(
+      this.recordsBucket,
+      "AwsSolutions",
+      "S1",
+      "Only the fault's own functions and state machine read and write the records; CloudTrail data events are where to audit them.",
+    );
+    acknowledge(
       this.cleanupDeadLetterQueue,
       "AwsSolutions",
       "SQS3",
@@ -218,6 +254,31 @@ export class HttpResetPeerFault extends Construct {
       "IAM5[Resource::*]",
       "X-Ray tracing and log delivery to CloudWatch Logs (logs:CreateLogDelivery and the like) take no resource ARN.",
     );
+    const records = this.recordsBucket;
+    const recordObjects = (scope: IConstruct, arn: string) =>
+      acknowledge(
+        scope,
+        "AwsSolutions",
+        `IAM5[Resource::${nagResource(this, arn)}]`,
+        "Each experiment's records are under a prefix named by its execution, unknown until it starts; the bucket holds nothing else.",
+      );
+    for (const role of this.functionRoles) recordObjects(role, records.arnForObjects("*"));
+    // The Map's ItemReader names the bucket by name rather than by ARN.
+    recordObjects(this.stateMachine, `arn:${Aws.PARTITION}:s3:::${records.bucketName}/*`);
+    const executions = Stack.of(this).formatArn({
+      service: "states",
+      resource: "execution",
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      resourceName: Fn.select(6, Fn.split(":", this.stateMachine.stateMachineArn)),
+    });
+    for (const ofMapRun of [":*", "/Inject:*"]) {
+      acknowledge(
+        this.stateMachine,
+        "AwsSolutions",
+        `IAM5[Resource::${nagResource(this, executions + ofMapRun)}]`,
+        "The Inject Map describes, stops and redrives its own child executions, whose names Step Functions makes at run time.",
+      );
+    }
     for (const fn of taskFunctionList(this.functions)) {
       acknowledge(
         this.stateMachine,

@@ -44,10 +44,11 @@ export interface ExperimentRun {
   readonly simulatedSeconds: number;
   /**
    * The execution's wall time from its first event (the local runner validates the definition
-   * before, which Step Functions does once, at deployment), and the part of it spent in Wait states.
+   * before, which Step Functions does once, at deployment), and the part of it in which some state
+   * other than a Wait ran, in the execution or one of its children: the control plane's own work.
    */
   readonly wallMs: number;
-  readonly waitingMs: number;
+  readonly workMs: number;
   /** Every state's input and output: what the state machine's log holds at level ALL with execution data, at the least. */
   readonly executionDataBytes: number;
 }
@@ -75,9 +76,8 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRun
       resetsPerSecond: 1,
     });
     local.aws.fleet.addMany(spec.instances, { tags: { [TAG.key]: TAG.value }, agent });
-    const groups = spec.sequence === "serial" ? spec.targets : 1;
     const execution = local.stateMachine.start(inputOf(spec), {
-      waitMs: clock.waitsOfRun(spec.durationSeconds, groups),
+      waitMs: clock.waitsOfRun(spec.durationSeconds),
     });
     const outcome = await execution.done;
     expectPlanned(spec, outcome, local.aws.calls.of("SSM:SendCommand").length);
@@ -91,7 +91,7 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRun
       progressChecks: execution.invocations.filter((i) => i.task === "checkProgress").length,
       simulatedSeconds: clock.elapsedSeconds,
       wallMs: outcome.stoppedAt - (execution.events[0]?.at ?? outcome.startedAt),
-      waitingMs: waitingMs(execution),
+      workMs: execution.workingMs(),
       executionDataBytes: executionDataBytes(execution),
     };
   } finally {
@@ -130,18 +130,6 @@ function expectPlanned(spec: ExperimentSpec, outcome: ExecutionOutcome, sends: n
 }
 
 /** Real time between entering and leaving each Wait state (one at a time, see test/local/support/clock.ts). */
-function waitingMs(execution: LocalExecution): number {
-  let total = 0;
-  let entered: number | undefined;
-  for (const e of execution.events) {
-    if (e.type !== "StateEntered" && e.type !== "StateExited") continue;
-    if (e.state.type !== "Wait") continue;
-    if (e.type === "StateEntered") entered = e.at;
-    else if (entered !== undefined) total += e.at - entered;
-  }
-  return total;
-}
-
 function executionDataBytes(execution: LocalExecution): number {
   let bytes = 0;
   for (const e of execution.events) {

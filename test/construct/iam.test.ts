@@ -1,3 +1,4 @@
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
@@ -181,5 +182,68 @@ describe("the task functions' roles", () => {
     const machine = statementsOf(template, "FaultStateMachineRole");
     const invoke = machine.filter((s) => asList(s.Action).includes("lambda:InvokeFunction"));
     expect(invoke.flatMap((s) => asList(s.Resource))).toHaveLength(10);
+  });
+});
+
+describe("the records bucket", () => {
+  test("is private, encrypted, refuses plain HTTP, expires records, and is kept by default", () => {
+    const { template } = faultTemplate();
+    template.hasResource("AWS::S3::Bucket", {
+      DeletionPolicy: "Retain",
+      Properties: {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        LifecycleConfiguration: { Rules: [{ ExpirationInDays: 90, Status: "Enabled" }] },
+      },
+    });
+    template.hasResourceProperties("AWS::S3::BucketPolicy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+        ]),
+      },
+    });
+  });
+
+  test("only resolve-targets, cleanup and report read and write its objects, and nothing else of it", () => {
+    const { template } = faultTemplate();
+    const onRecords = (prefix: string) =>
+      statementsOf(template, prefix).filter((s) => asList(s.Action).some((a) => String(a).startsWith("s3:")));
+    for (const fn of ["ResolveTargets", "Cleanup", "Report"]) {
+      expect(onRecords(`FaultTasks${fn}Role`)).toEqual([
+        {
+          Sid: "ExperimentRecords",
+          Effect: "Allow",
+          Action: ["s3:GetObject", "s3:PutObject"],
+          Resource: {
+            "Fn::Join": ["", [{ "Fn::GetAtt": [expect.stringMatching(/^FaultRecords/), "Arn"] }, "/*"]],
+          },
+        },
+      ]);
+    }
+    for (const fn of ["SendCommand", "CheckProgress"]) expect(onRecords(`FaultTasks${fn}Role`)).toEqual([]);
+    // The Distributed Map's ItemReader reads the targets with the state machine's role.
+    expect(onRecords("FaultStateMachineRole")).toEqual([
+      expect.objectContaining({ Action: "s3:GetObject", Effect: "Allow" }),
+    ]);
+  });
+
+  test("a DESTROY removal policy empties it first; recordRetention sets the expiry", () => {
+    const { template } = faultTemplate({
+      removalPolicy: RemovalPolicy.DESTROY,
+      recordRetention: Duration.days(7),
+    });
+    template.hasResource("AWS::S3::Bucket", {
+      DeletionPolicy: "Delete",
+      Properties: { LifecycleConfiguration: { Rules: [{ ExpirationInDays: 7, Status: "Enabled" }] } },
+    });
+    template.resourceCountIs("Custom::S3AutoDeleteObjects", 1);
   });
 });

@@ -1,5 +1,6 @@
 import { Match } from "aws-cdk-lib/assertions";
 import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as s3 from "aws-cdk-lib/aws-s3";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { buildDefinition, STOP_ERRORS } from "../../lib";
 import {
@@ -19,10 +20,11 @@ interface AslState {
   Catch?: { ErrorEquals: string[]; Next: string; ResultPath: string }[];
   Retry?: { ErrorEquals: string[] }[];
   SecondsPath?: string;
-  MaxConcurrency?: number;
-  ItemsPath?: string;
-  ItemSelector?: Record<string, unknown>;
-  ItemProcessor?: Asl;
+  MaxConcurrencyPath?: string;
+  ItemReader?: Record<string, unknown>;
+  ItemBatcher?: Record<string, unknown>;
+  ItemProcessor?: Asl & { ProcessorConfig?: Record<string, unknown> };
+  ResultPath?: string | null;
   ErrorPath?: string;
   CausePath?: string;
   Parameters?: Record<string, unknown>;
@@ -37,13 +39,17 @@ function renderAsl(): Asl {
   const stack = newStack();
   const fn = (name: string) =>
     lambda.Function.fromFunctionArn(stack, name, `arn:aws:lambda:eu-west-1:123456789012:function:${name}`);
-  const definition = buildDefinition(stack, {
-    resolveTargets: fn("resolve"),
-    sendCommand: fn("send"),
-    checkProgress: fn("check"),
-    cleanup: fn("cleanup"),
-    report: fn("report"),
-  });
+  const definition = buildDefinition(
+    stack,
+    {
+      resolveTargets: fn("resolve"),
+      sendCommand: fn("send"),
+      checkProgress: fn("check"),
+      cleanup: fn("cleanup"),
+      report: fn("report"),
+    },
+    s3.Bucket.fromBucketName(stack, "Records", "records-bucket"),
+  );
   const graph = new sfn.StateGraph(definition.startState, "test");
   return stack.resolve(graph.toGraphJson());
 }
@@ -59,12 +65,10 @@ describe("the state machine's definition", () => {
     expect(top["Resolve targets"].Parameters).toEqual({
       "input.$": "$$.Execution.Input",
       "executionName.$": "$$.Execution.Name",
+      "startTime.$": "$$.Execution.StartTime",
     });
     const dryRun = top["Dry run?"];
-    expect(dryRun.Choices).toEqual([
-      { Variable: "$.plan.dryRun", BooleanEquals: true, Next: "Inject nothing" },
-    ]);
-    expect(top["Inject nothing"].Next).toBe("Report");
+    expect(dryRun.Choices).toEqual([{ Variable: "$.plan.dryRun", BooleanEquals: true, Next: "Report" }]);
     expect(dryRun.Default).toBe("Ramp up");
   });
 
@@ -82,30 +86,38 @@ describe("the state machine's definition", () => {
     });
   });
 
-  test("injects the groups resolve-targets made one at a time, each with the plan and no lists", () => {
-    expect(inject).toMatchObject({ Type: "Map", MaxConcurrency: 1, ItemsPath: "$.groups" });
-    expect(inject.ItemSelector).toEqual({
-      "plan.$": "$.plan",
-      "instanceIds.$": "$$.Map.Item.Value",
+  test("injects in child executions, reading the targets resolve-targets wrote in batches the plan sizes", () => {
+    expect(inject).toMatchObject({
+      Type: "Map",
+      MaxConcurrencyPath: "$.plan.batchConcurrency",
+      ItemReader: {
+        Resource: { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":states:::s3:getObject"]] },
+        ReaderConfig: { InputType: "JSON" },
+        Parameters: { Bucket: "records-bucket", "Key.$": "$.targets.key" },
+      },
+      ItemBatcher: { MaxItemsPerBatchPath: "$.plan.batchSize", BatchInput: { "plan.$": "$.plan" } },
+      ResultPath: null,
+    });
+    expect(inject.ItemProcessor!.ProcessorConfig).toEqual({ Mode: "DISTRIBUTED", ExecutionType: "STANDARD" });
+    expect(group["Take the batch"].Parameters).toEqual({
+      "plan.$": "$.BatchInput.plan",
+      "instanceIds.$": "$.Items[*].instanceId",
       sent: { commands: [] },
     });
-    expect(top.Report.Parameters).toEqual({
-      "plan.$": "$.plan",
-      "targets.$": "$.targets",
-      "runs.$": "$.runs",
-    });
+    expect(top.Report.Parameters).toEqual({ "plan.$": "$.plan", "targets.$": "$.targets" });
   });
 
   test("sends, then polls with a Wait until the commands end", () => {
     const processor = inject.ItemProcessor!;
-    expect(processor.StartAt).toBe("Send the fault");
+    expect(processor.StartAt).toBe("Take the batch");
+    expect(group["Take the batch"].Next).toBe("Send the fault");
     expect(group["Send the fault"].Next).toBe("Wait for progress");
     expect(group["Wait for progress"]).toMatchObject({ Type: "Wait", SecondsPath: "$.plan.pollSeconds" });
     expect(group["Check progress"].Next).toBe("Still running?");
     const next = Object.fromEntries(group["Still running?"].Choices!.map((c) => [c.StringEquals, c.Next]));
     expect(next).toEqual({
       InProgress: "Wait for progress",
-      Succeeded: "Group done",
+      Succeeded: "Batch done",
       AlarmTriggered: "Stop-condition alarm",
     });
     expect(group["Still running?"].Default).toBe("Fault command failed");
@@ -125,12 +137,22 @@ describe("the state machine's definition", () => {
       Parameters: { Error: STOP_ERRORS.commandFailed },
       Next: "Clean up",
     });
-    expect(group["Clean up"].Next).toBe("Fault stopped");
-    expect(group["Fault stopped"]).toEqual({
-      Type: "Fail",
-      ErrorPath: "$.error.Error",
-      CausePath: "$.error.Cause",
+    // Each cleanup records the stop cause, and the Fail names the first one recorded.
+    const stopped = { Type: "Fail", ErrorPath: "$.cleanup.stop.Error", CausePath: "$.cleanup.stop.Cause" };
+    expect(group["Clean up"]).toMatchObject({
+      Parameters: expect.objectContaining({ "stop.$": "$.error", "instanceIds.$": "$.instanceIds" }),
+      Next: "Fault stopped",
     });
+    expect(group["Fault stopped"]).toEqual(stopped);
+    // A failed child fails the Map Run: the parent cleans up the whole experiment.
+    expect(inject.Catch).toEqual([
+      { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Clean up the experiment" },
+    ]);
+    expect(top["Clean up the experiment"]).toMatchObject({
+      Parameters: expect.objectContaining({ "plan.$": "$.plan", commands: [], "stop.$": "$.error" }),
+      Next: "Experiment stopped",
+    });
+    expect(top["Experiment stopped"]).toEqual(stopped);
     expect(top["Report"].Catch).toEqual([
       { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Clean up after the report failed" },
     ]);
@@ -139,7 +161,7 @@ describe("the state machine's definition", () => {
 
   test("retries the Lambda service's transient errors on every task, and any error of the idempotent cleanup", () => {
     const tasks = [...Object.values(top), ...Object.values(group)].filter((s) => s.Type === "Task");
-    expect(tasks).toHaveLength(6);
+    expect(tasks).toHaveLength(7);
     for (const task of tasks) {
       const retried = task.Retry!.flatMap((r) => r.ErrorEquals);
       expect(retried).toEqual(
@@ -158,7 +180,7 @@ describe("the state machine resource", () => {
       2 * MAX_RAMP_SECONDS +
         10 *
           (fault.document.stepTimeoutSeconds +
-            pollSeconds(MAX_DURATION_SECONDS, 10) +
+            pollSeconds(MAX_DURATION_SECONDS) +
             PER_TARGET_MARGIN_SECONDS) +
         FIXED_MARGIN_SECONDS,
     );
@@ -184,8 +206,8 @@ describe("the state machine resource", () => {
 
   test("a larger serial allowance lengthens the timeout, within Step Functions' one-year limit", () => {
     expect(executionTimeout(44100, 20).toSeconds()).toBeGreaterThan(executionTimeout(44100, 10).toSeconds());
-    expect(() => executionTimeout(44100, MAX_TARGETS)).toThrow(/one-year limit; at most 4\d\d/);
-    expect(() => executionTimeout(44100, MAX_TARGETS + 1)).toThrow(/from 1 to 500, the most instances/);
-    expect(() => executionTimeout(44100, 0)).toThrow(/from 1 to 500/);
+    expect(() => executionTimeout(44100, MAX_TARGETS)).toThrow(/one-year limit; at most 709/);
+    expect(() => executionTimeout(44100, MAX_TARGETS + 1)).toThrow(/from 1 to 10000, the most instances/);
+    expect(() => executionTimeout(44100, 0)).toThrow(/from 1 to 10000/);
   });
 });

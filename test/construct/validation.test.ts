@@ -66,7 +66,7 @@ describe("constructor validation", () => {
     expect(build({ assumableRoleArns: ["arn:aws:iam::1:user/x"] })).toThrow(
       /assumableRoleArns must be IAM role ARNs/,
     );
-    expect(build({ maxSerialTargets: 0 })).toThrow(/maxSerialTargets must be an integer from 1 to 500/);
+    expect(build({ maxSerialTargets: 0 })).toThrow(/maxSerialTargets must be an integer from 1 to 10000/);
   });
 
   test("the example app's console input is valid", () => {

@@ -1,6 +1,6 @@
 import { setEnvironment } from "./support/environment";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import { handler as check } from "../../lambda/check-progress";
+import { FAILURES_LISTED, handler as check } from "../../lambda/check-progress";
 import { handler as send } from "../../lambda/send-command";
 import { logger } from "../../lambda/telemetry";
 import { instanceIds, useFakeAws } from "./support/fake-aws";
@@ -48,6 +48,7 @@ test("one failed instance fails the run at once, with the document's own reason"
   fake().finish(commands[0].commandId, ids[1], "TimedOut");
   expect(await check({ plan, commands })).toEqual({
     state: "Failed",
+    failed: 2,
     failures: [
       {
         instanceId: ids[0],
@@ -57,6 +58,15 @@ test("one failed instance fails the run at once, with the document's own reason"
       { instanceId: ids[1], status: "TimedOut", reason: "TimedOut" },
     ],
   });
+});
+
+test(`a Failed progress lists the first ${FAILURES_LISTED} failures and counts them all`, async () => {
+  fake().unlistedPolls = 0;
+  const { ids, plan, commands } = await inject(60);
+  for (const [n, id] of ids.entries()) fake().finish(commands[Math.floor(n / 50)].commandId, id, "Failed");
+  const progress = await check({ plan, commands });
+  expect(progress).toMatchObject({ state: "Failed", failed: 60 });
+  expect(progress.failures).toHaveLength(FAILURES_LISTED);
 });
 
 test("a stop-condition alarm in ALARM comes first and is named", async () => {

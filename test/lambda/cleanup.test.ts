@@ -1,7 +1,7 @@
 import { setEnvironment } from "./support/environment";
 import { CancelCommandCommand, ListCommandsCommand } from "@aws-sdk/client-ssm";
 import { handler as cleanup } from "../../lambda/cleanup";
-import type { ExecutionStatusChangeEvent } from "../../lambda/contract";
+import type { CleanupResult, ExecutionStatusChangeEvent } from "../../lambda/contract";
 import { handler as send } from "../../lambda/send-command";
 import { metrics } from "../../lambda/telemetry";
 import { instanceIds, useFakeAws } from "./support/fake-aws";
@@ -9,10 +9,16 @@ import { injectOutput, planFor } from "./support/plan";
 
 const fake = useFakeAws();
 
+/** The instances a cleanup's Cleanup commands went to. */
+const cleaned = (result: CleanupResult): string[] =>
+  result.cleanupCommands.flatMap((c) => fake().commands.find((f) => f.id === c.commandId)!.instanceIds);
+
+const ALARM = { Error: "StopConditionAlarm", Cause: "Stop-condition alarm errors is in ALARM" };
+
 async function inject(ids: string[], experimentId = "run-1", tunables: Record<string, unknown> = {}) {
   const plan = planFor(ids, tunables, experimentId);
   const { commands } = await send({ plan, instanceIds: ids });
-  return { plan, commands };
+  return { plan, commands, stop: ALARM };
 }
 
 function statusChange(name: string, input: unknown, status = "ABORTED"): ExecutionStatusChangeEvent {
@@ -31,13 +37,13 @@ describe("in the state machine, after a failure or an alarm", () => {
   test("cancels commands in flight, 50 IDs per call, and sends Cleanup to each instance in 50s", async () => {
     const ids = instanceIds(60);
     const { plan, commands } = await inject(ids);
-    const result = await cleanup({ plan, commands });
+    const result = await cleanup({ plan, commands, stop: ALARM });
     expect(result.cancelled.sort()).toEqual(commands.map((c) => c.commandId).sort());
     for (const call of fake().ssm.commandCalls(CancelCommandCommand)) {
       expect(call.args[0].input.InstanceIds!.length).toBeLessThanOrEqual(50);
     }
-    expect(result.cleanupCommands.map((c) => c.instanceIds.length)).toEqual([50, 10]);
-    expect(result.cleanupCommands.flatMap((c) => c.instanceIds).sort()).toEqual(ids);
+    expect(result.cleanupCommands.map((c) => c.instances)).toEqual([50, 10]);
+    expect(cleaned(result).sort()).toEqual(ids);
     for (const sent of fake().sent("Cleanup")) {
       expect(sent.parameters).toEqual({ Action: ["Cleanup"], ExperimentId: ["run-1"] });
     }
@@ -54,34 +60,55 @@ describe("in the state machine, after a failure or an alarm", () => {
       "Failed",
       '{"action":"Inject","error":"x"}',
     );
-    const result = await cleanup({ plan: first.plan, commands: second.commands });
+    const result = await cleanup({ plan: first.plan, commands: second.commands, stop: ALARM });
     expect(result.cancelled).toEqual([]);
-    expect(result.cleanupCommands.flatMap((c) => c.instanceIds)).toEqual(instanceIds(1, 2));
+    expect(cleaned(result)).toEqual(instanceIds(1, 2));
   });
 
   test("a command SSM does not list yet is cancelled and cleaned up all the same", async () => {
     const ids = instanceIds(2);
     const { plan, commands } = await inject(ids);
     fake().ssm.on(ListCommandsCommand).resolves({ Commands: [] });
-    const result = await cleanup({ plan, commands });
+    const result = await cleanup({ plan, commands, stop: ALARM });
     expect(result.cancelled).toEqual([commands[0].commandId]);
-    expect(result.cleanupCommands.flatMap((c) => c.instanceIds)).toEqual(ids);
+    expect(cleaned(result)).toEqual(ids);
   });
 
   test("running twice is harmless: the second run cancels nothing and cleans again", async () => {
-    const { plan, commands } = await inject(instanceIds(3));
-    await cleanup({ plan, commands });
-    const again = await cleanup({ plan, commands });
+    const experiment = await inject(instanceIds(3));
+    await cleanup(experiment);
+    const again = await cleanup(experiment);
     expect(again.cancelled).toEqual([]);
-    expect(again.cleanupCommands.flatMap((c) => c.instanceIds)).toEqual(instanceIds(3));
+    expect(cleaned(again)).toEqual(instanceIds(3));
   });
 
   test("counts what it did", async () => {
     const addMetric = jest.spyOn(metrics, "addMetric");
-    const { plan, commands } = await inject(instanceIds(1));
-    await cleanup({ plan, commands });
+    await cleanup(await inject(instanceIds(1)));
     expect(addMetric).toHaveBeenCalledWith("CommandsCancelled", "Count", 1);
     expect(addMetric).toHaveBeenCalledWith("CleanupCommandsSent", "Count", 1);
+  });
+
+  test("a child execution undoes its own batch only; the parent, the whole experiment", async () => {
+    const mine = await inject(instanceIds(2, 1));
+    const other = await inject(instanceIds(2, 10));
+    const child = await cleanup({ ...mine, instanceIds: instanceIds(2, 1) });
+    expect(child.cancelled).toEqual(mine.commands.map((c) => c.commandId));
+    expect(cleaned(child)).toEqual(instanceIds(2, 1));
+    const parent = await cleanup({ ...mine, commands: [] });
+    expect(parent.cancelled).toEqual(other.commands.map((c) => c.commandId));
+    expect(cleaned(parent).sort()).toEqual([...instanceIds(2, 1), ...instanceIds(2, 10)].sort());
+  });
+
+  test("records the first stop cause and returns it: a parent learning that a child failed names the child's cause", async () => {
+    const child = await inject(instanceIds(2));
+    expect((await cleanup(child)).stop).toEqual(ALARM);
+    expect(fake().record(`${child.plan.records}stop.json`)).toEqual(ALARM);
+    const parentNews = { Error: "States.ExceedToleratedFailureThreshold", Cause: "a child failed" };
+    const parent = await cleanup({ plan: child.plan, commands: [], stop: parentNews });
+    expect(parent.stop).toEqual(ALARM);
+    // The parent found the child's command itself, and cleaned its instances up again.
+    expect(cleaned(parent)).toEqual(instanceIds(2));
   });
 });
 
@@ -96,7 +123,7 @@ describe("from EventBridge, when an execution ends badly", () => {
       await inject(instanceIds(1, 60), "someone-else");
       const result = await cleanup(statusChange("nightly-1", { EC2_INSTANCE_ID: ours.join(",") }, status));
       expect(result.cancelled.sort()).toEqual(["cmd-1", "cmd-3"]);
-      expect(result.cleanupCommands.flatMap((c) => c.instanceIds).sort()).toEqual(ours);
+      expect(cleaned(result).sort()).toEqual(ours);
       expect(fake().ssm.commandCalls(ListCommandsCommand).length).toBeGreaterThan(1);
       const filters = fake().ssm.commandCalls(ListCommandsCommand)[0].args[0].input.Filters;
       expect(filters).toContainEqual({ key: "DocumentName", value: "HttpResetPeer" });
@@ -110,11 +137,16 @@ describe("from EventBridge, when an execution ends badly", () => {
     const { plan, targets } = await (async () => {
       const { handler: resolve } = await import("../../lambda/resolve-targets");
       fake().addInstances(instanceIds(1));
-      return resolve({ input: { EC2_INSTANCE_ID: instanceIds(1)[0] }, executionName: "run 2026.01" });
+      return resolve({
+        input: { EC2_INSTANCE_ID: instanceIds(1)[0] },
+        executionName: "run 2026.01",
+        startTime: "2026-01-01T00:00:00.000Z",
+      });
     })();
-    await send({ plan, instanceIds: targets });
+    expect(targets.count).toBe(1);
+    await send({ plan, instanceIds: instanceIds(1) });
     const result = await cleanup(statusChange("run 2026.01", { EC2_INSTANCE_ID: instanceIds(1)[0] }));
-    expect(result.cleanupCommands[0].instanceIds).toEqual(instanceIds(1));
+    expect(cleaned(result)).toEqual(instanceIds(1));
     expect(fake().sent("Cleanup")[0].parameters.ExperimentId).toEqual([plan.experimentId]);
   });
 
@@ -136,7 +168,7 @@ describe("from EventBridge, when an execution ends badly", () => {
     const second = await cleanup(event);
     expect(first.cancelled).toEqual(["cmd-1"]);
     expect(second.cancelled).toEqual([]);
-    expect(second.cleanupCommands.flatMap((c) => c.instanceIds)).toEqual(instanceIds(2));
+    expect(cleaned(second)).toEqual(instanceIds(2));
     expect(fake().ssm.commandCalls(CancelCommandCommand)).toHaveLength(1);
   });
 

@@ -6,7 +6,13 @@ import * as environment from "../../lambda/environment";
 import * as errors from "../../lambda/errors";
 import { experimentIdFor } from "../../lambda/experiment-id";
 import { collectPages } from "../../lambda/pages";
-import { HISTORY_EVENTS, MAX_TARGETS, pollSeconds } from "../../lib/execution-limits";
+import {
+  batching,
+  HISTORY_EVENTS,
+  MAX_TARGETS,
+  PARALLEL_BATCH,
+  pollSeconds,
+} from "../../lib/execution-limits";
 import { sample } from "../../lambda/sample";
 
 afterEach(resetEnvironment);
@@ -56,23 +62,32 @@ describe("experiment IDs", () => {
 
 describe("progress checks", () => {
   test.each([
-    [1, 1, 1],
-    [30, 1, 10],
-    [43200, 1, 17],
-    [30, 10, 10],
-    [43200, 10, 165],
-    [60, 500, 29],
-  ])("a %i s fault on %i group(s) is checked every %i s", (duration, groups, expected) => {
-    expect(pollSeconds(duration, groups)).toBe(expected);
+    [1, 1],
+    [30, 10],
+    [3600, 10],
+    [43200, 16],
+  ])("a %i s fault is checked every %i s", (duration, expected) => {
+    expect(pollSeconds(duration)).toBe(expected);
   });
 
-  test("one execution's history holds every group and every check, up to the largest run", () => {
-    const { limit, fixed, perGroup, perCheck } = HISTORY_EVENTS;
-    for (const duration of [1, 7, 30, 599, 3600, 43200])
-      for (const groups of [1, 3, 10, 250, MAX_TARGETS]) {
-        const checksPerGroup = Math.ceil(duration / pollSeconds(duration, groups)) + 1;
-        expect(fixed + groups * (perGroup + perCheck * checksPerGroup)).toBeLessThanOrEqual(limit);
-      }
+  test("a child execution's history holds its group's every check, up to the longest fault", () => {
+    const { limit, fixed, perCheck } = HISTORY_EVENTS;
+    for (const duration of [1, 7, 30, 599, 3600, 43200]) {
+      const checks = Math.ceil(duration / pollSeconds(duration)) + 1;
+      expect(fixed + perCheck * checks).toBeLessThanOrEqual(limit);
+    }
+  });
+});
+
+describe("batches", () => {
+  test.each([
+    ["serial", 5000, 1, 1],
+    ["parallel", 1, PARALLEL_BATCH, 1],
+    ["parallel", 500, PARALLEL_BATCH, 1],
+    ["parallel", 501, PARALLEL_BATCH, 2],
+    ["parallel", MAX_TARGETS, PARALLEL_BATCH, 20],
+  ] as const)("%s over %i: %i per child, %i at once", (sequence, targets, size, concurrency) => {
+    expect(batching(sequence, targets)).toEqual({ size, concurrency });
   });
 });
 

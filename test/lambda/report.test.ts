@@ -1,11 +1,19 @@
 import { GetCommandInvocationCommand, ListCommandInvocationsCommand } from "@aws-sdk/client-ssm";
-import { handler as report } from "../../lambda/report";
+import type { Plan } from "../../lambda/contract";
+import { handler, OUTPUT_LIST_LIMIT } from "../../lambda/report";
 import { handler as send } from "../../lambda/send-command";
 import { metrics } from "../../lambda/telemetry";
 import { awsError, instanceIds, useFakeAws } from "./support/fake-aws";
 import { injectOutput, planFor } from "./support/plan";
 
 const fake = useFakeAws();
+
+/** Report on `targets`, written where resolve-targets writes them. */
+function report(plan: Plan, targets: string[]) {
+  const key = `${plan.records}targets.json`;
+  fake().objects.set(key, JSON.stringify(targets.map((instanceId) => ({ instanceId }))));
+  return handler({ plan, targets: { key, count: targets.length } });
+}
 
 test("reports each instance from the document's first line of output, and the totals", async () => {
   const ids = instanceIds(4);
@@ -31,11 +39,11 @@ test("reports each instance from the document's first line of output, and the to
     }),
   );
   fake().commands[3].invocations.delete(silent);
-  const cleanup = { cancelled: [], cleanupCommands: [] };
 
-  const result = await report({ plan, targets: ids, runs, cleanup });
+  const result = await report(plan, ids);
 
-  expect(result.instances).toEqual([
+  const written = fake().record(`${plan.records}report.json`) as Record<string, unknown>;
+  expect(written.instances).toEqual([
     {
       instanceId: ok,
       commandId: runs[0].commands[0].commandId,
@@ -70,14 +78,14 @@ test("reports each instance from the document's first line of output, and the to
       error: expect.stringContaining("no invocation"),
     }),
   ]);
-  expect(result.totals).toEqual({ instances: 4, succeeded: 1, failed: 3, connectionsReset: 15 });
-  expect(result).toMatchObject({
-    experimentId: "run-1",
-    dryRun: false,
-    region: "eu-west-1",
-    targets: ids,
-    cleanup,
-  });
+  expect(result.totals).toEqual({ targets: 4, instances: 4, succeeded: 1, failed: 3, connectionsReset: 15 });
+  const { reportObject, listsCut, ...whole } = result;
+  expect(whole).toMatchObject({ experimentId: "run-1", dryRun: false, region: "eu-west-1", targets: ids });
+  expect(listsCut).toBe(false);
+  expect(reportObject).toBe(`s3://http-reset-peer-records/${plan.records}report.json`);
+  // The output lists the instances that failed first; the whole report keeps the targets' order.
+  expect(result.instances.map((r) => r.instanceId)).toEqual([refused, early, silent, ok]);
+  expect(written).toEqual({ ...whole, instances: written.instances });
 });
 
 test("output that is not the document's JSON line reads as nothing", async () => {
@@ -85,19 +93,18 @@ test("output that is not the document's JSON line reads as nothing", async () =>
   const plan = planFor(targets);
   const run = await send({ plan, instanceIds: targets });
   fake().finish(run.commands[0].commandId, targets[0], "Failed", "sh: 1: python3: not found\n");
-  const result = await report({ plan, targets, runs: [run] });
+  const result = await report(plan, targets);
   expect(result.instances[0]).toMatchObject({ status: "Failed", outcome: null, connectionsReset: null });
-  expect(result).not.toHaveProperty("cleanup");
 });
 
 test("a dry run reports the targets and that nothing was sent", async () => {
   const plan = planFor(instanceIds(2), { DRY_RUN: true });
-  const result = await report({ plan, targets: instanceIds(2), runs: [] });
+  const result = await report(plan, instanceIds(2));
   expect(result).toMatchObject({
     dryRun: true,
     targets: instanceIds(2),
     instances: [],
-    totals: { instances: 0, succeeded: 0, failed: 0, connectionsReset: 0 },
+    totals: { targets: 2, instances: 0, succeeded: 0, failed: 0, connectionsReset: 0 },
   });
   expect(result.note).toContain("nothing was sent");
   expect(fake().ssm.calls()).toHaveLength(0);
@@ -111,12 +118,25 @@ test("reports many instances a page at a time, and counts their resets in a metr
   run.commands.forEach((c) =>
     c.instanceIds.forEach((id) => fake().finish(c.commandId, id, "Success", injectOutput())),
   );
-  const result = await report({ plan, targets, runs: [run] });
-  expect(result.totals).toEqual({ instances: 60, succeeded: 60, failed: 0, connectionsReset: 720 });
-  // Each command's invocations are listed in pages of 50, never read one by one.
+  const result = await report(plan, targets);
+  expect(result.totals).toEqual({
+    targets: 60,
+    instances: 60,
+    succeeded: 60,
+    failed: 0,
+    connectionsReset: 720,
+  });
+  // The document's invocations since the start are listed in pages of 50, never read one by one
+  // or command by command.
   expect(fake().ssm.commandCalls(GetCommandInvocationCommand)).toHaveLength(0);
-  for (const call of fake().ssm.commandCalls(ListCommandInvocationsCommand))
+  for (const call of fake().ssm.commandCalls(ListCommandInvocationsCommand)) {
     expect(call.args[0].input).toMatchObject({ Details: true, MaxResults: 50 });
+    expect(call.args[0].input.CommandId).toBeUndefined();
+    expect(call.args[0].input.Filters).toEqual([
+      { key: "DocumentName", value: "HttpResetPeer" },
+      { key: "InvokedAfter", value: "2026-01-01T00:00:00Z" },
+    ]);
+  }
   expect(addMetric).toHaveBeenCalledWith("ConnectionsReset", "Count", 720);
 });
 
@@ -125,5 +145,24 @@ test("an SSM error other than a missing invocation fails the task", async () => 
   const plan = planFor(targets);
   const run = await send({ plan, instanceIds: targets });
   fake().ssm.on(ListCommandInvocationsCommand).rejects(awsError("AccessDeniedException"));
-  await expect(report({ plan, targets, runs: [run] })).rejects.toThrow("AccessDeniedException");
+  await expect(report(plan, targets)).rejects.toThrow("AccessDeniedException");
+  expect(run.commands).toHaveLength(1);
+});
+
+test(`the output lists at most ${OUTPUT_LIST_LIMIT} targets and instances, failed ones first; the bucket holds them all`, async () => {
+  const targets = instanceIds(OUTPUT_LIST_LIMIT + 20);
+  const plan = planFor(targets);
+  const run = await send({ plan, instanceIds: targets });
+  for (const c of run.commands)
+    for (const id of c.instanceIds) fake().finish(c.commandId, id, "Success", injectOutput());
+  const last = run.commands.at(-1)!;
+  fake().finish(last.commandId, targets.at(-1)!, "Failed", '{"action":"Inject","error":"x"}');
+  const result = await report(plan, targets);
+  expect(result.targets).toEqual(targets.slice(0, OUTPUT_LIST_LIMIT));
+  expect(result.instances).toHaveLength(OUTPUT_LIST_LIMIT);
+  expect(result.instances[0]).toMatchObject({ instanceId: targets.at(-1), status: "Failed" });
+  expect(result).toMatchObject({ listsCut: true, totals: { targets: 120, instances: 120, failed: 1 } });
+  const whole = fake().record(`${plan.records}report.json`) as { targets: string[]; instances: unknown[] };
+  expect(whole.targets).toEqual(targets);
+  expect(whole.instances).toHaveLength(120);
 });

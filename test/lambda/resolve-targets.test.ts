@@ -4,12 +4,20 @@ import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { handler } from "../../lambda/resolve-targets";
 import { MAX_TARGETS } from "../../lib/execution-limits";
 import { metrics } from "../../lambda/telemetry";
+import type { TargetItem } from "../../lambda/contract";
 import { instanceIds, useFakeAws } from "./support/fake-aws";
 
 const fake = useFakeAws();
 
-const resolve = (input: Record<string, unknown>, executionName = "run-1") =>
-  handler({ input, executionName });
+const START = "2026-11-26T03:00:00.123Z";
+
+/** Resolves `input`; the targets are read back from the object the handler wrote. */
+async function resolve(input: Record<string, unknown>, executionName = "run-1") {
+  const { plan, targets } = await handler({ input, executionName, startTime: START });
+  const items = fake().record(targets.key) as TargetItem[];
+  expect(targets.count).toBe(items.length);
+  return { plan, key: targets.key, targets: items.map((item) => item.instanceId) };
+}
 
 async function rejection(input: Record<string, unknown>): Promise<Error> {
   const error = await resolve(input).catch((e: Error) => e);
@@ -30,9 +38,11 @@ describe("input", () => {
       SEQUENCE: "Serial",
     });
     expect(resolved.targets).toEqual(["i-0123456789abcdef0"]);
-    expect(resolved.groups).toEqual([["i-0123456789abcdef0"]]);
+    expect(resolved.key).toBe("run-1/20261126T030000123Z/targets.json");
     expect(resolved.plan).toEqual({
       experimentId: "run-1",
+      startedAt: START,
+      records: "run-1/20261126T030000123Z/",
       region: "eu-west-1",
       assumeRoleArn: "",
       authenticationSecret: "",
@@ -41,6 +51,8 @@ describe("input", () => {
       durationSeconds: 45,
       dryRun: true,
       pollSeconds: 10,
+      batchSize: 1,
+      batchConcurrency: 1,
       documentParameters: {
         TargetServicePort: ["8080"],
         NetworkInterface: ["eth0"],
@@ -183,8 +195,8 @@ describe("targets by ID", () => {
       TOTAL_CHAOS_DURATION: 30,
     });
     expect(resolved.targets).toEqual([...ids].reverse());
-    // Parallel: one group of every target (send-command splits it into calls of 50).
-    expect(resolved.groups).toEqual([resolved.targets]);
+    // Parallel: one child execution takes them all (send-command splits them into calls of 50).
+    expect(resolved.plan).toMatchObject({ batchSize: 500, batchConcurrency: 1 });
     for (const call of fake().ec2.commandCalls(DescribeInstancesCommand)) {
       expect(call.args[0].input.Filters?.[0].Values?.length).toBeLessThanOrEqual(50);
     }
@@ -259,16 +271,24 @@ describe("targets by tag", () => {
   });
 });
 
-describe("how many targets one execution takes", () => {
+describe("how many targets one experiment takes", () => {
   test(`${MAX_TARGETS} are taken; one more is refused by name before anything is checked or sent`, async () => {
-    fake().addInstances(instanceIds(MAX_TARGETS + 1), { tags: { app: "web" } });
+    const ids = instanceIds(MAX_TARGETS + 1);
+    fake().pageSize = 50;
+    fake().addInstances(ids, { tags: { app: "web" } });
     const all = await rejection({ EC2_INSTANCE_TAG: "app:web", INSTANCE_AFFECTED_PERC: 100 });
     expect(all.name).toBe("TooManyTargetsError");
     expect(all.message).toContain(`${MAX_TARGETS + 1} instances were selected`);
     expect(all.message).toContain("Lower INSTANCE_AFFECTED_PERC");
     expect(fake().ssm.commandCalls(DescribeInstanceInformationCommand)).toHaveLength(0);
-    const ids = instanceIds(MAX_TARGETS).join(",");
-    expect((await resolve({ EC2_INSTANCE_ID: ids, SEQUENCE: "serial" })).targets).toHaveLength(MAX_TARGETS);
+    fake().instances.get(ids[0])!.state = "stopped";
+    const taken = await resolve({
+      EC2_INSTANCE_TAG: "app:web",
+      INSTANCE_AFFECTED_PERC: 100,
+      SEQUENCE: "serial",
+    });
+    expect(taken.targets).toHaveLength(MAX_TARGETS);
+    expect(taken.plan).toMatchObject({ batchSize: 1, batchConcurrency: 1 });
   });
 });
 

@@ -10,9 +10,11 @@ import {
   ListCommandsCommand,
   SendCommandCommand,
   SSMClient,
+  type CommandFilter,
 } from "@aws-sdk/client-ssm";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SimulatedAgent } from "./support/agents/simulated";
 import { FakeAws, FUNCTION_ROLE_ARN } from "./support/fake-aws";
 import { DOCUMENT_NAME, REGION } from "./support/environment";
@@ -163,6 +165,19 @@ describe("SSM", () => {
       Status: "Success",
       Parameters: { ExperimentId: ["exp-1"] },
     });
+    // Without a command ID: every command's invocations, filtered as ListCommands filters them.
+    const filters = (after: string): CommandFilter[] => [
+      { key: "DocumentName", value: DOCUMENT_NAME },
+      { key: "InvokedAfter", value: after },
+    ];
+    const all = await ssm.send(
+      new ListCommandInvocationsCommand({ Filters: filters("2026-01-01T00:00:00Z") }),
+    );
+    expect(all.CommandInvocations?.map((i) => i.CommandId)).toEqual([Command!.CommandId]);
+    const later = await ssm.send(
+      new ListCommandInvocationsCommand({ Filters: filters("2999-01-01T00:00:00Z") }),
+    );
+    expect(later.CommandInvocations).toEqual([]);
   });
 
   test("CancelCommand kills the run and ends Cancelled; an offline instance times out in delivery", async () => {
@@ -186,6 +201,30 @@ describe("SSM", () => {
     expect((await get(offline.id)).Status).toBe("Pending");
     await sleep(650); // TimeoutSeconds 60 at 10 ms a second
     expect(await get(offline.id)).toMatchObject({ Status: "TimedOut", StatusDetails: "Delivery Timed Out" });
+  });
+});
+
+describe("S3", () => {
+  test("puts and gets objects; If-None-Match * refuses an existing key with 412; unknown keys and buckets are named", async () => {
+    aws.s3.createBucket("records");
+    const s3 = new S3Client(config);
+    const put = (Body: string, IfNoneMatch?: string) =>
+      s3.send(new PutObjectCommand({ Bucket: "records", Key: "a/stop.json", Body, IfNoneMatch }));
+    await put('{"first":true}', "*");
+    await expect(put('{"second":true}', "*")).rejects.toMatchObject({
+      name: "PreconditionFailed",
+      $metadata: { httpStatusCode: 412 },
+    });
+    const got = await s3.send(new GetObjectCommand({ Bucket: "records", Key: "a/stop.json" }));
+    expect(JSON.parse((await got.Body?.transformToString()) ?? "")).toEqual({ first: true });
+    await put('{"third":true}');
+    expect(aws.s3.read("records", "a/stop.json")).toBe('{"third":true}');
+    await expect(s3.send(new GetObjectCommand({ Bucket: "records", Key: "nope" }))).rejects.toMatchObject({
+      name: "NoSuchKey",
+    });
+    await expect(
+      s3.send(new PutObjectCommand({ Bucket: "other", Key: "x", Body: "" })),
+    ).rejects.toMatchObject({ name: "NoSuchBucket" });
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * Fleets of thousands of simulated instances: sample sizes, the 50-ID limit, throttling survived
  * through the SDK's adaptive retry, and each run's API calls, state transitions and history events
- * against Step Functions' limits (25,000 events, 256 KiB per state's input or output).
+ * against Step Functions' limits (25,000 events per execution, parent and children alike, and
+ * 256 KiB per state's input or output).
  */
 import "./support/environment";
 import { SimulatedAgent, type SimulatedAgentOptions } from "./support/agents/simulated";
@@ -10,8 +11,8 @@ import type { FakeAwsOptions } from "./support/fake-aws";
 import { localFault, type LocalFault } from "./support/local-fault";
 import type { ExecutionOutcome } from "./support/runner/execution";
 import { MAX_HISTORY_EVENTS, MAX_PAYLOAD_BYTES } from "./support/runner/history";
-import { MAX_TARGETS } from "../../lib/execution-limits";
-import { describeOutcome, reportOf } from "./support/scenario";
+import { MAX_TARGETS, PARALLEL_BATCH } from "../../lib/execution-limits";
+import { describeOutcome, reportOf, wholeReport } from "./support/scenario";
 
 const TIMING = { timing: { visibilityMs: 20, deliveryMs: 5, msPerTimeoutSecond: 10 } };
 const FAST = { waitMs: 5 };
@@ -20,7 +21,8 @@ function summary(name: string, local: LocalFault, outcome: ExecutionOutcome): vo
   const calls = local.aws.calls;
   console.log(
     `${name}: ${describeOutcome(outcome).slice(0, 300)}\n` +
-      `  ${outcome.historyEvents} history events, ${outcome.stateTransitions} state transitions, ` +
+      `  ${outcome.historyEvents} history events (${outcome.childExecutions} children, at most ` +
+      `${outcome.maxChildHistoryEvents} each), ${outcome.stateTransitions} state transitions, ` +
       `largest state payload ${outcome.maxPayloadBytes} bytes, ${outcome.stoppedAt - outcome.startedAt} ms\n` +
       `  ${calls.calls.length} API calls (${calls.throttledCount()} throttled): ${JSON.stringify(calls.counts())}`,
   );
@@ -84,8 +86,13 @@ test("10,000 instances by tag, 20% of calls throttled: every page read, the samp
     ).done;
     summary("10,000 by tag, 2%, 20% throttled", local, outcome);
     expect(describeOutcome(outcome)).toBe("SUCCEEDED");
-    expect(reportOf(outcome).targets).toHaveLength(200);
-    expect(reportOf(outcome).totals).toMatchObject({ instances: 200, succeeded: 200, failed: 0 });
+    expect(wholeReport(local, outcome).targets).toHaveLength(200);
+    expect(reportOf(outcome).totals).toMatchObject({
+      targets: 200,
+      instances: 200,
+      succeeded: 200,
+      failed: 0,
+    });
     // 10,000 running instances carry the tag: ten pages of 1,000.
     expect(local.aws.calls.of("EC2:DescribeInstances", { throttled: false })).toHaveLength(10);
     expect(local.aws.calls.of("SSM:SendCommand", { throttled: false })).toHaveLength(4);
@@ -96,62 +103,121 @@ test("10,000 instances by tag, 20% of calls throttled: every page read, the samp
   }
 }, 120_000);
 
+test(`a failure in one of ${MAX_TARGETS / PARALLEL_BATCH} children stops the others, cleans up all ${MAX_TARGETS.toLocaleString("en-US")} instances, and the execution names it`, async () => {
+  const local = localFault(TIMING);
+  try {
+    // The healthy instances hold the fault long enough (30 s at 1 s a second) to be running when it fails.
+    const agent = new SimulatedAgent({ msPerSecond: 1000, resetsPerSecond: 1 });
+    local.aws.fleet.addMany(MAX_TARGETS - 1, { tags: { app: "web" }, agent });
+    const [failing] = local.aws.fleet.addMany(1, {
+      tags: { app: "web" },
+      agent: new SimulatedAgent({ msPerSecond: 1, exitCode: 1 }),
+    });
+    const execution = local.stateMachine.start(
+      { EC2_INSTANCE_TAG: "app:web", INSTANCE_AFFECTED_PERC: 100, TOTAL_CHAOS_DURATION: 30 },
+      { waitMs: 200 },
+    );
+    const outcome = await execution.done;
+    summary(`parallel over ${MAX_TARGETS}, one failing`, local, outcome);
+    expectWithinLimits(outcome);
+    // The child's own cause, not the parent's news that a child failed.
+    expect(outcome.error).toBe("FaultCommandFailed");
+    expect(outcome.cause).toContain(failing.id);
+    const statuses = await Promise.all(execution.children.map(async (c) => (await c.done).status));
+    // The Map Run stopped the others: the failing child undid its own batch, the parent the rest.
+    expect(statuses.sort()).toEqual(
+      ["FAILED", ...Array(MAX_TARGETS / PARALLEL_BATCH - 1).fill("ABORTED")].sort(),
+    );
+    const cleaned = local.aws.calls
+      .of("SSM:SendCommand", { throttled: false })
+      .filter((call) => (call.input.Parameters as Record<string, string[]>).Action[0] === "Cleanup")
+      .flatMap((call) => call.input.InstanceIds as string[]);
+    expect(new Set(cleaned).size).toBe(MAX_TARGETS);
+  } finally {
+    await local.dispose();
+  }
+}, 120_000);
+
+/** Every execution of a run, the parent and each child, within Step Functions' limits. */
+function expectWithinLimits(outcome: ExecutionOutcome): void {
+  expect(outcome.maxPayloadBytes).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
+  expect(outcome.historyEvents).toBeLessThanOrEqual(MAX_HISTORY_EVENTS);
+  expect(outcome.maxChildHistoryEvents).toBeLessThanOrEqual(MAX_HISTORY_EVENTS);
+}
+
 /**
- * Step Functions' limits: one execution takes at most MAX_TARGETS instances. At that size both
- * sequences stay within 25,000 history events and 256 KiB per state, with the Waits and the
- * instances on one simulated clock, so each group is checked as often as on AWS. Larger
- * selections are refused before anything is sent.
+ * Step Functions' limits at the largest runs: the targets go to the records bucket and come back
+ * in batches, each a child execution with a history of its own, and the Waits and the instances
+ * run on one simulated clock, so each group is checked as often as on AWS. Larger selections are
+ * refused before anything is sent.
  */
 describe("within Step Functions' execution limits", () => {
-  test.each(["parallel", "serial"])(
-    `a %s run over ${MAX_TARGETS} instances, 30 s each`,
-    async (sequence) => {
-      const clock = new SimulatedClock();
-      const { local } = fleetOf(MAX_TARGETS, { clock }, { timing: TIMING_ON_THE_CLOCK });
-      try {
-        const groups = sequence === "serial" ? MAX_TARGETS : 1;
-        const outcome = await local.stateMachine.start(
-          {
-            EC2_INSTANCE_TAG: "app:web",
-            INSTANCE_AFFECTED_PERC: 100,
-            TOTAL_CHAOS_DURATION: 30,
-            SEQUENCE: sequence,
-          },
-          { waitMs: clock.waitsOfRun(30, groups) },
-        ).done;
-        summary(`${sequence} over ${MAX_TARGETS}`, local, outcome);
-        expect(describeOutcome(outcome)).toBe("SUCCEEDED");
-        expect(outcome.maxPayloadBytes).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
-        expect(outcome.historyEvents).toBeLessThanOrEqual(MAX_HISTORY_EVENTS);
-        expect(reportOf(outcome).totals).toMatchObject({ instances: MAX_TARGETS, succeeded: MAX_TARGETS });
-        expectNoSendOver50(local);
-      } finally {
-        await local.dispose();
-      }
-    },
-    180_000,
-  );
+  test(`a parallel run over ${MAX_TARGETS.toLocaleString("en-US")} instances, 30 s each: ${MAX_TARGETS / PARALLEL_BATCH} children at once`, async () => {
+    const clock = new SimulatedClock();
+    const { local, agent } = fleetOf(MAX_TARGETS, { clock }, { timing: TIMING_ON_THE_CLOCK });
+    try {
+      const outcome = await local.stateMachine.start(
+        { EC2_INSTANCE_TAG: "app:web", INSTANCE_AFFECTED_PERC: 100, TOTAL_CHAOS_DURATION: 30 },
+        { waitMs: clock.waitsOfRun(30) },
+      ).done;
+      summary(`parallel over ${MAX_TARGETS}`, local, outcome);
+      expect(describeOutcome(outcome)).toBe("SUCCEEDED");
+      expectWithinLimits(outcome);
+      expect(outcome.childExecutions).toBe(MAX_TARGETS / PARALLEL_BATCH);
+      expect(reportOf(outcome).totals).toMatchObject({ instances: MAX_TARGETS, succeeded: MAX_TARGETS });
+      expect(new Set(wholeReport(local, outcome).instances.map((r) => r.instanceId)).size).toBe(MAX_TARGETS);
+      // All at once: every injection started before the first one ended.
+      const firstEnd = Math.min(...agent.runs.map((r) => r.endedAt ?? Infinity));
+      expect(agent.runs.filter((r) => r.startedAt <= firstEnd)).toHaveLength(MAX_TARGETS);
+      expectNoSendOver50(local);
+    } finally {
+      await local.dispose();
+    }
+  }, 300_000);
 
-  test.each([
-    ["parallel", 10_000],
-    ["serial", 5000],
-  ])(
-    "a %s run over %i instances is refused by name, and nothing is sent",
-    async (sequence, count) => {
-      const { local } = fleetOf(count);
-      try {
-        const outcome = await local.stateMachine.start(
-          { EC2_INSTANCE_TAG: "app:web", INSTANCE_AFFECTED_PERC: 100, SEQUENCE: sequence },
-          FAST,
-        ).done;
-        expect(outcome.status).toBe("FAILED");
-        expect(outcome.error).toBe("TooManyTargetsError");
-        expect(outcome.cause).toContain(`${count} instances were selected`);
-        expect(local.aws.calls.of("SSM:SendCommand")).toHaveLength(0);
-      } finally {
-        await local.dispose();
-      }
-    },
-    120_000,
-  );
+  test("a serial run over 5,000 instances, 30 s each: one child after another, the windows in turn", async () => {
+    const clock = new SimulatedClock();
+    const { local, agent } = fleetOf(5000, { clock }, { timing: TIMING_ON_THE_CLOCK });
+    try {
+      const outcome = await local.stateMachine.start(
+        {
+          EC2_INSTANCE_TAG: "app:web",
+          INSTANCE_AFFECTED_PERC: 100,
+          TOTAL_CHAOS_DURATION: 30,
+          SEQUENCE: "serial",
+        },
+        { waitMs: clock.waitsOfRun(30) },
+      ).done;
+      summary("serial over 5,000", local, outcome);
+      expect(describeOutcome(outcome)).toBe("SUCCEEDED");
+      expectWithinLimits(outcome);
+      expect(outcome.childExecutions).toBe(5000);
+      expect(reportOf(outcome).totals).toMatchObject({ instances: 5000, succeeded: 5000 });
+      const runs = [...agent.runs].sort((a, b) => a.startedAt - b.startedAt);
+      expect(runs).toHaveLength(5000);
+      for (let i = 1; i < runs.length; i++)
+        expect(runs[i].startedAt).toBeGreaterThanOrEqual(runs[i - 1].endedAt!);
+      // 30 s each, checked every 10 s: the clock moved through 5,000 windows one after another.
+      expect(clock.elapsedSeconds).toBeGreaterThanOrEqual(5000 * 30);
+      expectNoSendOver50(local);
+    } finally {
+      await local.dispose();
+    }
+  }, 600_000);
+
+  test(`a selection over ${MAX_TARGETS.toLocaleString("en-US")} instances is refused by name, and nothing is sent`, async () => {
+    const { local } = fleetOf(MAX_TARGETS + 1);
+    try {
+      const outcome = await local.stateMachine.start(
+        { EC2_INSTANCE_TAG: "app:web", INSTANCE_AFFECTED_PERC: 100 },
+        FAST,
+      ).done;
+      expect(outcome.status).toBe("FAILED");
+      expect(outcome.error).toBe("TooManyTargetsError");
+      expect(outcome.cause).toContain(`${MAX_TARGETS + 1} instances were selected`);
+      expect(local.aws.calls.of("SSM:SendCommand")).toHaveLength(0);
+    } finally {
+      await local.dispose();
+    }
+  }, 120_000);
 });

@@ -18,6 +18,7 @@ const BASE: Record<string, string> = {
   STOP_CONDITION_ALARMS: "[]",
   ALLOWED_ROLE_ARNS: "[]",
   ALLOWED_SECRET_ARNS: "[]",
+  RECORDS_BUCKET: "http-reset-peer-records",
 };
 
 Object.assign(process.env, BASE);

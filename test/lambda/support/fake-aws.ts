@@ -1,5 +1,5 @@
 /**
- * A fake of the parts of EC2, SSM and CloudWatch the handlers use, behaving like AWS where it
+ * A fake of the parts of EC2, SSM, CloudWatch and S3 the handlers use, behaving like AWS where it
  * matters: short pages with NextToken, the 50-ID limit, invocations SSM does not know yet right
  * after SendCommand, parameter and filter shapes. Built on aws-sdk-client-mock, so every call is
  * also recorded.
@@ -30,6 +30,13 @@ import {
   type ListCommandsCommandInput,
   type SendCommandCommandInput,
 } from "@aws-sdk/client-ssm";
+import {
+  GetObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  type GetObjectCommandInput,
+  type PutObjectCommandInput,
+} from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { setFaultClientFactory, type FaultAccess } from "../../../lambda/aws-clients";
 import { resetEnvironment } from "./environment";
@@ -69,10 +76,11 @@ export function awsError(name: string, message = name): Error {
 function page<T>(
   items: T[],
   nextToken: string | undefined,
-  max = PAGE_SIZE,
+  max: number | undefined,
+  pageSize: number,
 ): { items: T[]; NextToken?: string } {
   const start = nextToken ? Number(nextToken) : 0;
-  const end = start + Math.min(max, PAGE_SIZE);
+  const end = start + Math.min(max ?? pageSize, pageSize);
   return { items: items.slice(start, end), ...(end < items.length ? { NextToken: String(end) } : {}) };
 }
 
@@ -99,6 +107,9 @@ export class FakeAws {
   readonly ec2 = mockClient(EC2Client);
   readonly ssm = mockClient(SSMClient);
   readonly cloudwatch = mockClient(CloudWatchClient);
+  readonly s3 = mockClient(S3Client);
+  /** The records bucket's objects, by key. */
+  readonly objects = new Map<string, string>();
   readonly instances = new Map<string, FakeInstance>();
   readonly commands: FakeCommand[] = [];
   readonly alarms = new Map<string, { state: string; composite?: boolean }>();
@@ -106,6 +117,8 @@ export class FakeAws {
   readonly accesses: FaultAccess[] = [];
   /** How many ListCommandInvocations calls a new command answers with InvocationDoesNotExist. */
   unlistedPolls = 1;
+  /** The most items a page holds (AWS's own limits are larger; tests of thousands raise it). */
+  pageSize = PAGE_SIZE;
   private nextId = 1;
 
   constructor() {
@@ -118,7 +131,7 @@ export class FakeAws {
       const matching = [...this.instances].filter(([id, i]) =>
         (input.Filters ?? []).every((f) => matchesFilter(id, i, f)),
       );
-      const { items, NextToken } = page(matching, input.NextToken, input.MaxResults);
+      const { items, NextToken } = page(matching, input.NextToken, input.MaxResults, this.pageSize);
       return {
         Reservations: items.map(([id, i]) => ({
           Instances: [{ InstanceId: id, State: { Name: i.state ?? "running" }, Tags: tagsOf(i) }],
@@ -134,7 +147,7 @@ export class FakeAws {
         if ((input.MaxResults ?? 50) > 50)
           throw awsError("ValidationException", "MaxResults must be at most 50");
         const registered = [...this.instances].filter(([id, i]) => i.ping && (!ids || ids.includes(id)));
-        const { items, NextToken } = page(registered, input.NextToken, input.MaxResults);
+        const { items, NextToken } = page(registered, input.NextToken, input.MaxResults, this.pageSize);
         return {
           InstanceInformationList: items.map(([id, i]) => ({
             InstanceId: id,
@@ -164,14 +177,23 @@ export class FakeAws {
       return { Command: { CommandId: command.id, InstanceIds: command.instanceIds, Status: "Pending" } };
     });
     this.ssm.on(ListCommandInvocationsCommand).callsFake((input: ListCommandInvocationsCommandInput) => {
-      const command = this.command(input.CommandId);
-      if (command.unlistedPolls > 0) {
-        command.unlistedPolls--;
-        throw awsError("InvocationDoesNotExist");
+      let rows: [FakeCommand, string, FakeInvocation][];
+      if (input.CommandId) {
+        const command = this.command(input.CommandId);
+        if (command.unlistedPolls > 0) {
+          command.unlistedPolls--;
+          throw awsError("InvocationDoesNotExist");
+        }
+        rows = [...command.invocations].map(([id, inv]) => [command, id, inv]);
+      } else {
+        // Every command's invocations, filtered as ListCommands filters commands.
+        rows = this.listedCommands(input.Filters).flatMap((c) =>
+          [...c.invocations].map(([id, inv]): [FakeCommand, string, FakeInvocation] => [c, id, inv]),
+        );
       }
-      const { items, NextToken } = page([...command.invocations], input.NextToken, input.MaxResults);
+      const { items, NextToken } = page(rows, input.NextToken, input.MaxResults, this.pageSize);
       return {
-        CommandInvocations: items.map(([id, inv]) => ({
+        CommandInvocations: items.map(([command, id, inv]) => ({
           CommandId: command.id,
           InstanceId: id,
           Status: inv.status,
@@ -196,14 +218,12 @@ export class FakeAws {
       };
     });
     this.ssm.on(ListCommandsCommand).callsFake((input: ListCommandsCommandInput) => {
-      const filter = (key: string) => input.Filters?.find((f) => f.key === key)?.value;
-      const after = filter("InvokedAfter");
-      const listed = this.commands.filter(
-        (c) =>
-          (!filter("DocumentName") || c.documentName === filter("DocumentName")) &&
-          (!after || c.requestedAt >= new Date(after)),
+      const { items, NextToken } = page(
+        this.listedCommands(input.Filters).reverse(),
+        input.NextToken,
+        input.MaxResults,
+        this.pageSize,
       );
-      const { items, NextToken } = page(listed.reverse(), input.NextToken, input.MaxResults);
       return {
         Commands: items.map((c) => ({
           CommandId: c.id,
@@ -240,6 +260,30 @@ export class FakeAws {
         CompositeAlarms: types.includes("CompositeAlarm") ? of(true) : [],
       };
     });
+    const requireBucket = (bucket: string | undefined) => {
+      if (bucket !== process.env.RECORDS_BUCKET) throw awsError("NoSuchBucket");
+    };
+    this.s3.on(PutObjectCommand).callsFake((input: PutObjectCommandInput) => {
+      requireBucket(input.Bucket);
+      if (input.IfNoneMatch === "*" && this.objects.has(input.Key ?? ""))
+        throw awsError("PreconditionFailed");
+      this.objects.set(input.Key ?? "", String(input.Body));
+      return {};
+    });
+    this.s3.on(GetObjectCommand).callsFake((input: GetObjectCommandInput) => {
+      requireBucket(input.Bucket);
+      const text = this.objects.get(input.Key ?? "");
+      if (text === undefined) throw awsError("NoSuchKey");
+      return { Body: { transformToString: async () => text } };
+    });
+  }
+
+  /** A record the handlers wrote, parsed. */
+  record(key: string): unknown {
+    const text = this.objects.get(key);
+    if (text === undefined)
+      throw new Error(`no object ${key}; there are ${[...this.objects.keys()].join(", ")}`);
+    return JSON.parse(text);
   }
 
   /** Adds instances that are running, online and Linux unless told otherwise. */
@@ -267,7 +311,19 @@ export class FakeAws {
     this.ec2.restore();
     this.ssm.restore();
     this.cloudwatch.restore();
+    this.s3.restore();
     setFaultClientFactory();
+  }
+
+  /** The commands ListCommands' filters (DocumentName, InvokedAfter) keep. */
+  private listedCommands(filters: { key?: string; value?: string }[] | undefined): FakeCommand[] {
+    const filter = (key: string) => filters?.find((f) => f.key === key)?.value;
+    const after = filter("InvokedAfter");
+    return this.commands.filter(
+      (c) =>
+        (!filter("DocumentName") || c.documentName === filter("DocumentName")) &&
+        (!after || c.requestedAt >= new Date(after)),
+    );
   }
 
   private command(commandId: string | undefined): FakeCommand {

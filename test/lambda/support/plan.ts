@@ -2,7 +2,7 @@ import type { Plan } from "../../../lambda/contract";
 import { planRun } from "../../../lambda/plan";
 import { readTunables } from "../../../lib/tunables";
 
-/** A plan as resolve-targets makes it, for the given targets and tunables. */
+/** A plan as resolve-targets makes it, for the given targets and tunables, started at the start of 2026. */
 export function planFor(
   targets: string[],
   tunables: Record<string, unknown> = {},
@@ -10,7 +10,11 @@ export function planFor(
 ): Plan {
   const { values, problems } = readTunables({ EC2_INSTANCE_ID: targets.join(","), ...tunables });
   if (problems.length) throw new Error(problems.join("; "));
-  return planRun(values, experimentId, "eu-west-1", targets).plan;
+  return planRun(
+    values,
+    { experimentId, region: "eu-west-1", startedAt: "2026-01-01T00:00:00.000Z" },
+    targets.length,
+  );
 }
 
 /** The document's first line of output, as Inject prints it. */

@@ -35,12 +35,13 @@ export function localFault(options: FakeAwsOptions & { props?: Props } = {}): Lo
   forgetCredentials();
   const aws = new FakeAws(options).bind();
   aws.ssm.createDocument(deployed.documentName, deployed.documentContent);
+  aws.s3.createBucket(deployed.recordsBucket);
   const faultRoleArn = deployed.functions[0].environment.FAULT_ROLE_ARN;
   aws.sts.addRole(faultRoleArn, [FUNCTION_ROLE_ARN]);
   return {
     aws,
     deployment: deployed,
-    stateMachine: new LocalStateMachine(deployed),
+    stateMachine: new LocalStateMachine(deployed, (bucket, key) => aws.s3.read(bucket, key)),
     faultRoleArn,
     dispose: () => aws.dispose(),
   };

@@ -1,8 +1,9 @@
 /** What the scenario tests share: the deployment they run against, and reading its outcomes. */
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type { Stack } from "aws-cdk-lib";
-import type { Report } from "../../../lambda/contract";
+import type { Report, ReportSummary } from "../../../lambda/contract";
 import type { HttpResetPeerFaultProps } from "../../../lib";
+import type { LocalFault } from "./local-fault";
 import type { ExecutionOutcome } from "./runner/execution";
 
 export const ALARM = "web-5xx-errors";
@@ -14,7 +15,14 @@ export const SCENARIO_PROPS = (stack: Stack): HttpResetPeerFaultProps => ({
   assumableRoleArns: [TARGET_ACCOUNT_ROLE],
 });
 
-export const reportOf = (outcome: ExecutionOutcome): Report => outcome.output as Report;
+/** The execution's output: the report's totals and the first entries of its lists. */
+export const reportOf = (outcome: ExecutionOutcome): ReportSummary => outcome.output as ReportSummary;
+
+/** The whole report, from the records bucket the output names. */
+export function wholeReport(local: LocalFault, outcome: ExecutionOutcome): Report {
+  const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(reportOf(outcome).reportObject) ?? [];
+  return JSON.parse(local.aws.s3.read(bucket, key)) as Report;
+}
 
 /** The error a failed execution names, for assertions' messages. */
 export const describeOutcome = (o: ExecutionOutcome): string =>

@@ -1,10 +1,11 @@
 /**
- * An in-memory AWS account for the handlers: EC2, SSM, STS, Secrets Manager and CloudWatch, bound
+ * An in-memory AWS account for the handlers: EC2, SSM, STS, Secrets Manager, CloudWatch and S3, bound
  * to the SDK's clients. Calls signed with an unknown key are refused as AWS refuses them; a chosen
  * fraction of calls can be throttled; every call is logged with the identity that made it.
  */
 import { CloudWatchServiceException } from "@aws-sdk/client-cloudwatch";
 import { EC2ServiceException } from "@aws-sdk/client-ec2";
+import { S3ServiceException } from "@aws-sdk/client-s3";
 import { SecretsManagerServiceException } from "@aws-sdk/client-secrets-manager";
 import { SSMServiceException } from "@aws-sdk/client-ssm";
 import { STSServiceException } from "@aws-sdk/client-sts";
@@ -15,6 +16,7 @@ import { FakeEc2 } from "./ec2";
 import { serviceError, type ServiceExceptionClass } from "./errors";
 import { Fleet } from "./fleet";
 import { Identities } from "./identities";
+import { FakeS3, streamingBody } from "./s3";
 import { FakeSecretsManager } from "./secrets-manager";
 import { FakeSsm } from "./ssm";
 import type { Timing } from "./ssm-commands";
@@ -29,6 +31,7 @@ const EXCEPTIONS: Record<ServiceName, ServiceExceptionClass> = {
   STS: STSServiceException as unknown as ServiceExceptionClass,
   SecretsManager: SecretsManagerServiceException as unknown as ServiceExceptionClass,
   CloudWatch: CloudWatchServiceException as unknown as ServiceExceptionClass,
+  S3: S3ServiceException as unknown as ServiceExceptionClass,
 };
 
 /** The account the functions run in, and the identity Lambda gives them. */
@@ -49,6 +52,7 @@ export class FakeAws {
   readonly sts = new FakeSts(this.identities);
   readonly secretsManager = new FakeSecretsManager();
   readonly cloudwatch = new FakeCloudWatch();
+  readonly s3 = new FakeS3();
   private unbind?: () => void;
 
   constructor(options: FakeAwsOptions = {}) {
@@ -91,6 +95,7 @@ export class FakeAws {
       STS: this.sts,
       SecretsManager: this.secretsManager,
       CloudWatch: this.cloudwatch,
+      S3: this.s3,
     }[service];
   }
 
@@ -131,7 +136,9 @@ export class FakeAws {
     if (typeof target[operation] !== "function") {
       throw new Error(`the fake AWS does not implement ${service} ${operation}`);
     }
-    return structuredClone(target[operation](input, identity.arn)) as Record<string, unknown>;
+    const output = structuredClone(target[operation](input, identity.arn)) as Record<string, unknown>;
+    if (service === "S3" && operation === "GetObject") output.Body = streamingBody(output.Body as string);
+    return output;
   }
 
   /** Unbinds from the SDK, ends every timer and kills every script still running. */

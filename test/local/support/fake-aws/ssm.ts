@@ -62,6 +62,34 @@ function checkIdCount(ids: string[] | undefined, field: string): void {
   }
 }
 
+/**
+ * ListCommands' and ListCommandInvocations' filters: by the document, the time the command was
+ * sent, and the status of what is listed (the command's, or the invocation's).
+ */
+function filtered<T>(
+  rows: T[],
+  filters: { key?: string; value?: string }[] | undefined,
+  view: (row: T) => { command: CommandRecord; status: string },
+): T[] {
+  const at = (text: string) => {
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(text)) {
+      throw modeled(asClass(InvalidFilterKey), `Filter value ${text} is not a valid timestamp`);
+    }
+    return Date.parse(text);
+  };
+  return (filters ?? []).reduce((kept, { key, value = "" }) => {
+    const keep: Record<string, (row: T) => boolean> = {
+      DocumentName: (row) => view(row).command.documentName === value,
+      InvokedAfter: (row) => view(row).command.requestedAt.getTime() >= at(value),
+      InvokedBefore: (row) => view(row).command.requestedAt.getTime() <= at(value),
+      Status: (row) => view(row).status === value,
+    };
+    const test = keep[key ?? ""];
+    if (!test) throw modeled(asClass(InvalidFilterKey), `Filter key ${key} is not supported by the fake`);
+    return kept.filter(test);
+  }, rows);
+}
+
 const cut = (text: string, limit: number) => (text.length > limit ? text.slice(0, limit) : text);
 
 export class FakeSsm {
@@ -258,10 +286,14 @@ export class FakeSsm {
   ListCommandInvocations(input: ListCommandInvocationsCommandInput) {
     checkMaxResults(input.MaxResults, 1, 50);
     if (input.CommandId) this.command(input.CommandId);
-    const rows = this.commands
-      .filter((c) => (!input.CommandId || c.commandId === input.CommandId) && this.visible(c))
-      .flatMap((c) => [...c.invocations.values()].map((i) => ({ c, i })))
-      .filter(({ i }) => !input.InstanceId || i.instanceId === input.InstanceId);
+    const rows = filtered(
+      this.commands
+        .filter((c) => (!input.CommandId || c.commandId === input.CommandId) && this.visible(c))
+        .flatMap((c) => [...c.invocations.values()].map((i) => ({ c, i })))
+        .filter(({ i }) => !input.InstanceId || i.instanceId === input.InstanceId),
+      input.Filters,
+      ({ c, i }) => ({ command: c, status: i.status }),
+    );
     const { items, nextToken } = page(rows, input.MaxResults ?? 50, input.NextToken, () =>
       modeled(asClass(InvalidNextToken), "The specified token is not valid"),
     );
@@ -276,31 +308,7 @@ export class FakeSsm {
     let rows = this.commands.filter((c) => this.visible(c)).reverse();
     if (input.CommandId) rows = rows.filter((c) => c.commandId === input.CommandId);
     if (input.InstanceId) rows = rows.filter((c) => c.instanceIds.includes(input.InstanceId as string));
-    for (const filter of input.Filters ?? []) {
-      const value = filter.value ?? "";
-      const at = (text: string) => {
-        if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(text)) {
-          throw modeled(asClass(InvalidFilterKey), `Filter value ${text} is not a valid timestamp`);
-        }
-        return Date.parse(text);
-      };
-      switch (filter.key) {
-        case "DocumentName":
-          rows = rows.filter((c) => c.documentName === value);
-          break;
-        case "InvokedAfter":
-          rows = rows.filter((c) => c.requestedAt.getTime() >= at(value));
-          break;
-        case "InvokedBefore":
-          rows = rows.filter((c) => c.requestedAt.getTime() <= at(value));
-          break;
-        case "Status":
-          rows = rows.filter((c) => commandStatus(c) === value);
-          break;
-        default:
-          throw modeled(asClass(InvalidFilterKey), `Filter key ${filter.key} is not supported by the fake`);
-      }
-    }
+    rows = filtered(rows, input.Filters, (c) => ({ command: c, status: commandStatus(c) }));
     const { items, nextToken } = page(rows, input.MaxResults ?? 50, input.NextToken, () =>
       modeled(asClass(InvalidNextToken), "The specified token is not valid"),
     );

@@ -45,6 +45,8 @@ export interface Deployment {
   readonly abortStatuses: string[];
   /** Each schedule's target input, as the scheduler sends it. */
   readonly scheduleInputs: string[];
+  /** The bucket of the experiments' records. */
+  readonly recordsBucket: string;
 }
 
 function resolver(resources: Record<string, Resource>) {
@@ -146,6 +148,7 @@ export function deploy(
     documentName: physical(documentId),
     documentContent: document.Properties?.Content as Record<string, Json>,
     abortStatuses: abortRule?.detail?.status ?? [],
+    recordsBucket: physical(idOf(fault.recordsBucket)),
     scheduleInputs: ofType("AWS::Scheduler::Schedule").map(([, r]) =>
       String((r.Properties?.Target as { Input?: Json })?.Input ?? "{}"),
     ),

@@ -1,9 +1,10 @@
 /**
  * Runs the deployed state machine with aws-local-stepfunctions against the fake AWS: each Lambda
- * task bound to its real handler, Wait states as long as the definition says or shortened, the
- * limits AWS enforces on an execution (25,000 history events, 256 KiB per state's input and
- * output) enforced, and, when an execution ends ABORTED, TIMED_OUT or FAILED, the abort rule's
- * target (the cleanup function) invoked with the event EventBridge would deliver.
+ * task bound to its real handler, Wait states as long as the definition says or shortened, a
+ * Distributed Map's batches run as child executions (./distributed-map), the limits AWS enforces
+ * on each execution (25,000 history events, 256 KiB per state's input and output) enforced, and,
+ * when an execution ends ABORTED, TIMED_OUT or FAILED, the abort rule's target (the cleanup
+ * function) invoked with the event EventBridge would deliver.
  */
 import "../polyfill";
 import { randomUUID } from "node:crypto";
@@ -17,6 +18,7 @@ import {
   MAX_PAYLOAD_BYTES,
   payloadBytes,
 } from "./history";
+import { isDistributedMap, runMapRun } from "./distributed-map";
 import { invokeFunction, type Invocation } from "./lambda";
 
 type Json = Record<string, unknown>;
@@ -32,16 +34,29 @@ export interface RunOptions {
   readonly waitMs?: number | Record<string, number> | ((state: string) => number);
 }
 
+/** Where an execution's definition comes from, and the one that started it, for a child execution. */
+export interface ExecutionScope {
+  readonly definition: Record<string, unknown>;
+  readonly stateMachineArn: string;
+  readonly parent?: LocalExecution;
+}
+
+/** What reads objects from the (fake) S3 for a Distributed Map's ItemReader. */
+export type ObjectReader = (bucket: string, key: string) => string;
+
 export interface ExecutionOutcome {
   readonly status: Status;
   readonly output?: unknown;
   readonly error?: string;
   readonly cause?: string;
-  /** Events Step Functions would have written to the execution's history. */
+  /** Events Step Functions would have written to the execution's own history. */
   readonly historyEvents: number;
-  /** States entered (what Standard workflows bill). */
+  /** Child executions its Distributed Map started, and the most events one of them wrote. */
+  readonly childExecutions: number;
+  readonly maxChildHistoryEvents: number;
+  /** States entered, the children's included (what Standard workflows bill). */
   readonly stateTransitions: number;
-  /** The largest input or output of any state, in bytes. */
+  /** The largest input or output of any state, the children's included, in bytes. */
   readonly maxPayloadBytes: number;
   readonly startedAt: number;
   readonly stoppedAt: number;
@@ -62,50 +77,128 @@ function* statesOf(definition: Json): Generator<[string, Json]> {
   }
 }
 
+/** A definition made ready to run locally: validated once, however many executions run it. */
+interface Prepared {
+  readonly machine: StateMachine;
+  /** Each Distributed Map state, run as a task, and its item processor. */
+  readonly maps: Record<string, { readonly map: Json; readonly processor: Json }>;
+  /** Each Task state's resource. */
+  readonly tasks: Record<string, string>;
+  readonly waitStates: string[];
+}
+
+const preparedDefinitions = new WeakMap<object, Prepared>();
+
+function prepare(source: Json): Prepared {
+  const known = preparedDefinitions.get(source);
+  if (known) return known;
+  const definition = structuredClone(source);
+  const states = definition.States as Record<string, Json>;
+  const maps: Prepared["maps"] = {};
+  for (const [stateName, state] of Object.entries(states)) {
+    if (!isDistributedMap(state)) continue;
+    // Run as a task whose handler runs the Map Run: its Catch, ResultPath and Next are the same fields.
+    const { ItemProcessor, ...map } = state;
+    // The processor runs as a state machine of its own: its ProcessorConfig is the Map's business.
+    const processor = { ...(ItemProcessor as Json) };
+    delete processor.ProcessorConfig;
+    maps[stateName] = { map, processor };
+    states[stateName] = {
+      Type: "Task",
+      Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:DistributedMap`,
+      TimeoutSeconds: FOREVER,
+      ...Object.fromEntries(
+        ["Next", "End", "ResultPath", "ResultSelector", "OutputPath", "InputPath", "Catch", "Retry"]
+          .filter((field) => field in map)
+          .map((field) => [field, map[field]]),
+      ),
+    };
+  }
+  const tasks: Record<string, string> = {};
+  const waitStates: string[] = [];
+  for (const [stateName, state] of statesOf(definition)) {
+    if (state.Type === "Task" && !(stateName in maps)) {
+      // AWS lets a Task without TimeoutSeconds run (next to) forever; the local runner, 60 s.
+      state.TimeoutSeconds ??= FOREVER;
+      tasks[stateName] = String(state.Resource);
+    }
+    if (state.Type === "Wait") waitStates.push(stateName);
+  }
+  const machine = new StateMachine(definition as never, {
+    validationOptions: { checkArn: true, checkPaths: true },
+  });
+  const prepared = { machine, maps, tasks, waitStates };
+  preparedDefinitions.set(source, prepared);
+  return prepared;
+}
+
 export class LocalExecution {
   readonly name: string;
   readonly arn: string;
   readonly startDate = Date.now();
-  /** Every event of the run, nested ones included, as the runner logged them. */
-  readonly events: (EventLog & { at: number })[] = [];
-  readonly invocations: Invocation[] = [];
+  /** Every event of the run, nested ones and its children's included, as the runner logged them. */
+  readonly events: (EventLog & { at: number })[];
+  readonly invocations: Invocation[];
+  /**
+   * When a state other than a Wait (or a Map awaiting its children) ran, from its entry to its exit,
+   * in this execution and its children: the control plane at work.
+   */
+  readonly working: [number, number][];
+  /** The child executions its Distributed Map started. */
+  readonly children: LocalExecution[] = [];
   readonly done: Promise<ExecutionOutcome>;
   private historyEvents = 0;
   private stateTransitions = 0;
   private maxPayloadBytes = 0;
   private limitBroken?: { error: string; cause: string };
   private readonly abortRun: () => void;
+  private readonly parent?: LocalExecution;
+  private readonly scopeDefinition: Json;
 
   constructor(
     private readonly deployment: Deployment,
     readonly input: unknown,
-    options: RunOptions,
+    private readonly options: RunOptions & { readonly readObject: ObjectReader },
+    scope: ExecutionScope = {
+      definition: deployment.definition,
+      stateMachineArn: deployment.stateMachineArn,
+    },
   ) {
+    this.parent = scope.parent;
+    this.scopeDefinition = scope.definition;
+    this.events = scope.parent?.events ?? [];
+    this.invocations = scope.parent?.invocations ?? [];
+    this.working = scope.parent?.working ?? [];
     this.name = options.name ?? randomUUID();
-    this.arn = deployment.stateMachineArn.replace(":stateMachine:", ":execution:") + `:${this.name}`;
-    const definition = structuredClone(deployment.definition) as Json;
+    this.arn = scope.stateMachineArn.replace(":stateMachine:", ":execution:") + `:${this.name}`;
+    const { machine, maps, tasks, waitStates } = prepare(scope.definition);
     const taskHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [stateName, resource] of Object.entries(tasks)) {
+      taskHandlers[stateName] = (taskInput) => this.invokeTask(resource, taskInput);
+    }
+    for (const [stateName, { map, processor }] of Object.entries(maps)) {
+      const childScope = {
+        definition: processor,
+        stateMachineArn: `${scope.stateMachineArn}/${String(map.Label ?? stateName)}`,
+        parent: this,
+      };
+      taskHandlers[stateName] = (mapInput) =>
+        runMapRun(map, mapInput, {
+          readObject: options.readObject,
+          startChild: (childInput) => this.startChild(childInput, childScope),
+        });
+    }
     const waits: Record<string, number> = {};
-    for (const [stateName, state] of statesOf(definition)) {
-      if (state.Type === "Task") {
-        // AWS lets a Task without TimeoutSeconds run (next to) forever; the local runner, 60 s.
-        state.TimeoutSeconds ??= FOREVER;
-        taskHandlers[stateName] = (taskInput) => this.invokeTask(String(state.Resource), taskInput);
-      }
-      if (state.Type === "Wait") {
-        const waitMs = options.waitMs;
-        if (typeof waitMs === "function") {
-          // The runner reads a Wait's override each time it enters the state.
-          Object.defineProperty(waits, stateName, { enumerable: true, get: () => waitMs(stateName) });
-        } else {
-          const ms = typeof waitMs === "number" ? waitMs : waitMs?.[stateName];
-          if (ms !== undefined) waits[stateName] = ms;
-        }
+    const waitMs = options.waitMs;
+    for (const stateName of waitStates) {
+      if (typeof waitMs === "function") {
+        // The runner reads a Wait's override each time it enters the state.
+        Object.defineProperty(waits, stateName, { enumerable: true, get: () => waitMs(stateName) });
+      } else {
+        const ms = typeof waitMs === "number" ? waitMs : waitMs?.[stateName];
+        if (ms !== undefined) waits[stateName] = ms;
       }
     }
-    const machine = new StateMachine(definition as never, {
-      validationOptions: { checkArn: true, checkPaths: true },
-    });
     const run = machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: taskHandlers as never, waitTimeOverrides: waits },
       context: {
@@ -116,12 +209,20 @@ export class LocalExecution {
           StartTime: new Date(this.startDate).toISOString(),
           RoleArn: `arn:aws:iam::${ACCOUNT}:role/StateMachineRole`,
         },
-        StateMachine: { Id: deployment.stateMachineArn, Name: deployment.stateMachineArn.split(":").pop() },
+        StateMachine: { Id: scope.stateMachineArn, Name: scope.stateMachineArn.split(":").pop() },
       },
     });
     this.abortRun = run.abort;
     const logged = this.consume(run.eventLogs);
     this.done = this.finish(run.result, logged);
+  }
+
+  /** A child execution of a Map Run; none starts once this one is stopped. */
+  private startChild(input: unknown, scope: ExecutionScope): LocalExecution {
+    const child = new LocalExecution(this.deployment, input, { ...this.options, name: undefined }, scope);
+    this.children.push(child);
+    if (this.stopped) child.abort();
+    return child;
   }
 
   private fn(resource: string): DeployedFunction {
@@ -158,8 +259,17 @@ export class LocalExecution {
   }
 
   private async consume(logs: AsyncGenerator<EventLog>): Promise<void> {
+    const { maps } = prepare(this.scopeDefinition);
+    const entered = new Map<string, number>();
     for await (const event of logs) {
-      this.events.push({ ...event, at: Date.now() });
+      const at = Date.now();
+      this.events.push({ ...event, at });
+      if ((event.type === "StateEntered" || event.type === "StateExited") && event.state.type !== "Wait") {
+        if (!(event.state.name in maps)) {
+          if (event.type === "StateEntered") entered.set(event.state.name, at);
+          else this.working.push([entered.get(event.state.name) ?? at, at]);
+        }
+      }
       this.historyEvents += historyEventsOf(event);
       if (event.type === "StateEntered") this.stateTransitions++;
       if (event.type === "StateEntered" || event.type === "StateExited") {
@@ -204,6 +314,7 @@ export class LocalExecution {
       }
     }
     await logged;
+    const children = await Promise.all(this.children.map((child) => child.done));
     const stoppedAt = Date.now();
     const outcome = {
       status,
@@ -211,12 +322,15 @@ export class LocalExecution {
       error,
       cause,
       historyEvents: this.historyEvents,
-      stateTransitions: this.stateTransitions,
-      maxPayloadBytes: this.maxPayloadBytes,
+      childExecutions: children.length,
+      maxChildHistoryEvents: Math.max(0, ...children.map((c) => c.historyEvents)),
+      stateTransitions: children.reduce((sum, c) => sum + c.stateTransitions, this.stateTransitions),
+      maxPayloadBytes: Math.max(this.maxPayloadBytes, ...children.map((c) => c.maxPayloadBytes)),
       startedAt: this.startDate,
       stoppedAt,
     };
-    if (!this.deployment.abortStatuses.includes(status)) return outcome;
+    // A Map Run's children belong to their own state machine ARN (".../Inject"): the rule skips them.
+    if (this.parent || !this.deployment.abortStatuses.includes(status)) return outcome;
     return { ...outcome, ruleCleanup: await this.ruleCleanup(status, stoppedAt, output) };
   }
 
@@ -256,10 +370,22 @@ export class LocalExecution {
     return { error: lastError, invokedAt };
   }
 
-  /** StopExecution. */
+  /** StopExecution; a parent's stops its Map Run's children too. */
   abort(): void {
     this.stopped = true;
     this.abortRun();
+    for (const child of this.children) child.abort();
+  }
+
+  /** Milliseconds in which some state other than a Wait ran, in this execution or a child. */
+  workingMs(): number {
+    let total = 0;
+    let end = -Infinity;
+    for (const [from, to] of [...this.working].sort((a, b) => a[0] - b[0])) {
+      total += Math.max(0, to - Math.max(from, end));
+      end = Math.max(end, to);
+    }
+    return total;
   }
 
   /** Names of the states entered, in order (nested ones with their Map iteration index). */
@@ -276,9 +402,12 @@ export class LocalExecution {
 
 /** The deployed state machine: StartExecution. */
 export class LocalStateMachine {
-  constructor(readonly deployment: Deployment) {}
+  constructor(
+    readonly deployment: Deployment,
+    private readonly readObject: ObjectReader,
+  ) {}
 
   start(input: unknown, options: RunOptions = {}): LocalExecution {
-    return new LocalExecution(this.deployment, input, options);
+    return new LocalExecution(this.deployment, input, { ...options, readObject: this.readObject });
   }
 }

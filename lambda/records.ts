@@ -1,0 +1,78 @@
+/**
+ * An experiment's records in the construct's bucket, where the fault is deployed: its targets, why
+ * it stopped, and its report. Read and written with the function's own role.
+ */
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { Plan, StopCause, TargetItem } from "./contract";
+import { recordsBucket } from "./environment";
+import { homeConfig } from "./sdk-config";
+
+const s3 = (): S3Client => new S3Client(homeConfig());
+
+/** The names of an experiment's records under its prefix. */
+export const RECORD = { targets: "targets.json", stop: "stop.json", report: "report.json" } as const;
+
+/** The prefix of one execution's records: its experiment, then its start, so a reused name starts anew. */
+export const recordsPrefix = (experimentId: string, startedAt: string): string =>
+  `${experimentId}/${startedAt.replace(/[^0-9TZ]/g, "")}/`;
+
+export const recordUri = (key: string): string => `s3://${recordsBucket()}/${key}`;
+
+const errorName = (error: unknown): string => (error instanceof Error ? error.name : "");
+
+/**
+ * Writes `value` as JSON; with `onlyIfAbsent`, only when no object has the key yet (false when one
+ * has). S3 answers two conditional writes racing on one key with a conflict, to be tried again.
+ */
+async function write(key: string, value: unknown, onlyIfAbsent = false): Promise<boolean> {
+  const put = new PutObjectCommand({
+    Bucket: recordsBucket(),
+    Key: key,
+    Body: JSON.stringify(value),
+    ContentType: "application/json",
+    ...(onlyIfAbsent ? { IfNoneMatch: "*" } : {}),
+  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await s3().send(put);
+      return true;
+    } catch (error) {
+      if (onlyIfAbsent && errorName(error) === "PreconditionFailed") return false;
+      if (errorName(error) !== "ConditionalRequestConflict" || attempt === 3) throw error;
+    }
+  }
+}
+
+async function read<T>(key: string): Promise<T> {
+  const object = await s3().send(new GetObjectCommand({ Bucket: recordsBucket(), Key: key }));
+  return JSON.parse((await object.Body?.transformToString()) ?? "null") as T;
+}
+
+/** Writes the targets, in the shape the inject Map's ItemReader reads; returns the object's key. */
+export async function writeTargets(plan: Plan, targets: string[]): Promise<string> {
+  const key = plan.records + RECORD.targets;
+  const items: TargetItem[] = targets.map((instanceId) => ({ instanceId }));
+  await write(key, items);
+  return key;
+}
+
+export async function readTargets(key: string): Promise<string[]> {
+  return (await read<TargetItem[]>(key)).map((item) => item.instanceId);
+}
+
+/**
+ * Records why the experiment stopped, unless a cause is recorded already, and returns the one
+ * recorded: a parent that learns only that a child failed reports the child's own cause.
+ */
+export async function recordStop(plan: Plan, stop: StopCause): Promise<StopCause> {
+  const key = plan.records + RECORD.stop;
+  if (await write(key, stop, true)) return stop;
+  return read<StopCause>(key);
+}
+
+/** Writes the whole report; returns its s3:// address. */
+export async function writeReport(plan: Plan, report: unknown): Promise<string> {
+  const key = plan.records + RECORD.report;
+  await write(key, report);
+  return recordUri(key);
+}
