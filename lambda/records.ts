@@ -10,13 +10,13 @@ import { homeConfig } from "./sdk-config";
 const s3 = (): S3Client => new S3Client(homeConfig());
 
 /** The names of an experiment's records under its prefix. */
-export const RECORD = { targets: "targets.json", stop: "stop.json", report: "report.json" } as const;
+const RECORD = { targets: "targets.json", stop: "stop.json", report: "report.json" } as const;
 
 /** The prefix of one execution's records: its experiment, then its start, so a reused name starts anew. */
 export const recordsPrefix = (experimentId: string, startedAt: string): string =>
   `${experimentId}/${startedAt.replace(/[^0-9TZ]/g, "")}/`;
 
-export const recordUri = (key: string): string => `s3://${recordsBucket()}/${key}`;
+const recordUri = (key: string): string => `s3://${recordsBucket()}/${key}`;
 
 const errorName = (error: unknown): string => (error instanceof Error ? error.name : "");
 

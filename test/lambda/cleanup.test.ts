@@ -177,6 +177,14 @@ describe("from EventBridge, when an execution ends badly", () => {
     ["an input that is not JSON", statusChange("run-1", "{not json")],
     ["an input that was refused", statusChange("run-1", { EC2_INSTANCE_ID: "web-1" })],
     [
+      "a child execution of the Inject Map (its parent's own end is what the rule acts on)",
+      statusChange(
+        "child-1",
+        { Items: [{ instanceId: instanceIds(1)[0] }], BatchInput: { plan: {} } },
+        "ABORTED",
+      ),
+    ],
+    [
       "an execution without input",
       { ...statusChange("run-1", {}), detail: { status: "FAILED", name: "run-1", input: null } },
     ],
