@@ -41,7 +41,9 @@ export async function runDemo(): Promise<void> {
     process.stdout.write(`\x1b[2J\x1b[H${render(fleet, execution, since)}\n\n`);
     console.log(`Execution ${outcome.status}${outcome.error ? `: ${outcome.error} ${outcome.cause}` : ""}`);
     console.log(
-      `${outcome.stateTransitions} state transitions, ${outcome.historyEvents} history events, ${local.aws.calls.calls.length} AWS API calls`,
+      `${outcome.stateTransitions} state transitions, ${outcome.childExecutions} child execution(s), ` +
+        `${outcome.historyEvents} history events in the parent and at most ${outcome.maxChildHistoryEvents} in a child, ` +
+        `${local.aws.calls.calls.length} AWS API calls`,
     );
     console.log("Report:");
     console.log(JSON.stringify(outcome.output, null, 2));

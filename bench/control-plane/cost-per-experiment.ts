@@ -40,7 +40,10 @@ const ROWS: [string, Cell][] = [
   ["AWS API calls (by name below)", each(allCalls)],
   ["Step Functions", each((_, b) => b.stepFunctions, dollars)],
   ["Lambda: requests + duration", each((_, b) => b.lambdaRequests + b.lambdaDuration, dollars)],
-  ["CloudWatch `DescribeAlarms` (upper bound)", each((_, b) => b.apiCalls, dollars)],
+  [
+    "billed API calls: S3 requests, CloudWatch `DescribeAlarms` (an upper bound)",
+    each((_, b) => b.apiCalls, dollars),
+  ],
   ["**Total, this fault**", each((_, b) => b.total, dollars)],
   ["**AWS FIS, same experiment**", (_, spec) => dollars(fisDollars(spec))],
   ["… FIS action-minutes", (_, spec) => String(fisActionMinutes(spec))],
@@ -84,7 +87,9 @@ function howToRead(results: ExperimentRun[][]): string {
 100, no ramp), without and with a stop-condition alarm (one, in OK, so the fault runs its course). A dollar figure is the list price
 of what the experiment used, the free tiers ignored (Step Functions' 4,000 transitions a month among them). State transitions are
 nearly all of it: each progress check is three (Wait for progress, Check progress, Still running?) and one Lambda invocation, and
-a group is checked every poll interval (10 s for these durations) until its command ends. The functions are
+each batch, a child execution of the Inject Map (one per instance in a serial run, one per 500 in a parallel one), is checked
+every poll interval (10 s for these durations) until its command ends. The records (the targets, the report) add two S3 PUTs
+and two GETs. The functions are
 ${functions.join("; ")}, as synthesized. Their duration is measured here against an in-memory AWS, a few milliseconds each; on
 AWS each API call is a network round trip, but even at a whole second per invocation the ${run.invocations.length} invocations of
 ${label} would cost ${dollars(secondEach)} more. A stop-condition alarm adds one \`DescribeAlarms\` per check; CloudWatch's

@@ -6,6 +6,7 @@ export const PRICE_PAGES = {
   stepFunctions: "https://aws.amazon.com/step-functions/pricing/",
   lambda: "https://aws.amazon.com/lambda/pricing/",
   cloudWatch: "https://aws.amazon.com/cloudwatch/pricing/",
+  s3: "https://aws.amazon.com/s3/pricing/",
   fis: "https://aws.amazon.com/fis/pricing/",
 } as const;
 
@@ -21,6 +22,9 @@ export const PRICES = {
    * not named among them; it is counted at that price, so the figure is an upper bound.
    */
   cloudWatchRequest: 0.01 / 1000,
+  /** S3 Standard requests: $0.005 per 1,000 PUT, $0.0004 per 1,000 GET (a record's storage is negligible). */
+  s3Put: 0.005 / 1000,
+  s3Get: 0.0004 / 1000,
   /** CloudWatch Logs ingestion, standard class, first tier: $0.50 per GB. */
   logsGb: 0.5,
   /** AWS FIS: $0.10 per action-minute, the duration rounded to the nearest minute. */
@@ -30,4 +34,6 @@ export const PRICES = {
 /** The API calls among those the fault makes that are billed, and their price per call. */
 export const BILLED_CALLS: Record<string, number> = {
   "CloudWatch:DescribeAlarms": PRICES.cloudWatchRequest,
+  "S3:PutObject": PRICES.s3Put,
+  "S3:GetObject": PRICES.s3Get,
 };

@@ -6,7 +6,7 @@ import "./environment";
 import type { HttpResetPeerFaultProps } from "../../../lib";
 import type { Stack } from "aws-cdk-lib";
 import { FakeAws, FUNCTION_ROLE_ARN, type FakeAwsOptions } from "./fake-aws";
-import { deploy, type Deployment } from "./runner/deployment";
+import { deploy, REGION, STATE_MACHINE_ROLE_ARN, type Deployment } from "./runner/deployment";
 import { LocalStateMachine } from "./runner/execution";
 import { forgetCredentials } from "../../../lambda/aws-clients";
 
@@ -41,7 +41,9 @@ export function localFault(options: FakeAwsOptions & { props?: Props } = {}): Lo
   return {
     aws,
     deployment: deployed,
-    stateMachine: new LocalStateMachine(deployed, (bucket, key) => aws.s3.read(bucket, key)),
+    stateMachine: new LocalStateMachine(deployed, (bucket, key) =>
+      aws.readObjectAs(STATE_MACHINE_ROLE_ARN, REGION, bucket, key),
+    ),
     faultRoleArn,
     dispose: () => aws.dispose(),
   };

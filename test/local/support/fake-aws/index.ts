@@ -80,6 +80,24 @@ export class FakeAws {
     };
   }
 
+  /**
+   * An object a service reads with its own role rather than through the SDK (a Distributed Map's
+   * ItemReader), logged as the GetObject call it is.
+   */
+  readObjectAs(identity: string, region: string, bucket: string, key: string): string {
+    const input = { Bucket: bucket, Key: key };
+    this.calls.record({
+      service: "S3",
+      operation: "GetObject",
+      input,
+      accessKeyId: "",
+      identity,
+      region,
+      throttled: false,
+    });
+    return this.s3.read(bucket, key);
+  }
+
   /** Routes the SDK clients to this account; `dispose` undoes it. */
   bind(): this {
     this.unbind = bindSdkClients((service, operation, input, signedWith) =>

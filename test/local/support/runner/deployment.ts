@@ -12,6 +12,8 @@ import type { FaultTaskFunctions } from "../../../../lib/task-functions";
 
 export const ACCOUNT = "111111111111";
 export const REGION = "eu-west-1";
+/** The role the state machine acts with, as its executions' context names it. */
+export const STATE_MACHINE_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/StateMachineRole`;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 interface Resource {

@@ -10,7 +10,7 @@ import "../polyfill";
 import { randomUUID } from "node:crypto";
 import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from "aws-local-stepfunctions";
 import type { Deployment, DeployedFunction } from "./deployment";
-import { ACCOUNT, REGION } from "./deployment";
+import { ACCOUNT, REGION, STATE_MACHINE_ROLE_ARN } from "./deployment";
 import {
   historyEventsOf,
   type EventLog,
@@ -207,7 +207,7 @@ export class LocalExecution {
           Input: input as never,
           Name: this.name,
           StartTime: new Date(this.startDate).toISOString(),
-          RoleArn: `arn:aws:iam::${ACCOUNT}:role/StateMachineRole`,
+          RoleArn: STATE_MACHINE_ROLE_ARN,
         },
         StateMachine: { Id: scope.stateMachineArn, Name: scope.stateMachineArn.split(":").pop() },
       },
