@@ -28,7 +28,7 @@ export class TargetNotOptedInError extends FaultError {
   readonly name = "TargetNotOptedInError";
 }
 
-/** More targets were selected than one execution can run within Step Functions' limits. */
+/** More targets were selected than one experiment takes (MAX_TARGETS). */
 export class TooManyTargetsError extends FaultError {
   readonly name = "TooManyTargetsError";
 }

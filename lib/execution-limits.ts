@@ -10,7 +10,7 @@ const POLL_SECONDS = 10;
 /**
  * ...unless the fault is long: every execution's history holds at most 25,000 events, and a child
  * execution holds one group's checks. Counted as Step Functions writes them: the child's own states
- * besides its checks (start, the batch read, Send, the end, with room for retried tasks), and each
+ * besides its checks (start, the batch taken, Send, the end, with room for retried tasks), and each
  * progress check (Wait, Check, Choice).
  */
 export const HISTORY_EVENTS = { limit: 25_000, fixed: 100, perCheck: 9 } as const;
@@ -18,7 +18,7 @@ export const HISTORY_EVENTS = { limit: 25_000, fixed: 100, perCheck: 9 } as cons
 /**
  * The most instances one child execution injects at once, in a parallel run: its SendCommand
  * calls of 50 and its progress checks (a ListCommandInvocations page per 50) stay a few seconds
- * long, and its input, 25 bytes per instance, far below the 256 KiB a state's input may hold.
+ * long, and its input, about 40 bytes per instance, far below the 256 KiB a state's input may hold.
  * A serial run gives each child one instance.
  */
 export const PARALLEL_BATCH = 500;

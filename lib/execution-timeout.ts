@@ -25,21 +25,17 @@ const MAX_EXECUTION_SECONDS = Duration.days(365).toSeconds();
  * the document's margin for installing dependencies and restoring the instance), and poll the time
  * between progress checks of a fault of the longest duration.
  */
-function timeoutSeconds(stepTimeoutSeconds: number, serialTargets: number): number {
-  const perTarget = stepTimeoutSeconds + pollSeconds(MAX_DURATION_SECONDS) + PER_TARGET_MARGIN_SECONDS;
-  return 2 * MAX_RAMP_SECONDS + serialTargets * perTarget + FIXED_MARGIN_SECONDS;
-}
-
 export function executionTimeout(stepTimeoutSeconds: number, maxSerialTargets: number): Duration {
   if (!Number.isInteger(maxSerialTargets) || maxSerialTargets < 1 || maxSerialTargets > MAX_TARGETS) {
     throw new Error(
       `maxSerialTargets must be an integer from 1 to ${MAX_TARGETS}, the most instances one experiment takes; got ${maxSerialTargets}`,
     );
   }
-  const seconds = timeoutSeconds(stepTimeoutSeconds, maxSerialTargets);
+  const perTarget = stepTimeoutSeconds + pollSeconds(MAX_DURATION_SECONDS) + PER_TARGET_MARGIN_SECONDS;
+  const fixed = 2 * MAX_RAMP_SECONDS + FIXED_MARGIN_SECONDS;
+  const seconds = fixed + maxSerialTargets * perTarget;
   if (seconds > MAX_EXECUTION_SECONDS) {
-    let most = maxSerialTargets;
-    while (most > 1 && timeoutSeconds(stepTimeoutSeconds, most) > MAX_EXECUTION_SECONDS) most--;
+    const most = Math.floor((MAX_EXECUTION_SECONDS - fixed) / perTarget);
     throw new Error(
       `maxSerialTargets ${maxSerialTargets} would need an execution longer than Step Functions' one-year limit; at most ${most}`,
     );

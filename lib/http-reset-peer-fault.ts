@@ -93,6 +93,9 @@ export interface HttpResetPeerFaultProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/** The task functions that read and write the records: the targets, the stop cause, the report. */
+const RECORD_WRITERS = ["resolveTargets", "cleanup", "report"] as const;
+
 /** Where Powertools puts the handlers' logs and metrics. */
 const POWERTOOLS = {
   POWERTOOLS_SERVICE_NAME: "http-reset-peer",
@@ -187,9 +190,8 @@ export class HttpResetPeerFault extends Construct {
       trustedRoleArns: functions.roles.map((role) => role.roleArn),
     });
     functions.useFaultRole(this.faultRole);
-    // Resolve writes the targets, cleanup the stop cause, report reads the targets and writes the report.
-    for (const fn of [functions.resolveTargets, functions.cleanup, functions.report]) {
-      fn.addToRolePolicy(
+    for (const name of RECORD_WRITERS) {
+      functions[name].addToRolePolicy(
         new iam.PolicyStatement({
           sid: "ExperimentRecords",
           actions: ["s3:GetObject", "s3:PutObject"],
@@ -262,7 +264,10 @@ export class HttpResetPeerFault extends Construct {
         `IAM5[Resource::${nagResource(this, arn)}]`,
         "Each experiment's records are under a prefix named by its execution, unknown until it starts; the bucket holds nothing else.",
       );
-    for (const role of this.functionRoles) recordObjects(role, records.arnForObjects("*"));
+    for (const name of RECORD_WRITERS) {
+      const role = this.functions[name].role;
+      if (role) recordObjects(role, records.arnForObjects("*"));
+    }
     // The Map's ItemReader names the bucket by name rather than by ARN.
     recordObjects(this.stateMachine, `arn:${Aws.PARTITION}:s3:::${records.bucketName}/*`);
     const executions = Stack.of(this).formatArn({

@@ -143,10 +143,9 @@ test("reports many instances a page at a time, and counts their resets in a metr
 test("an SSM error other than a missing invocation fails the task", async () => {
   const targets = instanceIds(1);
   const plan = planFor(targets);
-  const run = await send({ plan, instanceIds: targets });
+  await send({ plan, instanceIds: targets });
   fake().ssm.on(ListCommandInvocationsCommand).rejects(awsError("AccessDeniedException"));
   await expect(report(plan, targets)).rejects.toThrow("AccessDeniedException");
-  expect(run.commands).toHaveLength(1);
 });
 
 test(`the output lists at most ${OUTPUT_LIST_LIMIT} targets and instances, failed ones first; the bucket holds them all`, async () => {

@@ -18,14 +18,12 @@ import {
 import {
   CancelCommandCommand,
   DescribeInstanceInformationCommand,
-  GetCommandInvocationCommand,
   ListCommandInvocationsCommand,
   ListCommandsCommand,
   SendCommandCommand,
   SSMClient,
   type CancelCommandCommandInput,
   type DescribeInstanceInformationCommandInput,
-  type GetCommandInvocationCommandInput,
   type ListCommandInvocationsCommandInput,
   type ListCommandsCommandInput,
   type SendCommandCommandInput,
@@ -204,17 +202,6 @@ export class FakeAws {
             : {}),
         })),
         NextToken,
-      };
-    });
-    this.ssm.on(GetCommandInvocationCommand).callsFake((input: GetCommandInvocationCommandInput) => {
-      const invocation = this.commands
-        .find((c) => c.id === input.CommandId)
-        ?.invocations.get(input.InstanceId ?? "");
-      if (!invocation) throw awsError("InvocationDoesNotExist");
-      return {
-        Status: invocation.status,
-        StatusDetails: invocation.statusDetails,
-        StandardOutputContent: invocation.output.slice(0, 24000),
       };
     });
     this.ssm.on(ListCommandsCommand).callsFake((input: ListCommandsCommandInput) => {

@@ -155,6 +155,7 @@ export class FakeAws {
       throw new Error(`the fake AWS does not implement ${service} ${operation}`);
     }
     const output = structuredClone(target[operation](input, identity.arn)) as Record<string, unknown>;
+    // A body the SDK streams cannot be cloned: it is made from the cloned text.
     if (service === "S3" && operation === "GetObject") output.Body = streamingBody(output.Body as string);
     return output;
   }

@@ -6,6 +6,8 @@
  * Map Run: no more children start, those running are stopped, and the state fails with
  * States.ExceedToleratedFailureThreshold.
  */
+import { statesRuntimeError } from "./states-errors";
+
 type Json = Record<string, unknown>;
 
 /** What a Map Run needs of the runner. */
@@ -42,11 +44,8 @@ function integerAt(state: Json, field: string, input: unknown, least: number): n
     (state[`${field}Path`] === undefined ? undefined : atPath(input, String(state[`${field}Path`])));
   if (value === undefined) return undefined;
   if (!Number.isInteger(value) || (value as number) < least) {
-    throw Object.assign(
-      new Error(`${field} must be an integer of at least ${least}; got ${JSON.stringify(value)}`),
-      {
-        name: "States.Runtime",
-      },
+    throw statesRuntimeError(
+      `${field} must be an integer of at least ${least}; got ${JSON.stringify(value)}`,
     );
   }
   return value as number;
@@ -56,8 +55,7 @@ const UNSUPPORTED = ["ItemSelector", "ResultWriter", "ToleratedFailurePercentage
 
 export const isDistributedMap = (state: Json): boolean =>
   state.Type === "Map" &&
-  (state.ItemProcessor as Json | undefined)?.ProcessorConfig !== undefined &&
-  ((state.ItemProcessor as Json).ProcessorConfig as Json).Mode === "DISTRIBUTED";
+  ((state.ItemProcessor as Json | undefined)?.ProcessorConfig as Json | undefined)?.Mode === "DISTRIBUTED";
 
 function items(state: Json, input: unknown, host: MapRunHost): unknown[] {
   const reader = state.ItemReader as Json | undefined;
@@ -73,7 +71,7 @@ function items(state: Json, input: unknown, host: MapRunHost): unknown[] {
     value = atPath(input, String(state.ItemsPath ?? "$"));
   }
   if (!Array.isArray(value)) {
-    throw Object.assign(new Error("the Map's items are not a JSON array"), { name: "States.Runtime" });
+    throw statesRuntimeError("the Map's items are not a JSON array");
   }
   return value;
 }

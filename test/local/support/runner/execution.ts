@@ -20,6 +20,7 @@ import {
 } from "./history";
 import { isDistributedMap, runMapRun } from "./distributed-map";
 import { invokeFunction, type Invocation } from "./lambda";
+import { statesRuntimeError } from "./states-errors";
 
 type Json = Record<string, unknown>;
 type Status = "SUCCEEDED" | "FAILED" | "ABORTED" | "TIMED_OUT";
@@ -153,7 +154,8 @@ export class LocalExecution {
   private limitBroken?: { error: string; cause: string };
   private readonly abortRun: () => void;
   private readonly parent?: LocalExecution;
-  private readonly scopeDefinition: Json;
+  /** The Distributed Map states, whose time awaiting their children is not the control plane's work. */
+  private readonly mapStates: ReadonlySet<string>;
 
   constructor(
     private readonly deployment: Deployment,
@@ -165,13 +167,13 @@ export class LocalExecution {
     },
   ) {
     this.parent = scope.parent;
-    this.scopeDefinition = scope.definition;
     this.events = scope.parent?.events ?? [];
     this.invocations = scope.parent?.invocations ?? [];
     this.working = scope.parent?.working ?? [];
     this.name = options.name ?? randomUUID();
     this.arn = scope.stateMachineArn.replace(":stateMachine:", ":execution:") + `:${this.name}`;
     const { machine, maps, tasks, waitStates } = prepare(scope.definition);
+    this.mapStates = new Set(Object.keys(maps));
     const taskHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const [stateName, resource] of Object.entries(tasks)) {
       taskHandlers[stateName] = (taskInput) => this.invokeTask(resource, taskInput);
@@ -236,11 +238,7 @@ export class LocalExecution {
     if (this.stopped) {
       // The local runner does not stop a Map's iterations when the execution is aborted; AWS runs
       // nothing more. So a stopped execution's iterations fail here, uncatchably, invoking nothing.
-      throw Object.assign(new Error("the execution was stopped"), {
-        name: "States.Runtime",
-        isRetryable: false,
-        isCatchable: false,
-      });
+      throw statesRuntimeError("the execution was stopped");
     }
     if (resource.startsWith("arn:aws:states:::lambda:invoke")) {
       const { FunctionName, Payload } = taskInput as { FunctionName: string; Payload: unknown };
@@ -259,17 +257,17 @@ export class LocalExecution {
   }
 
   private async consume(logs: AsyncGenerator<EventLog>): Promise<void> {
-    const { maps } = prepare(this.scopeDefinition);
     const entered = new Map<string, number>();
     for await (const event of logs) {
       const at = Date.now();
       this.events.push({ ...event, at });
-      if ((event.type === "StateEntered" || event.type === "StateExited") && event.state.type !== "Wait") {
-        if (!(event.state.name in maps)) {
-          if (event.type === "StateEntered") entered.set(event.state.name, at);
-          else this.working.push([entered.get(event.state.name) ?? at, at]);
-        }
-      }
+      const working =
+        (event.type === "StateEntered" || event.type === "StateExited") &&
+        event.state.type !== "Wait" &&
+        !this.mapStates.has(event.state.name);
+      if (working && event.type === "StateEntered") entered.set(event.state.name, at);
+      if (working && event.type === "StateExited")
+        this.working.push([entered.get(event.state.name) ?? at, at]);
       this.historyEvents += historyEventsOf(event);
       if (event.type === "StateEntered") this.stateTransitions++;
       if (event.type === "StateEntered" || event.type === "StateExited") {
