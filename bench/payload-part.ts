@@ -27,7 +27,8 @@ const CLIENT_PORT_RANGE = "net.ipv4.ip_local_port_range=1024 65535";
 const TIME_LIMIT_MS = 12 * 60 * 1000;
 
 export async function runPayload(runs: number): Promise<PartResult> {
-  // The document runs with the system's commands first, as under the SSM agent's service PATH.
+  // The system's commands first, so that the client's python3 is the one the document runs with
+  // (the agent's PATH) and the one the report names.
   process.env.PATH = [...SYSTEM_PATH, ...(process.env.PATH ?? "").split(":")]
     .filter((d, i, all) => d && all.indexOf(d) === i)
     .join(":");

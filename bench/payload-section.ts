@@ -18,7 +18,7 @@ veth pair named \`eth0\`, with addresses from 198.18.0.0/15 (set aside for netwo
 leaves the machine. The server host runs the payload tests' fixture HTTP server (Node) on port 80, the
 port under fault, and on port 8080, the bystander. The fault is started exactly as the SSM agent would
 start the document's script, with \`TargetServicePort=80\` and \`NetworkInterface=eth0\`, and with the
-system's directories first on \`PATH\` (as under the agent's service), so that \`python3\` is the
+SSM agent's service \`PATH\` (systemd's default), so that \`python3\` is the
 system's. Every measurement gets new hosts: connection tracking remembers closed connections for a
 while, with the port they were redirected to, and the server keeps TIME_WAIT sockets; neither should
 carry over from one measurement to the next. The client host uses ports 1024–65535 for its

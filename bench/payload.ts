@@ -161,11 +161,11 @@ export async function loadHaproxy(world: World): Promise<LoadRun> {
     haproxy = world.start(world.server, ["haproxy", "-db", "-f", config]);
     const exited = new Promise<void>((resolve) => haproxy!.once("exit", () => resolve()));
     await waitListening(world, HAPROXY_PORT);
-    await must(["ip", "netns", "exec", world.server, ...redirect("-I")]);
+    await must(world.enter(world.server, redirect("-I")));
     try {
       return await load(world, haproxy.pid!);
     } finally {
-      await run(["ip", "netns", "exec", world.server, ...redirect("-D")]);
+      await run(world.enter(world.server, redirect("-D")));
       haproxy.kill("SIGTERM");
       await Promise.race([exited, sleep(3000)]);
     }

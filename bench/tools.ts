@@ -1,6 +1,7 @@
 /** What the payload benchmarks need around them: Debian tools, the load generator, process usage. */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { hasCommand } from "../test/payload/support/sbin";
 import { run } from "./harness";
 
 /** Debian package of each command the benchmarks run. */
@@ -8,22 +9,19 @@ const PACKAGES: Record<string, string> = {
   wrk: "wrk",
   haproxy: "haproxy",
   ip: "iproute2",
+  nsenter: "util-linux",
+  tini: "tini",
   iptables: "iptables",
   curl: "curl",
   python3: "python3",
 };
 
-const SBIN_PATH = `${process.env.PATH ?? ""}:/usr/local/sbin:/usr/sbin:/sbin`;
-
-const have = (command: string) =>
-  spawnSync("sh", ["-c", `command -v ${command}`], { env: { ...process.env, PATH: SBIN_PATH } }).status === 0;
-
 /** Installs the missing tools from Debian when root; otherwise says what is missing and stops. */
 export function ensureTools(): void {
-  const missing = Object.keys(PACKAGES).filter((c) => !have(c));
+  const missing = Object.keys(PACKAGES).filter((c) => !hasCommand(c));
   if (!missing.length) return;
   const packages = [...new Set(missing.map((c) => PACKAGES[c]))];
-  if (process.getuid?.() !== 0 || !have("apt-get")) {
+  if (process.getuid?.() !== 0 || !hasCommand("apt-get")) {
     throw new Error(`missing ${packages.join(", ")}: install them, or run the benchmarks as root on Debian`);
   }
   console.log(`installing Debian packages: ${packages.join(" ")}`);

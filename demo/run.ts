@@ -2,13 +2,10 @@
  * `npm run demo`: one whole experiment on this machine, without an AWS account. Three instances,
  * each a network namespace serving HTTP on port 8080 with a client sending requests all the time;
  * the construct's state machine runs with the real task handlers against an in-memory AWS, and
- * each instance's "SSM agent" runs the real document. Needs root, iproute2, iptables, curl and
- * python3; all traffic stays in 198.18.0.0/15 inside namespaces the demo creates and removes.
+ * each instance's "SSM agent" runs the real document. Needs root, iproute2, iptables, curl,
+ * python3 and tini; all traffic stays in 198.18.0.0/15 inside namespaces the demo creates and removes.
  */
-import { execFileSync } from "node:child_process";
-
-const REQUIREMENTS = ["ip", "iptables", "ip6tables", "curl", "python3"];
-const PATH = `${process.env.PATH ?? ""}:/usr/local/sbin:/usr/sbin:/sbin`;
+import { missingTools } from "../test/payload/support/sbin";
 
 function missing(): string[] {
   const problems: string[] = [];
@@ -17,12 +14,10 @@ function missing(): string[] {
       "root: the demo makes network namespaces and iptables rules (run it with sudo, or as root in a container with NET_ADMIN)",
     );
   }
-  for (const tool of REQUIREMENTS) {
-    try {
-      execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore", env: { ...process.env, PATH } });
-    } catch {
-      problems.push(`${tool}: install it (Debian/Ubuntu: apt-get install iproute2 iptables curl python3)`);
-    }
+  for (const tool of missingTools()) {
+    problems.push(
+      `${tool}: install it (Debian/Ubuntu: apt-get install iproute2 iptables curl python3 tini util-linux)`,
+    );
   }
   return problems;
 }

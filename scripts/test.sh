@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the payload tests drive for real. Installed only as root and only when missing.
-debian_packages=(iptables iproute2 shellcheck curl procps util-linux)
+debian_packages=(iptables iproute2 shellcheck curl procps util-linux python3 tini)
 missing=()
 for pkg in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

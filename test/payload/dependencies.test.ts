@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AgentOptions, startDocument } from "./support/fault";
+import { AGENT_PATH } from "./support/sbin";
 import { describeAsRoot } from "./support/root";
 import { armed, useWorld } from "./support/scenario";
 import { SERVER_V4 } from "./support/world";
@@ -22,7 +23,7 @@ describeAsRoot("InstallDependencies", () => {
     hide: ["/usr/sbin"],
     originalsAt: join(scratch, "originals"),
     env: {
-      PATH: `${join(__dirname, "fixtures", "fake-bin")}:${process.env.PATH}`,
+      PATH: `${join(__dirname, "fixtures", "fake-bin")}:${AGENT_PATH}`,
       FAKE_APT_LOG: join(scratch, "apt.log"),
       FAKE_APT_ORIGINALS: join(scratch, "originals"),
       ...env,

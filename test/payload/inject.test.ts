@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { waitFor } from "./support/exec";
 import { runDocument, startDocument } from "./support/fault";
 import { describeAsRoot } from "./support/root";
 import { armed, useWorld } from "./support/scenario";
@@ -58,8 +59,8 @@ describeAsRoot("Inject", () => {
     });
     const { startedAt, endedAt } = result.summary as { startedAt: string; endedAt: string };
     expect(startedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    // The whole window, never less; how closely it keeps to DurationSeconds is benchmarked (item 5).
     expect(Date.parse(endedAt) - Date.parse(startedAt)).toBeGreaterThanOrEqual(4000);
-    expect(Date.parse(endedAt) - Date.parse(startedAt)).toBeLessThan(4500);
     expect(result.stdout.length).toBeLessThanOrEqual(2500);
 
     expect(await w.faultTraces()).toEqual({ rules: [], processes: [] });
@@ -84,7 +85,7 @@ describeAsRoot("Inject", () => {
       ),
     );
     const exited = new Promise((resolve) => probe.on("exit", resolve));
-    while (lines.length === 0) await new Promise((r) => setTimeout(r, 20));
+    await waitFor("the keep-alive client's first answer", () => lines.length > 0);
     expect(lines[0]).toMatchObject({ outcome: 200, reused: false });
 
     const fault = startDocument(w, { DurationSeconds: "3" });
@@ -98,13 +99,16 @@ describeAsRoot("Inject", () => {
   test("resets a client that connects and sends nothing after a short deadline", async () => {
     const w = world();
     await w.serveHttp([PORT]);
-    const fault = startDocument(w, { DurationSeconds: "4" });
+    // A window far longer than the deadline, so that a reset by the deadline cannot be mistaken
+    // for one at the window's end.
+    const fault = startDocument(w, { DurationSeconds: "12" });
     await armed(w);
     const r = await w.on(w.client, ["node", `${__dirname}/fixtures/probe.js`, "silent", URL_V4]);
     const seen = JSON.parse(r.stdout.trim());
     expect(seen.outcome).toBe("reset");
+    // Not before the deadline (1 s), and long before the window ends.
     expect(seen.t).toBeGreaterThanOrEqual(900);
-    expect(seen.t).toBeLessThan(2500);
+    expect(seen.t).toBeLessThan(6000);
     expect((await fault.done).summary).toMatchObject({ connectionsReset: 1 });
   });
 

@@ -1,56 +1,40 @@
 /**
  * The fault never leaves a host broken: whatever is killed, and whenever Cleanup comes, every rule
- * and process of the fault is gone within 2 s, and clients are reset, never refused.
+ * and process of the fault goes, and clients are reset, never refused. How fast the host is
+ * restored is measured by the benchmarks (BENCHMARKS.md, item 6).
  */
 import { existsSync } from "node:fs";
 import { runDocument, startDocument } from "./support/fault";
 import { describeAsRoot } from "./support/root";
-import { armed, faultPid, restoredWithin, useWorld } from "./support/scenario";
-import { SERVER_V4, World } from "./support/world";
+import { armed, expectRestored, faultPid, useWorld } from "./support/scenario";
+import { waitFor } from "./support/exec";
+import { Traffic } from "./support/traffic";
+import { SERVER_V4 } from "./support/world";
 
 const URL = `http://${SERVER_V4}/`;
 const LONG = { DurationSeconds: "60", ExperimentId: "long-run" };
-
-/** Starts a client that opens new connections back to back; resolves to what each one saw. */
-function clientLoop(w: World, ms: number) {
-  const startedAt = Date.now();
-  const probe = w.start(w.client, ["node", `${__dirname}/fixtures/probe.js`, "loop", URL, String(ms)]);
-  let out = "";
-  probe.stdout!.on("data", (d) => (out += d));
-  return new Promise<{ at: number; outcome: unknown }[]>((resolve) =>
-    probe.on("exit", () =>
-      resolve(
-        out
-          .trim()
-          .split("\n")
-          .map((l) => JSON.parse(l))
-          .map((r) => ({ at: startedAt + r.t, outcome: r.outcome })),
-      ),
-    ),
-  );
-}
 
 describeAsRoot("the fault ends cleanly however it is stopped", () => {
   const world = useWorld();
   beforeEach(() => world().serveHttp([80]));
 
-  test("SIGKILL of the command's whole process group, as the agent cancels: restored within 2 s", async () => {
+  test("SIGKILL of the command's whole process group, as the agent cancels: the host is restored", async () => {
     const w = world();
     const fault = startDocument(w, LONG);
     await armed(w);
     fault.killGroup();
-    expect(await restoredWithin(w, 2000)).toBeDefined();
+    await expectRestored(w);
     expect(await w.curl(w.client, URL)).toBe(200);
     // The lock went with the fault: the next injection runs.
     expect((await runDocument(w, { DurationSeconds: "1" })).code).toBe(0);
   });
 
-  test("SIGKILL of the command's Python process alone: the warden notices and restores within 2 s", async () => {
+  test("SIGKILL of the command's Python process alone: the warden notices and restores the host", async () => {
     const w = world();
     startDocument(w, LONG);
     await armed(w);
     process.kill(await faultPid(w, "inject"), "SIGKILL");
-    expect(await restoredWithin(w, 2000)).toBeDefined();
+    await expectRestored(w);
     expect(await w.curl(w.client, URL)).toBe(200);
   });
 
@@ -58,13 +42,14 @@ describeAsRoot("the fault ends cleanly however it is stopped", () => {
     const w = world();
     const fault = startDocument(w, LONG);
     await armed(w);
-    const seen = clientLoop(w, 3000);
-    await new Promise((r) => setTimeout(r, 500));
+    const traffic = new Traffic(w, 80);
+    await waitFor("the client to be reset", () => traffic.resets() > 0);
     process.kill(await faultPid(w, "proxy"), "SIGKILL");
-    expect(await restoredWithin(w, 2000)).toBeDefined();
-    const outcomes = (await seen).map((r) => r.outcome);
+    await expectRestored(w);
+    await waitFor("the client to be answered again", () => traffic.successes() > 0);
+    traffic.stop();
+    const outcomes = traffic.samples.map((s) => s.outcome);
     expect(outcomes).toContain("reset");
-    expect(outcomes).toContain(200);
     expect(outcomes).not.toContain("refused");
     const result = await fault.done;
     expect(result.code).toBe(1);
@@ -76,7 +61,7 @@ describeAsRoot("the fault ends cleanly however it is stopped", () => {
     const fault = startDocument(w, LONG);
     await armed(w);
     process.kill(await faultPid(w, "warden"), "SIGKILL");
-    expect(await restoredWithin(w, 2000)).toBeDefined();
+    await expectRestored(w);
     expect(await w.curl(w.client, URL)).toBe(200);
     const result = await fault.done;
     expect(result.code).toBe(1);

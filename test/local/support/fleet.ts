@@ -3,10 +3,12 @@
  * and SSM, with an agent that runs the real document, and a client sending requests to it all
  * the time. Everything is torn down by `destroy`, whatever happened.
  */
+import { waitFor } from "../../payload/support/exec";
 import { World } from "../../payload/support/world";
 import { NamespaceAgent } from "./agents/namespace";
 import type { FakeAws, FakeInstance } from "./fake-aws";
-import { Traffic } from "./traffic";
+import { commandStatus, ENDED } from "./fake-aws/ssm-commands";
+import { Traffic } from "../../payload/support/traffic";
 
 export const PORT = 8080;
 
@@ -53,6 +55,16 @@ export class NamespaceFleet {
 
   get ids(): string[] {
     return this.members.map((m) => m.instance.id);
+  }
+
+  /**
+   * Resolves once every command sent so far has ended (each Inject, cancelled or not, and every
+   * Cleanup, the abort rule's included), and with it each script the agents ran for it: from then
+   * on nothing changes an instance until the next command.
+   */
+  commandsEnded(): Promise<void> {
+    const ended = () => this.aws.ssm.commands.every((c) => ENDED.has(commandStatus(c)));
+    return waitFor("every command sent to the fleet to end", ended, 50);
   }
 
   /** Whether no rule, chain or process of the fault remains on any instance. */

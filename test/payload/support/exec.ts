@@ -40,3 +40,19 @@ export async function within(ms: number, check: () => Promise<boolean>, stepMs =
     await sleep(stepMs);
   }
 }
+
+/** How long a test waits for an event before it fails: generous, since the machine may be busy. */
+export const SAFETY_TIMEOUT_MS = 45_000;
+
+/**
+ * Waits for an event: polls until the check passes. Time bounds belong to the benchmarks; this
+ * fails only when the event never comes, naming it.
+ */
+export async function waitFor(event: string, check: () => Promise<boolean> | boolean, stepMs = 25) {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > SAFETY_TIMEOUT_MS)
+      throw new Error(`waited ${SAFETY_TIMEOUT_MS} ms for ${event}`);
+    await sleep(stepMs);
+  }
+}

@@ -1,15 +1,15 @@
 /**
  * Runs the document's script on a test host the way the SSM agent does: the script written to
- * `_script.sh` and started as `sh -c <path>` in a process group of its own, parameters passed as
- * SSM_* environment variables (or, for agents older than 3.3.2746.0, substituted into the text),
- * and a cancel delivered as SIGKILL to the whole process group.
+ * `_script.sh` and started from that folder as `sh -c <path>` in a process group of its own, with
+ * the agent's PATH, parameters passed as SSM_* environment variables (or, for agents older than
+ * 3.3.2746.0, substituted into the text), and a cancel delivered as SIGKILL to the whole group.
  */
 import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadDocument, scriptOf, substituteParameters, withDefaults } from "./document";
-import { withSbin } from "./sbin";
+import { AGENT_PATH } from "./sbin";
 import { World } from "./world";
 
 export interface FaultResult {
@@ -68,17 +68,18 @@ export function startDocument(
          exec sh -c "$0"`,
       ]
     : ["sh", "-c"];
-  const child = spawn("ip", ["netns", "exec", world.server, ...hider, scriptPath, ...(options.hide ?? [])], {
-    cwd: dir,
+  const [command, ...args] = world.enter(world.server, [...hider, scriptPath, ...(options.hide ?? [])], dir);
+  const child = spawn(command, args, {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: withSbin({
+    env: {
       ...process.env,
+      PATH: AGENT_PATH,
       ...ssmEnv,
       HTTP_RESET_PEER_STATE_DIR: world.stateDir,
       ORIGINALS: options.originalsAt ?? "",
       ...options.env,
-    }),
+    },
   });
   let stdout = "";
   let stderr = "";

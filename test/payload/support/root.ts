@@ -2,19 +2,14 @@
  * The payload tests need root (network namespaces, iptables). In CI they must run; elsewhere,
  * without root, they are skipped and say so loudly rather than pass silently.
  */
-import { execFileSync } from "node:child_process";
-import { withSbin } from "./sbin";
+import { missingTools } from "./sbin";
 
 function missingForNetworkTests(): string | undefined {
   if (process.getuid?.() !== 0) return "they need root";
-  for (const tool of ["ip", "iptables", "ip6tables", "curl", "python3"]) {
-    try {
-      execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore", env: withSbin() });
-    } catch {
-      return `${tool} is not installed (bash scripts/test.sh installs it as root)`;
-    }
-  }
-  return undefined;
+  const missing = missingTools();
+  return missing.length
+    ? `${missing.join(", ")} not installed (bash scripts/test.sh installs them as root)`
+    : undefined;
 }
 
 const missing = missingForNetworkTests();

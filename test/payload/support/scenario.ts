@@ -1,11 +1,20 @@
 /** Steps the payload tests share. */
-import { within } from "./exec";
+import { waitFor, within } from "./exec";
 import { World } from "./world";
 
 /** Resolves once the fault's rules are in on the server host. */
-export async function armed(world: World): Promise<void> {
-  const took = await within(10000, async () => (await world.faultTraces()).rules.length > 0);
-  if (took === undefined) throw new Error("the fault never put its rules in");
+export const armed = (world: World): Promise<void> =>
+  waitFor("the fault to put its rules in", async () => (await world.faultTraces()).rules.length > 0);
+
+/**
+ * Waits until no process of the fault is left on the server host, then checks that no rule is
+ * left either: whatever survives a kill takes the rules out before it ends. How fast is measured
+ * by the benchmarks (`restoredWithin`).
+ */
+export async function expectRestored(world: World): Promise<void> {
+  const running = async () => (await world.faultTraces()).processes.length > 0;
+  await waitFor("the fault's processes to end", async () => !(await running()), 20);
+  expect(await world.faultTraces()).toEqual({ rules: [], processes: [] });
 }
 
 /** Milliseconds until the server host holds no rule and no process of the fault, or undefined. */

@@ -2,12 +2,16 @@
  * A small network of our own: a server host and a client host, each a network namespace, joined
  * by a veth pair named eth0 on both sides. Addresses come from the ranges set aside for network
  * tests (198.18.0.0/15, 2001:2::/48), so no traffic can leave the machine.
+ *
+ * The server host stands for an instance, so it also has a PID namespace of its own, whose first
+ * process is an init that reaps orphans as systemd does: the fault, which finds its processes in
+ * /proc, sees only the processes of its own host, as on EC2, and never another test host's.
  */
 import { ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { must, run } from "./exec";
+import { must, run, waitFor } from "./exec";
 import { withSbin } from "./sbin";
 
 export const SERVER_V4 = "198.18.0.1";
@@ -27,6 +31,8 @@ export class World {
   /** Where the fault keeps its lock and state on the server host. */
   readonly stateDir = mkdtempSync(join(tmpdir(), "hrp-state-"));
   private readonly children: ChildProcess[] = [];
+  /** The server host's init, as this machine numbers it. */
+  private serverInit = 0;
 
   private constructor(tag: string) {
     this.server = `hrpt-${tag}-srv`;
@@ -62,16 +68,68 @@ export class World {
       await must(["ip", "-n", ns, "link", "set", "eth0", "up"]);
       await must(["ip", "-n", ns, "link", "set", "lo", "up"]);
     }
+    await this.startServerInit();
+  }
+
+  /** tini as PID 1 of a new PID namespace, with a /proc of its own, in the server's network namespace. */
+  private async startServerInit(): Promise<void> {
+    const unshare = [
+      "unshare",
+      "--pid",
+      "--fork",
+      "--mount-proc",
+      "--kill-child",
+      "tini",
+      "--",
+      "sleep",
+      "infinity",
+    ];
+    const init = spawn("ip", ["netns", "exec", this.server, ...unshare], {
+      env: withSbin(),
+      stdio: "ignore",
+    });
+    this.children.push(init);
+    // unshare forks the namespace's first process, which then becomes tini.
+    const children = `/proc/${init.pid}/task/${init.pid}/children`;
+    await waitFor("the server host's init to start", async () => {
+      const pid = Number((existsSync(children) ? readFileSync(children, "utf8") : "").split(" ")[0]);
+      if (!pid) return false;
+      this.serverInit = pid;
+      try {
+        return readlinkSync(`/proc/${pid}/exe`).endsWith("/tini");
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  /**
+   * The command line that runs `argv` on a host: in the server's network, PID and mount namespaces,
+   * or in the client's network namespace.
+   */
+  enter(host: string, argv: readonly string[], cwd?: string): string[] {
+    if (host !== this.server) return ["ip", "netns", "exec", host, ...argv];
+    return [
+      "nsenter",
+      `--target=${this.serverInit}`,
+      "--net",
+      "--pid",
+      "--mount",
+      ...(cwd ? [`--wd=${cwd}`] : []),
+      "--",
+      ...argv,
+    ];
   }
 
   /** Runs a command on one host and waits for it. */
   on(host: string, argv: readonly string[], options: { input?: string; timeoutMs?: number } = {}) {
-    return run(["ip", "netns", "exec", host, ...argv], options);
+    return run(this.enter(host, argv), options);
   }
 
   /** Starts a long-lived process on one host; it is killed with the world. */
   start(host: string, argv: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-    const child = spawn("ip", ["netns", "exec", host, ...argv], {
+    const [command, ...args] = this.enter(host, argv);
+    const child = spawn(command, args, {
       env: withSbin({ ...process.env, ...env }),
       stdio: ["pipe", "pipe", "pipe"],
     });

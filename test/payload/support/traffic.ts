@@ -6,9 +6,9 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { SERVER_V4, type World } from "../../payload/support/world";
+import { SERVER_V4, type World } from "./world";
 
-const PROBE = join(__dirname, "..", "..", "payload", "fixtures", "probe.js");
+const PROBE = join(__dirname, "..", "fixtures", "probe.js");
 const GAP_MS = 4;
 
 export interface Sample {
@@ -59,6 +59,13 @@ export class Traffic {
 
   successes(from = 0, to = Infinity): number {
     return this.between(from, to).filter((s) => s.outcome === 200).length;
+  }
+
+  /** The outcomes from the first answer at or after `from` on; none before that answer. */
+  fromFirstAnswer(from: number): Sample[] {
+    const later = this.between(from, Infinity);
+    const first = later.findIndex((s) => s.outcome === 200);
+    return first < 0 ? [] : later.slice(first);
   }
 
   /** First and last reset seen since `from`. */
