@@ -14,14 +14,14 @@ const stack = new Stack(app, "HttpResetPeerFault", {
 });
 
 const fault = new HttpResetPeerFault(stack, "Fault", {
-  tunableDefaults: { NETWORK_INTERFACE: "eth0", TOTAL_CHAOS_DURATION: 60 },
+  tunableDefaults: { networkInterface: "eth0", totalChaosDuration: 60 },
   // Only instances tagged chaos-ready=true can be targeted, however the input selects them.
   optInTag: { key: "chaos-ready", value: "true" },
   schedules: [
     {
       description: "Tuesday game day: one minute of resets on port 80 of one opted-in instance",
       expression: scheduler.ScheduleExpression.cron({ weekDay: "TUE", hour: "10", minute: "0" }),
-      input: { EC2_INSTANCE_TAG: "chaos-ready:true", TARGET_SERVICE_PORT: 80 },
+      input: { ec2InstanceTag: "chaos-ready:true", targetServicePort: 80 },
     },
   ],
   // Switch on with `-c schedulesEnabled=true` once the tagged instances are ready.

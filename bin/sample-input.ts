@@ -1,4 +1,4 @@
-import type { TunableInput } from "../lib";
+import type { TunableInput } from "../lib/tunable-input";
 
 /**
  * An execution input to paste into the Step Functions console ("Start execution"): five minutes

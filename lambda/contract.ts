@@ -7,7 +7,7 @@
  *   the fault's credentials in REGION: the alarms are named in the construct's props, so they live
  *   in the account and region the fault is deployed in. The check-progress function's role needs
  *   cloudwatch:DescribeAlarms; the fault role does not.
- * - The fault role also needs ssm:ListCommands and ssm:ListCommandInvocations (beyond the seed's
+ * - The fault role also needs ssm:ListCommands and ssm:ListCommandInvocations (beyond the Harness fault's
  *   list): progress is read per command, and the abort cleanup finds an experiment's commands.
  * - An experiment's records (its targets, why it stopped, its report) are objects in a bucket of
  *   the construct, read and written with the functions' own roles: no state carries an instance
@@ -18,7 +18,7 @@
 export const ENVIRONMENT = {
   /** Name of the SSM Command document to send. */
   documentName: "DOCUMENT_NAME",
-  /** The local role carrying the seed's EC2 and SSM actions. */
+  /** The local role carrying the Harness fault's EC2 and SSM actions. */
   faultRoleArn: "FAULT_ROLE_ARN",
   /** JSON object of construct-level tunable defaults, keyed by tunable key. */
   tunableDefaults: "TUNABLE_DEFAULTS",

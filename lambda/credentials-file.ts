@@ -9,7 +9,7 @@ export interface Credentials {
 }
 
 /**
- * Reads the [default] profile of a file in the ~/.aws/credentials format, the form the seed's
+ * Reads the [default] profile of a file in the ~/.aws/credentials format, the form the Harness fault's
  * authentication secret takes. Messages never quote the file: it holds secrets.
  */
 export function parseCredentialsFile(text: string, source: string): Credentials {

@@ -1,5 +1,5 @@
 /**
- * The credentials the fault acts with, as the seed describes them: the base is the function's own
+ * The credentials the fault acts with, as the Harness fault describes them: the base is the function's own
  * identity or, with AWS_AUTHENTICATION_SECRET, the credentials file the secret holds; ASSUME_ROLE_ARN
  * is assumed on top of the base. With neither, the local fault role is assumed, so that the
  * functions' own roles need no EC2 or SSM permission.

@@ -1,4 +1,4 @@
-/** An execution input, read as tunables over the construct's defaults and the seed's. */
+/** An execution input, read as tunables over the construct's defaults and the Harness fault's. */
 import { readTunables, type TunableValues } from "../lib/tunables";
 import { tunableDefaults } from "./environment";
 import { InvalidInputError } from "./errors";

@@ -12,7 +12,7 @@ import { chunk } from "./chunks";
 import { TargetNotReadyError } from "./errors";
 import { collectPages } from "./pages";
 
-/** The seed's troubleshooting for InvalidInstanceId. */
+/** The Harness fault's troubleshooting for InvalidInstanceId. */
 const SSM_AGENT_FIX =
   "install the SSM Agent and attach an instance profile that includes AmazonSSMManagedInstanceCore; " +
   "confirm with aws ssm describe-instance-information --filters 'Key=InstanceIds,Values=<id>'";

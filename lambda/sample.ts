@@ -1,6 +1,6 @@
 /**
  * Picks `percent` percent of the items at random, rounded to the nearest whole item, and never
- * fewer than one: the seed's INSTANCE_AFFECTED_PERC, where 0 means one instance (66% of 3 is 2).
+ * fewer than one: the Harness fault's INSTANCE_AFFECTED_PERC, where 0 means one instance (66% of 3 is 2).
  */
 export function sample<T>(items: readonly T[], percent: number, random: () => number = Math.random): T[] {
   const count = Math.min(items.length, Math.max(1, Math.round((items.length * percent) / 100)));

@@ -1,4 +1,6 @@
 import { Duration } from "aws-cdk-lib";
+import type { IConstruct } from "constructs";
+import { HttpResetPeerValidationError } from "./errors";
 import { MAX_TARGETS, pollSeconds } from "./execution-limits";
 import { MAX_DURATION_SECONDS, MAX_RAMP_SECONDS } from "./tunables";
 
@@ -25,9 +27,14 @@ const MAX_EXECUTION_SECONDS = Duration.days(365).toSeconds();
  * the document's margin for installing dependencies and restoring the instance), and poll the time
  * between progress checks of a fault of the longest duration.
  */
-export function executionTimeout(stepTimeoutSeconds: number, maxSerialTargets: number): Duration {
+export function executionTimeout(
+  scope: IConstruct,
+  stepTimeoutSeconds: number,
+  maxSerialTargets: number,
+): Duration {
   if (!Number.isInteger(maxSerialTargets) || maxSerialTargets < 1 || maxSerialTargets > MAX_TARGETS) {
-    throw new Error(
+    throw new HttpResetPeerValidationError(
+      scope,
       `maxSerialTargets must be an integer from 1 to ${MAX_TARGETS}, the most instances one experiment takes; got ${maxSerialTargets}`,
     );
   }
@@ -36,7 +43,8 @@ export function executionTimeout(stepTimeoutSeconds: number, maxSerialTargets: n
   const seconds = fixed + maxSerialTargets * perTarget;
   if (seconds > MAX_EXECUTION_SECONDS) {
     const most = Math.floor((MAX_EXECUTION_SECONDS - fixed) / perTarget);
-    throw new Error(
+    throw new HttpResetPeerValidationError(
+      scope,
       `maxSerialTargets ${maxSerialTargets} would need an execution longer than Step Functions' one-year limit; at most ${most}`,
     );
   }

@@ -2,15 +2,8 @@ import { readFileSync } from "node:fs";
 import { Stack, Token } from "aws-cdk-lib";
 import * as ssm from "aws-cdk-lib/aws-ssm";
 import { Construct } from "constructs";
-import { parse } from "yaml";
-import { packageFile } from "./package-files";
-
-/**
- * The document's name when none is given. Fixed rather than generated, because a controller sends
- * the document by name into other accounts and regions, where the target construct must deploy it
- * under the same name.
- */
-export const DEFAULT_DOCUMENT_NAME = "Ec2HttpResetPeer";
+import { HttpResetPeerValidationError } from "./errors";
+import { documentAsset } from "./package-files";
 
 /** What SSM accepts as a document name; names starting with aws, amazon or amzn are reserved. */
 const DOCUMENT_NAME_PATTERN = /^(?!(aws|amazon|amzn))[A-Za-z0-9_.-]{3,128}$/i;
@@ -18,9 +11,9 @@ const DOCUMENT_NAME_PATTERN = /^(?!(aws|amazon|amzn))[A-Za-z0-9_.-]{3,128}$/i;
 /** SSM's step timeout when a step sets none. */
 const SSM_DEFAULT_STEP_TIMEOUT_SECONDS = 3600;
 
-/** The document's content, exactly as the repository holds it. */
+/** The document's content, exactly as `ssm-documents/http-reset-peer.yaml` holds it. */
 function documentContent(): Record<string, unknown> {
-  return parse(readFileSync(packageFile("ssm-documents", "http-reset-peer.yaml"), "utf8"));
+  return JSON.parse(readFileSync(documentAsset(), "utf8"));
 }
 
 interface DocumentStep {
@@ -31,13 +24,21 @@ export interface FaultDocumentProps {
   /**
    * Name of the SSM Command document. One name per account and region; a controller and its
    * targets must use the same.
-   * @default DEFAULT_DOCUMENT_NAME ("Ec2HttpResetPeer")
+   * @default FaultDocument.DEFAULT_NAME ("Ec2HttpResetPeer")
    */
   readonly documentName?: string;
 }
 
 /** The fault's SSM Command document, deployed as the repository holds it. */
 export class FaultDocument extends Construct {
+  /**
+   * The document's name when none is given. Fixed rather than generated, because a controller
+   * sends the document by name into other accounts and regions, where the target construct must
+   * deploy it under the same name.
+   */
+  public static readonly DEFAULT_NAME = "Ec2HttpResetPeer";
+
+  /** The document's name: a reference, so that whatever uses it is created after the document. */
   public readonly documentName: string;
   /** The document's ARN in this stack's account and region. */
   public readonly documentArn: string;
@@ -49,9 +50,10 @@ export class FaultDocument extends Construct {
 
   constructor(scope: Construct, id: string, props: FaultDocumentProps = {}) {
     super(scope, id);
-    const name = props.documentName ?? DEFAULT_DOCUMENT_NAME;
+    const name = props.documentName ?? FaultDocument.DEFAULT_NAME;
     if (!Token.isUnresolved(name) && !DOCUMENT_NAME_PATTERN.test(name)) {
-      throw new Error(
+      throw new HttpResetPeerValidationError(
+        this,
         `documentName ${JSON.stringify(name)} is not a valid SSM document name: ` +
           "3-128 letters, digits, _ . or -, not starting with aws, amazon or amzn",
       );

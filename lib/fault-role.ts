@@ -23,7 +23,7 @@ export interface FaultRoleProps {
 }
 
 /**
- * The role the fault acts with on the targets: the seed's EC2 and SSM actions, scoped as tightly
+ * The role the fault acts with on the targets: the Harness fault's EC2 and SSM actions, scoped as tightly
  * as AWS allows, plus the two listing actions the handlers need. The task functions assume it;
  * their own roles hold no EC2 or SSM permission.
  */
@@ -63,14 +63,14 @@ export class FaultRole extends iam.Role {
       new iam.PolicyStatement({
         sid: "FindAndWatchTargets",
         actions: [
-          // The seed's actions. None of them takes a resource ARN in IAM, so "*" is the only
+          // The Harness fault's actions. None of them takes a resource ARN in IAM, so "*" is the only
           // resource AWS accepts for them.
           "ec2:DescribeInstances",
           "ec2:DescribeInstanceStatus",
           "ssm:DescribeInstanceInformation",
           "ssm:GetCommandInvocation",
           "ssm:CancelCommand",
-          // Beyond the seed: progress is read per command, and the abort cleanup finds an
+          // Beyond the Harness fault's policy: progress is read per command, and the abort cleanup finds an
           // experiment's commands from SSM's own record. Neither takes a resource ARN either.
           "ssm:ListCommands",
           "ssm:ListCommandInvocations",

@@ -19,24 +19,27 @@ import { FaultSchedules, type FaultSchedule } from "./fault-schedules";
 import { acknowledge, nagResource } from "./nag";
 import { optInTagText, type OptInTag } from "./opt-in-tag";
 import { TaskFunctions, taskFunctionList, type FaultTaskFunctions } from "./task-functions";
-import { tunableDefaultsText, type TunableInput } from "./tunable-input";
+import { HttpResetPeerValidationError } from "./errors";
+import type { FaultTunables } from "./fault-tunables";
+import { tunableDefaultsText } from "./tunable-input";
 import { TUNABLES } from "./tunables";
 
 export interface HttpResetPeerFaultProps {
   /**
-   * Defaults for the execution input's tunables, keyed as the seed names them. Keys an execution
-   * leaves out take these, then the seed's defaults. Each is checked against the tunable's pattern.
-   * @default - the seed's defaults
+   * Defaults for the execution input's tunables. Tunables an execution leaves out take these, then
+   * the defaults of the Harness fault this one is modelled on. Each is checked at synthesis against
+   * the tunable's pattern.
+   * @default - the Harness fault's defaults (see README: "Input")
    */
-  readonly tunableDefaults?: TunableInput;
+  readonly tunableDefaults?: FaultTunables;
   /**
    * Name of the SSM Command document. Target accounts and regions must deploy it under the same.
-   * @default "Ec2HttpResetPeer"
+   * @default FaultDocument.DEFAULT_NAME ("Ec2HttpResetPeer")
    */
   readonly documentName?: string;
   /**
    * Schedules that start the fault with a fixed input.
-   * @default - none
+   * @default - no schedule
    */
   readonly schedules?: FaultSchedule[];
   /**
@@ -46,7 +49,7 @@ export interface HttpResetPeerFaultProps {
   readonly schedulesEnabled?: boolean;
   /**
    * CloudWatch alarms in this account and region that stop the fault when one is in ALARM.
-   * @default - none
+   * @default - no stop condition
    */
   readonly stopConditionAlarms?: cloudwatch.IAlarm[];
   /**
@@ -58,12 +61,12 @@ export interface HttpResetPeerFaultProps {
   /**
    * Roles in other accounts (or regions) that an execution may name as ASSUME_ROLE_ARN, for
    * example those of `HttpResetPeerTarget`.
-   * @default - none
+   * @default - no role: executions act in this account only
    */
   readonly assumableRoleArns?: string[];
   /**
    * Secrets holding an AWS credentials file that an execution may name as AWS_AUTHENTICATION_SECRET.
-   * @default - none
+   * @default - no secret
    */
   readonly credentialSecrets?: secretsmanager.ISecret[];
   /**
@@ -102,10 +105,15 @@ const POWERTOOLS = {
   POWERTOOLS_METRICS_NAMESPACE: "HttpResetPeer",
 };
 
-function checkRoleArns(arns: string[]): void {
+function checkRoleArns(scope: IConstruct, arns: string[]): void {
   const pattern = new RegExp(TUNABLES.ASSUME_ROLE_ARN.pattern);
   const bad = arns.filter((arn) => !Token.isUnresolved(arn) && !(arn && pattern.test(arn)));
-  if (bad.length) throw new Error(`assumableRoleArns must be IAM role ARNs; got ${JSON.stringify(bad)}`);
+  if (bad.length) {
+    throw new HttpResetPeerValidationError(
+      scope,
+      `assumableRoleArns must be IAM role ARNs; got ${JSON.stringify(bad)}`,
+    );
+  }
 }
 
 /**
@@ -141,9 +149,9 @@ export class HttpResetPeerFault extends Construct {
     const credentialSecrets = props.credentialSecrets ?? [];
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const defaultsText = tunableDefaultsText(defaults);
-    const optInTag = optInTagText(props.optInTag);
-    checkRoleArns(assumableRoleArns);
+    const defaultsText = tunableDefaultsText(this, defaults);
+    const optInTag = optInTagText(this, props.optInTag);
+    checkRoleArns(this, assumableRoleArns);
     const stack = Stack.of(this);
 
     this.document = new FaultDocument(this, "Document", { documentName: props.documentName });
@@ -206,7 +214,7 @@ export class HttpResetPeerFault extends Construct {
       definitionBody: sfn.DefinitionBody.fromChainable(
         buildDefinition(new Construct(this, "Definition"), functions, records),
       ),
-      timeout: executionTimeout(this.document.stepTimeoutSeconds, props.maxSerialTargets ?? 10),
+      timeout: executionTimeout(this, this.document.stepTimeoutSeconds, props.maxSerialTargets ?? 10),
       tracingEnabled: true,
       logs: {
         destination: new logs.LogGroup(this, "StateMachineLogs", { retention: logRetention, removalPolicy }),

@@ -1,6 +1,7 @@
 import { Stack, Token } from "aws-cdk-lib";
 import type * as iam from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
+import { HttpResetPeerValidationError } from "./errors";
 import { FaultDocument } from "./fault-document";
 import { FaultRole } from "./fault-role";
 import type { OptInTag } from "./opt-in-tag";
@@ -45,11 +46,19 @@ export class HttpResetPeerTarget extends Construct {
   constructor(scope: Construct, id: string, props: HttpResetPeerTargetProps) {
     super(scope, id);
     if (!props.trustedRoleArns.length) {
-      throw new Error("trustedRoleArns must name at least one role: the controller's function roles");
+      throw new HttpResetPeerValidationError(
+        this,
+        "trustedRoleArns must name at least one role: the controller's function roles",
+      );
     }
     const bad = props.trustedRoleArns.filter((arn) => !Token.isUnresolved(arn) && !ROLE_ARN.test(arn));
-    if (bad.length) throw new Error(`trustedRoleArns must be IAM role ARNs; got ${JSON.stringify(bad)}`);
-    optInTagText(props.optInTag);
+    if (bad.length) {
+      throw new HttpResetPeerValidationError(
+        this,
+        `trustedRoleArns must be IAM role ARNs; got ${JSON.stringify(bad)}`,
+      );
+    }
+    optInTagText(this, props.optInTag);
 
     this.document = new FaultDocument(this, "Document", { documentName: props.documentName });
     this.faultRole = new FaultRole(this, "FaultRole", {

@@ -1,10 +1,8 @@
 export * from "./http-reset-peer-fault";
 export * from "./http-reset-peer-target";
-export { buildDefinition, STOP_ERRORS } from "./fault-definition";
-export { DEFAULT_DOCUMENT_NAME, FaultDocument, type FaultDocumentProps } from "./fault-document";
-export { FaultRole, type FaultRoleProps } from "./fault-role";
+export * from "./fault-document";
+export * from "./fault-role";
 export type { FaultSchedule } from "./fault-schedules";
+export type { FaultTunables } from "./fault-tunables";
 export type { OptInTag } from "./opt-in-tag";
 export type { FaultTaskFunctions } from "./task-functions";
-export type { TunableInput } from "./tunable-input";
-export { TUNABLES, type TunableDefinition, type TunableKey } from "./tunables";

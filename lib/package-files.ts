@@ -1,7 +1,8 @@
 /**
- * Files the constructs ship beside them: the SSM document and the Lambda handlers' sources. They
- * live at the package root, which is one level above `lib/` in the repository and two above
- * `dist/lib/` once compiled, so it is found by walking up to the nearest package.json.
+ * Files the constructs ship beside them: the SSM document and the task handlers, each bundled once
+ * when the package is built (`npm run build`, `scripts/build-assets.ts`). They live at the package
+ * root, above `lib/` in the repository and above `dist/lib/` once compiled, so they are found by
+ * walking up to the nearest package.json.
  */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -19,6 +20,14 @@ function packageRoot(): string {
 /** The absolute path of a file the package ships, failing with its name when it is missing. */
 export function packageFile(...segments: string[]): string {
   const path = join(packageRoot(), ...segments);
-  if (!existsSync(path)) throw new Error(`The package lacks ${segments.join("/")}`);
+  if (!existsSync(path)) {
+    throw new Error(`The package lacks ${segments.join("/")}: build it with \`npm run build\``);
+  }
   return path;
 }
+
+/** Where the bundle of one task handler is: a folder holding `index.js`. */
+export const handlerAsset = (handler: string): string => packageFile("assets", "handlers", handler);
+
+/** The SSM document's content as JSON, converted from `ssm-documents/http-reset-peer.yaml`. */
+export const documentAsset = (): string => packageFile("assets", "http-reset-peer.json");

@@ -1,14 +1,13 @@
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { acknowledge } from "./nag";
-import { packageFile } from "./package-files";
+import { handlerAsset } from "./package-files";
 
 export interface TaskFunctionProps {
-  /** The handler's file in `lambda/`, without extension. */
+  /** The handler's name: its bundle is `assets/handlers/<handler>/index.js`. */
   readonly handler: string;
   readonly description: string;
   readonly timeout: Duration;
@@ -27,7 +26,7 @@ export interface TaskFunctionProps {
  * only what its handler needs and each log group has a retention.
  */
 export class TaskFunction extends Construct {
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: TaskFunctionProps) {
@@ -42,9 +41,10 @@ export class TaskFunction extends Construct {
       retention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });
-    this.function = new nodejs.NodejsFunction(this, "Function", {
-      entry: packageFile("lambda", `${props.handler}.ts`),
-      handler: "handler",
+    this.function = new lambda.Function(this, "Function", {
+      // Bundled when the package was built (scripts/build-assets.ts): synthesis bundles nothing.
+      code: lambda.Code.fromAsset(handlerAsset(props.handler)),
+      handler: "index.handler",
       description: `EC2 HTTP reset peer: ${props.description}`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -53,17 +53,8 @@ export class TaskFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       role: this.role,
       logGroup,
-      environment: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" },
+      environment: props.environment,
       onFailure: props.onFailure,
-      bundling: {
-        // Bundles with the esbuild installed beside the library: no Docker needed.
-        forceDockerBundling: false,
-        // The SDK clients are bundled too, so the functions run the versions the handlers were tested with.
-        externalModules: [],
-        minify: true,
-        sourceMap: true,
-        target: "node24",
-      },
     });
     logGroup.grantWrite(this.role);
     acknowledge(

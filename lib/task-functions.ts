@@ -69,6 +69,9 @@ const TASKS: Record<TaskName, { handler: string; description: string; timeout: D
   },
 };
 
+/** Each task's handler: its source is `lambda/handlers/<name>.ts`, its bundle `assets/handlers/<name>/`. */
+export const TASK_HANDLERS: readonly string[] = Object.values(TASKS).map((task) => task.handler);
+
 /** The five functions of a FaultTaskFunctions, in the contract's order. */
 export const taskFunctionList = (functions: FaultTaskFunctions): lambda.IFunction[] =>
   (Object.keys(TASKS) as TaskName[]).map((name) => functions[name]);

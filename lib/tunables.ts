@@ -13,13 +13,13 @@ export type TunableKind = "integer" | "string" | "boolean" | "enum";
 
 /** One tunable of the fault. */
 export interface TunableDefinition {
-  /** Key in the execution input, as the seed names it. */
+  /** Key in the execution input, as the Harness fault names it. */
   readonly key: string;
   /** What the tunable means, for the README's input table and error messages. */
   readonly description: string;
   /** How the value is read: integers and booleans may be given as strings or as JSON values. */
   readonly kind: TunableKind;
-  /** The seed's default, in the string form the document and the pattern take. */
+  /** The Harness fault's default, in the string form the document and the pattern take. */
   readonly default: string;
   /** Anchored pattern every value must match, after it is turned into its string form. */
   readonly pattern: string;
@@ -153,11 +153,11 @@ export const TUNABLES = {
   },
 } as const satisfies Record<string, TunableDefinition>;
 
-/** The execution-input keys, as the seed names them. */
+/** The execution-input keys, as the Harness fault names them. */
 export type TunableKey = keyof typeof TUNABLES;
 
 /**
- * Parameters of the SSM document that are not seed tunables: they belong to one command, not to
+ * Parameters of the SSM document that are not tunables of the Harness fault: they belong to one command, not to
  * an experiment's input.
  */
 export const DOCUMENT_ONLY_PARAMETERS = {
@@ -224,7 +224,7 @@ function quoted(value: unknown): string {
 
 /**
  * Reads tunables from layers of values, later layers overriding earlier ones (for example the
- * construct's defaults, then an execution input), over the seed's defaults. Keys that are not
+ * construct's defaults, then an execution input), over the Harness fault's defaults. Keys that are not
  * tunables and values that do not fit are reported as problems; a null or absent value keeps the
  * default.
  */

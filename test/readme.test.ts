@@ -13,3 +13,9 @@ test.each(DOCUMENT_PARAMETERS.map((p) => [p.name, p.default]))(
     expect(row!.split("|")[2].trim()).toBe(defaultValue ? `\`${defaultValue}\`` : "(empty)");
   },
 );
+
+test("the README's install section names the peer ranges the package declares", () => {
+  const { peerDependencies } = JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8"));
+  for (const [name, range] of Object.entries(peerDependencies))
+    expect(readme).toContain(`\`${name}\` (\`${range}\`)`);
+});

@@ -578,7 +578,7 @@ def spawn(role, experiment_id, config, fds):
 
 
 def self_check(port, families):
-    """Asks the fault's own port from localhost, as the seed's verification step does.
+    """Asks the fault's own port from localhost, as the Harness fault's verification step does.
 
     Returns (verified, resets): verified when at least one check was reset and none was answered.
     """

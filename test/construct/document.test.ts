@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { DEFAULT_DOCUMENT_NAME, FaultDocument } from "../../lib";
+import { FaultDocument } from "../../lib";
 import { faultTemplate, newStack } from "./support";
 
 const yamlContent = parse(readFileSync(join(__dirname, "../../ssm-documents/http-reset-peer.yaml"), "utf8"));
@@ -11,7 +11,7 @@ describe("the SSM document", () => {
     const { template } = faultTemplate();
     template.resourceCountIs("AWS::SSM::Document", 1);
     template.hasResourceProperties("AWS::SSM::Document", {
-      Name: DEFAULT_DOCUMENT_NAME,
+      Name: FaultDocument.DEFAULT_NAME,
       DocumentType: "Command",
       DocumentFormat: "JSON",
       UpdateMethod: "NewVersion",

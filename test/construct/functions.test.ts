@@ -1,9 +1,14 @@
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
 import { Match } from "aws-cdk-lib/assertions";
-import { faultTemplate } from "./support";
+import * as s3assets from "aws-cdk-lib/aws-s3-assets";
+import { handlerAsset } from "../../lib/package-files";
+import { TASK_HANDLERS } from "../../lib/task-functions";
+import { faultTemplate, newStack } from "./support";
 
 describe("the task functions", () => {
   const { template } = faultTemplate({
-    tunableDefaults: { TOTAL_CHAOS_DURATION: 120, SEQUENCE: "Serial", INSTALL_DEPENDENCIES: false },
+    tunableDefaults: { totalChaosDuration: 120, sequence: "Serial", installDependencies: false },
     optInTag: { key: "chaos-ready", value: "true" },
   });
   const functions = template.findResources("AWS::Lambda::Function");
@@ -52,5 +57,41 @@ describe("the task functions", () => {
         },
       },
     });
+  });
+});
+
+describe("the handler bundles", () => {
+  const codeOf = (template: ReturnType<typeof faultTemplate>["template"]) =>
+    Object.values(template.findResources("AWS::Lambda::Function")).map((fn) => ({
+      handler: fn.Properties.Handler,
+      key: fn.Properties.Code.S3Key,
+    }));
+
+  test("are the package's prebuilt assets: synthesis bundles nothing, and gives the same hashes every time", () => {
+    const first = codeOf(faultTemplate().template);
+    expect(first.map((c) => c.handler)).toEqual(Array(5).fill("index.handler"));
+    expect(new Set(first.map((c) => c.key)).size).toBe(5);
+    expect(codeOf(faultTemplate().template)).toEqual(first);
+    // The hash is the bundle's: each function's key is the hash of its own folder under assets/handlers.
+    for (const handler of TASK_HANDLERS) {
+      const stack = newStack();
+      const asset = new s3assets.Asset(stack, "A", { path: handlerAsset(handler) });
+      expect(first.map((c) => c.key)).toContain(`${asset.assetHash}.zip`);
+    }
+  });
+
+  test("each loads in Node.js and exports the handler", () => {
+    for (const handler of TASK_HANDLERS) {
+      const loaded = execFileSync(
+        process.execPath,
+        [
+          "-e",
+          "process.stdout.write(typeof require(process.argv[1]).handler)",
+          join(handlerAsset(handler), "index.js"),
+        ],
+        { encoding: "utf8", env: { ...process.env, AWS_REGION: "us-east-1" } },
+      );
+      expect(loaded).toBe("function");
+    }
   });
 });

@@ -6,7 +6,7 @@ import { faultTemplate, newStack, statementsOf } from "./support";
 import { HttpResetPeerFault } from "../../lib";
 import { Template } from "aws-cdk-lib/assertions";
 
-const SEED_ACTIONS = [
+const HARNESS_ACTIONS = [
   "ec2:DescribeInstances",
   "ec2:DescribeInstanceStatus",
   "ssm:SendCommand",
@@ -16,7 +16,7 @@ const SEED_ACTIONS = [
   "ssm:GetDocument",
   "ssm:DescribeDocument",
 ];
-/** Beyond the seed, each justified in the code and README. */
+/** Beyond the Harness fault's policy, each justified in the code and README. */
 const EXTRA_ACTIONS = ["ssm:ListCommands", "ssm:ListCommandInvocations"];
 
 const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);
@@ -43,10 +43,10 @@ const documentArn = Match.objectLike({
 });
 
 describe("the fault role", () => {
-  test("carries exactly the seed's actions plus the two listing actions", () => {
+  test("carries exactly the Harness fault's actions plus the two listing actions", () => {
     const { template } = faultTemplate();
     expect([...actionsOf(statementsOf(template, "FaultFaultRole"))].sort()).toEqual(
-      [...SEED_ACTIONS, ...EXTRA_ACTIONS].sort(),
+      [...HARNESS_ACTIONS, ...EXTRA_ACTIONS].sort(),
     );
   });
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { TUNABLES } from "../../lib";
+import { TUNABLES } from "../../lib/tunables";
 
 const readme = readFileSync(join(__dirname, "../../README.md"), "utf8");
 

@@ -5,7 +5,7 @@ import { faultTemplate } from "./support";
 
 const weekly: FaultSchedule = {
   expression: scheduler.ScheduleExpression.cron({ weekDay: "TUE", hour: "10", minute: "0" }),
-  input: { EC2_INSTANCE_TAG: "chaos-ready:true", TARGET_SERVICE_PORT: 8080 },
+  input: { ec2InstanceTag: "chaos-ready:true", targetServicePort: 8080 },
   description: "game day",
 };
 
@@ -22,7 +22,8 @@ describe("schedules", () => {
       Description: "game day",
       Target: {
         Arn: { Ref: Match.stringLikeRegexp("^FaultStateMachine") },
-        Input: JSON.stringify(weekly.input),
+        // Keyed as the console takes it.
+        Input: JSON.stringify({ EC2_INSTANCE_TAG: "chaos-ready:true", TARGET_SERVICE_PORT: 8080 }),
         RetryPolicy: { MaximumRetryAttempts: 0 },
       },
     });

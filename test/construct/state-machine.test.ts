@@ -2,7 +2,7 @@ import { Match } from "aws-cdk-lib/assertions";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
-import { buildDefinition, STOP_ERRORS } from "../../lib";
+import { buildDefinition, STOP_ERRORS } from "../../lib/fault-definition";
 import {
   executionTimeout,
   FIXED_MARGIN_SECONDS,
@@ -175,7 +175,7 @@ describe("the state machine's definition", () => {
 describe("the state machine resource", () => {
   test("logs ALL to a log group with retention, traces with X-Ray, and times out after the longest run", () => {
     const { template, fault } = faultTemplate();
-    const seconds = executionTimeout(fault.document.stepTimeoutSeconds, 10).toSeconds();
+    const seconds = executionTimeout(fault, fault.document.stepTimeoutSeconds, 10).toSeconds();
     expect(seconds).toBe(
       2 * MAX_RAMP_SECONDS +
         10 *
@@ -205,9 +205,13 @@ describe("the state machine resource", () => {
   });
 
   test("a larger serial allowance lengthens the timeout, within Step Functions' one-year limit", () => {
-    expect(executionTimeout(44100, 20).toSeconds()).toBeGreaterThan(executionTimeout(44100, 10).toSeconds());
-    expect(() => executionTimeout(44100, MAX_TARGETS)).toThrow(/one-year limit; at most 709/);
-    expect(() => executionTimeout(44100, MAX_TARGETS + 1)).toThrow(/from 1 to 10000, the most instances/);
-    expect(() => executionTimeout(44100, 0)).toThrow(/from 1 to 10000/);
+    expect(executionTimeout(newStack(), 44100, 20).toSeconds()).toBeGreaterThan(
+      executionTimeout(newStack(), 44100, 10).toSeconds(),
+    );
+    expect(() => executionTimeout(newStack(), 44100, MAX_TARGETS)).toThrow(/one-year limit; at most 709/);
+    expect(() => executionTimeout(newStack(), 44100, MAX_TARGETS + 1)).toThrow(
+      /from 1 to 10000, the most instances/,
+    );
+    expect(() => executionTimeout(newStack(), 44100, 0)).toThrow(/from 1 to 10000/);
   });
 });

@@ -11,50 +11,58 @@ const daily = scheduler.ScheduleExpression.rate(Duration.days(1));
 describe("constructor validation", () => {
   test.each([
     [
-      { TARGET_SERVICE_PORT: 70000 },
-      /tunableDefaults: TARGET_SERVICE_PORT must be an integer from 1 to 65535; got 70000/,
+      { targetServicePort: 70000 },
+      /^Test\/Fault: tunableDefaults: targetServicePort \(TARGET_SERVICE_PORT\) must be an integer from 1 to 65535; got 70000$/,
     ],
-    [{ TOTAL_CHAOS_DURATION: "0" }, /TOTAL_CHAOS_DURATION must be an integer from 1 to 43200/],
-    [{ SEQUENCE: "random" }, /SEQUENCE must be one of parallel, serial/],
-    [{ NETWORK_INTERFACE: "eth0; reboot" }, /NETWORK_INTERFACE must be a value matching/],
-    [{ EC2_INSTANCE_ID: "i-123" }, /EC2_INSTANCE_ID must be a value matching/],
-    [{ DRY_RUN: "maybe" }, /DRY_RUN must be one of True, False/],
+    [
+      { totalChaosDuration: 0 },
+      /totalChaosDuration \(TOTAL_CHAOS_DURATION\) must be an integer from 1 to 43200/,
+    ],
+    [{ targetServicePort: 80.5 }, /TARGET_SERVICE_PORT\) must be an integer from 1 to 65535; got 80.5/],
+    [{ sequence: "random" }, /sequence \(SEQUENCE\) must be one of parallel, serial/],
+    [{ networkInterface: "eth0; reboot" }, /NETWORK_INTERFACE\) must be a value matching/],
+    [{ ec2InstanceId: "i-123" }, /EC2_INSTANCE_ID\) must be a value matching/],
+    // What a JavaScript caller could pass where a boolean belongs.
+    [{ dryRun: "maybe" }, /dryRun \(DRY_RUN\) must be one of True, False/],
   ])("refuses the bad default %j", (tunableDefaults, message) => {
     expect(build({ tunableDefaults: tunableDefaults as HttpResetPeerFaultProps["tunableDefaults"] })).toThrow(
       message,
     );
   });
 
-  test("refuses a key that is not a tunable, suggesting the right one", () => {
-    expect(build({ tunableDefaults: { region: "eu-west-1" } as never })).toThrow(
-      /region is not a tunable: did you mean REGION\?/,
+  test("refuses a property that is not a tunable, suggesting the right one, and names the construct", () => {
+    expect(build({ tunableDefaults: { REGION: "eu-west-1" } as never })).toThrow(
+      /^Test\/Fault: tunableDefaults: REGION is not a tunable: did you mean region\?/,
+    );
+    expect(build({ tunableDefaults: { regions: "eu-west-1" } as never })).toThrow(
+      /regions is not a tunable$/,
     );
   });
 
-  test("accepts every seed default and every tunable in the forms people type", () => {
+  test("accepts every default of the Harness fault and every tunable in the forms people type", () => {
     expect(
       build({
         tunableDefaults: {
-          TARGET_SERVICE_PORT: "8080",
-          INSTALL_DEPENDENCIES: false,
-          RAMP_TIME: 30,
-          SEQUENCE: "serial",
+          targetServicePort: 8080,
+          installDependencies: false,
+          rampTime: 30,
+          sequence: "Serial",
         },
       }),
     ).not.toThrow();
   });
 
   test("refuses a schedule whose input could never run", () => {
-    expect(build({ schedules: [{ expression: daily, input: { RAMP_TIME: 5000 } }] })).toThrow(
-      /schedules\[0\].input: RAMP_TIME must be an integer from 0 to 3600/,
+    expect(build({ schedules: [{ expression: daily, input: { rampTime: 5000 } }] })).toThrow(
+      /schedules\[0\].input: rampTime \(RAMP_TIME\) must be an integer from 0 to 3600/,
     );
     expect(build({ schedules: [{ expression: daily, input: {} }] })).toThrow(
-      /schedules\[0\].input: set exactly one of EC2_INSTANCE_ID and EC2_INSTANCE_TAG/,
+      /schedules\[0\].input: set exactly one of ec2InstanceId \(EC2_INSTANCE_ID\) and ec2InstanceTag \(EC2_INSTANCE_TAG\)/,
     );
     expect(
       build({
         schedules: [
-          { expression: daily, input: { EC2_INSTANCE_ID: "i-0123456789abcdef0", EC2_INSTANCE_TAG: "a:b" } },
+          { expression: daily, input: { ec2InstanceId: "i-0123456789abcdef0", ec2InstanceTag: "a:b" } },
         ],
       }),
     ).toThrow(/exactly one/);

@@ -1,8 +1,8 @@
 import { setEnvironment } from "./support/environment";
 import { CancelCommandCommand, ListCommandsCommand } from "@aws-sdk/client-ssm";
-import { handler as cleanup } from "../../lambda/cleanup";
+import { handler as cleanup } from "../../lambda/handlers/cleanup";
 import type { CleanupResult, ExecutionStatusChangeEvent } from "../../lambda/contract";
-import { handler as send } from "../../lambda/send-command";
+import { handler as send } from "../../lambda/handlers/send-command";
 import { metrics } from "../../lambda/telemetry";
 import { instanceIds, useFakeAws } from "./support/fake-aws";
 import { injectOutput, planFor } from "./support/plan";
@@ -135,7 +135,7 @@ describe("from EventBridge, when an execution ends badly", () => {
 
   test("matches an execution name through the same ExperimentId the run used", async () => {
     const { plan, targets } = await (async () => {
-      const { handler: resolve } = await import("../../lambda/resolve-targets");
+      const { handler: resolve } = await import("../../lambda/handlers/resolve-targets");
       fake().addInstances(instanceIds(1));
       return resolve({
         input: { EC2_INSTANCE_ID: instanceIds(1)[0] },

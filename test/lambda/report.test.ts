@@ -1,7 +1,7 @@
 import { GetCommandInvocationCommand, ListCommandInvocationsCommand } from "@aws-sdk/client-ssm";
 import type { Plan } from "../../lambda/contract";
-import { handler, OUTPUT_LIST_LIMIT } from "../../lambda/report";
-import { handler as send } from "../../lambda/send-command";
+import { handler, OUTPUT_LIST_LIMIT } from "../../lambda/handlers/report";
+import { handler as send } from "../../lambda/handlers/send-command";
 import { metrics } from "../../lambda/telemetry";
 import { awsError, instanceIds, useFakeAws } from "./support/fake-aws";
 import { injectOutput, planFor } from "./support/plan";

@@ -1,7 +1,7 @@
 import { setEnvironment } from "./support/environment";
 import { DescribeInstanceInformationCommand } from "@aws-sdk/client-ssm";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
-import { handler } from "../../lambda/resolve-targets";
+import { handler } from "../../lambda/handlers/resolve-targets";
 import { MAX_TARGETS } from "../../lib/execution-limits";
 import { metrics } from "../../lambda/telemetry";
 import type { TargetItem } from "../../lambda/contract";
@@ -64,7 +64,7 @@ describe("input", () => {
     });
   });
 
-  test("construct defaults override the seed's and the input overrides both", async () => {
+  test("construct defaults override the Harness fault's and the input overrides both", async () => {
     fake().addInstances(["i-0123456789abcdef0"]);
     setEnvironment({
       TUNABLE_DEFAULTS: JSON.stringify({ NETWORK_INTERFACE: "ens5", TOTAL_CHAOS_DURATION: "60" }),

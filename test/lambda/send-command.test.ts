@@ -1,4 +1,4 @@
-import { handler } from "../../lambda/send-command";
+import { handler } from "../../lambda/handlers/send-command";
 import { metrics } from "../../lambda/telemetry";
 import { instanceIds, useFakeAws } from "./support/fake-aws";
 import { planFor } from "./support/plan";

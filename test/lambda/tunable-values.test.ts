@@ -1,6 +1,6 @@
 import { readTunables, tunableString, TUNABLES } from "../../lib/tunables";
 
-test("every seed default passes its own pattern", () => {
+test("every default of the Harness fault passes its own pattern", () => {
   expect(
     readTunables(Object.fromEntries(Object.values(TUNABLES).map((t) => [t.key, t.default]))).problems,
   ).toEqual([]);

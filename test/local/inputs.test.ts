@@ -154,11 +154,11 @@ test("the input a schedule sends starts a correct run", async () => {
   const local = localFault({
     ...TIMING,
     props: {
-      tunableDefaults: { TARGET_SERVICE_PORT: 8080 },
+      tunableDefaults: { targetServicePort: 8080 },
       schedules: [
         {
           expression: scheduler.ScheduleExpression.rate(Duration.days(1)),
-          input: { EC2_INSTANCE_TAG: "app:web", TOTAL_CHAOS_DURATION: 2, INSTANCE_AFFECTED_PERC: 50 },
+          input: { ec2InstanceTag: "app:web", totalChaosDuration: 2, instanceAffectedPerc: 50 },
         },
       ],
     },

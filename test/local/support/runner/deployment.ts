@@ -107,7 +107,7 @@ function resolver(resources: Record<string, Resource>) {
 export function deploy(
   props: HttpResetPeerFaultProps | ((stack: Stack) => HttpResetPeerFaultProps) = {},
 ): Deployment {
-  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const app = new App();
   const stack = new Stack(app, "Local", { env: { account: ACCOUNT, region: REGION } });
   const fault = new HttpResetPeerFault(stack, "Fault", typeof props === "function" ? props(stack) : props);
   const resources = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;

@@ -17,8 +17,9 @@ const MODULES: Record<TaskName, string> = {
   report: "report",
 };
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const handlerOf = (task: TaskName): Handler => require(`../../../../lambda/${MODULES[task]}`).handler;
+const handlerOf = (task: TaskName): Handler =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require(`../../../../lambda/handlers/${MODULES[task]}`).handler;
 
 /** What the Lambda integration throws into the state machine. */
 export class LambdaTaskError extends Error {
@@ -27,9 +28,6 @@ export class LambdaTaskError extends Error {
     this.name = errorType;
   }
 }
-
-/** Variables Lambda reserves or that would reach every child process: not copied from the template. */
-const NOT_COPIED = new Set(["NODE_OPTIONS"]);
 
 let requests = 0;
 
@@ -48,8 +46,7 @@ export async function invokeFunction(
   event: unknown,
   log?: Invocation[],
 ): Promise<unknown> {
-  for (const [name, value] of Object.entries(fn.environment))
-    if (!NOT_COPIED.has(name)) process.env[name] = value;
+  for (const [name, value] of Object.entries(fn.environment)) process.env[name] = value;
   const record: Invocation = { task: fn.task, startedAt: Date.now() };
   const began = performance.now();
   log?.push(record);

@@ -6,13 +6,13 @@
  * the records bucket; the execution's output holds its totals and the first entries of its lists.
  */
 import type { CommandInvocation } from "@aws-sdk/client-ssm";
-import { clientsForPlan } from "./aws-clients";
-import type { InstanceReport, Plan, Report, ReportEvent, ReportSummary } from "./contract";
-import { documentSummary } from "./document-output";
-import { experimentCommands } from "./experiment-commands";
-import { documentInvocations, invocationOutput } from "./invocations";
-import { readTargets, writeReport } from "./records";
-import { logger, metrics, MetricUnit, task } from "./telemetry";
+import { clientsForPlan } from "../aws-clients";
+import type { InstanceReport, Plan, Report, ReportEvent, ReportSummary } from "../contract";
+import { documentSummary } from "../document-output";
+import { experimentCommands } from "../experiment-commands";
+import { documentInvocations, invocationOutput } from "../invocations";
+import { readTargets, writeReport } from "../records";
+import { logger, metrics, MetricUnit, task } from "../telemetry";
 
 function instanceReport(
   commandId: string,

@@ -1,8 +1,8 @@
 /** Injects the fault into one batch of targets. */
-import { clientsForPlan } from "./aws-clients";
-import type { SendCommandEvent, SentCommands } from "./contract";
-import { sendDocument } from "./send-document";
-import { logger, metrics, MetricUnit, task } from "./telemetry";
+import { clientsForPlan } from "../aws-clients";
+import type { SendCommandEvent, SentCommands } from "../contract";
+import { sendDocument } from "../send-document";
+import { logger, metrics, MetricUnit, task } from "../telemetry";
 
 export const handler = task(
   "send-command",

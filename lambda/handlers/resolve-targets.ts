@@ -3,19 +3,19 @@
  * can take the fault. Everything that can be refused is refused here, before anything is sent.
  */
 import type { Instance } from "@aws-sdk/client-ec2";
-import { faultClients } from "./aws-clients";
-import type { ResolvedTargets, ResolveTargetsEvent } from "./contract";
-import { homeRegion, optInTag } from "./environment";
-import { TargetNotOptedInError } from "./errors";
-import { experimentIdFor } from "./experiment-id";
-import { readInput } from "./input";
-import { checkTargetCount, planRun } from "./plan";
-import { checkReadiness } from "./readiness";
-import { writeTargets } from "./records";
-import { sample } from "./sample";
-import { instancesById, runningInstancesByTag } from "./select-instances";
-import { carriesTag, formatTag, parseTag } from "./tags";
-import { logger, metrics, MetricUnit, task } from "./telemetry";
+import { faultClients } from "../aws-clients";
+import type { ResolvedTargets, ResolveTargetsEvent } from "../contract";
+import { homeRegion, optInTag } from "../environment";
+import { TargetNotOptedInError } from "../errors";
+import { experimentIdFor } from "../experiment-id";
+import { readInput } from "../input";
+import { checkTargetCount, planRun } from "../plan";
+import { checkReadiness } from "../readiness";
+import { writeTargets } from "../records";
+import { sample } from "../sample";
+import { instancesById, runningInstancesByTag } from "../select-instances";
+import { carriesTag, formatTag, parseTag } from "../tags";
+import { logger, metrics, MetricUnit, task } from "../telemetry";
 
 function refuseNotOptedIn(candidates: Instance[]): void {
   const tag = optInTag();

@@ -3,12 +3,12 @@
  * The state machine Waits between calls.
  */
 import type { CommandInvocation } from "@aws-sdk/client-ssm";
-import { clientsForPlan } from "./aws-clients";
-import type { CheckProgressEvent, InvocationFailure, Progress } from "./contract";
-import { documentSummary } from "./document-output";
-import { commandInvocations, invocationOutput } from "./invocations";
-import { firingAlarm } from "./stop-conditions";
-import { logger, metrics, MetricUnit, task } from "./telemetry";
+import { clientsForPlan } from "../aws-clients";
+import type { CheckProgressEvent, InvocationFailure, Progress } from "../contract";
+import { documentSummary } from "../document-output";
+import { commandInvocations, invocationOutput } from "../invocations";
+import { firingAlarm } from "../stop-conditions";
+import { logger, metrics, MetricUnit, task } from "../telemetry";
 
 /** Failures a Failed progress lists; the rest are counted (the whole report has them all). */
 export const FAILURES_LISTED = 10;

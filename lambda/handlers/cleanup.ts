@@ -5,8 +5,8 @@
  * no Catch). Both may run for one experiment: every step is harmless the second time.
  */
 import { CancelCommandCommand, type SSMClient } from "@aws-sdk/client-ssm";
-import { accessFor, faultClients, type FaultAccess } from "./aws-clients";
-import { chunk } from "./chunks";
+import { accessFor, faultClients, type FaultAccess } from "../aws-clients";
+import { chunk } from "../chunks";
 import type {
   CleanupEvent,
   CleanupResult,
@@ -15,15 +15,15 @@ import type {
   InFlowCleanupEvent,
   Plan,
   StopCause,
-} from "./contract";
-import { homeRegion } from "./environment";
-import { InvalidInputError } from "./errors";
-import { experimentCommands, type ExperimentCommand } from "./experiment-commands";
-import { experimentIdFor } from "./experiment-id";
-import { readInput } from "./input";
-import { recordStop } from "./records";
-import { sendDocument } from "./send-document";
-import { logger, metrics, MetricUnit, task } from "./telemetry";
+} from "../contract";
+import { homeRegion } from "../environment";
+import { InvalidInputError } from "../errors";
+import { experimentCommands, type ExperimentCommand } from "../experiment-commands";
+import { experimentIdFor } from "../experiment-id";
+import { readInput } from "../input";
+import { recordStop } from "../records";
+import { sendDocument } from "../send-document";
+import { logger, metrics, MetricUnit, task } from "../telemetry";
 
 /** Execution statuses after which the fault may remain on an instance. */
 const ABNORMAL_ENDS = new Set(["ABORTED", "TIMED_OUT", "FAILED"]);

@@ -1,0 +1,79 @@
+/**
+ * The fault's tunables, one optional property each, for the construct's defaults and for schedules'
+ * inputs. Each property carries the tunable of the same name in UPPER_SNAKE_CASE, the key an
+ * execution input (the console, the CLI) uses: `targetServicePort` is TARGET_SERVICE_PORT. Every
+ * value is checked at synthesis against the same pattern the state machine and the SSM document
+ * check.
+ */
+export interface FaultTunables {
+  /**
+   * REGION: AWS region that hosts the target instances.
+   * @default - the region the fault is deployed in
+   */
+  readonly region?: string;
+  /**
+   * EC2_INSTANCE_ID: Comma-separated IDs of the target instances. Exactly one of this and EC2_INSTANCE_TAG.
+   * @default - none: an execution names its targets by ID or by tag
+   */
+  readonly ec2InstanceId?: string;
+  /**
+   * EC2_INSTANCE_TAG: Tag that selects the target instances, as key:value (split at the first colon).
+   * @default - none: an execution names its targets by ID or by tag
+   */
+  readonly ec2InstanceTag?: string;
+  /**
+   * TARGET_SERVICE_PORT: Port the target HTTP service listens on. From 1 to 65535.
+   * @default 80
+   */
+  readonly targetServicePort?: number;
+  /**
+   * NETWORK_INTERFACE: Network interface on which new inbound connections are intercepted.
+   * @default "eth0"
+   */
+  readonly networkInterface?: string;
+  /**
+   * TOTAL_CHAOS_DURATION: How long the fault lasts, in seconds. From 1 to 43200.
+   * @default 30
+   */
+  readonly totalChaosDuration?: number;
+  /**
+   * INSTANCE_AFFECTED_PERC: Percentage of the instances matching EC2_INSTANCE_TAG to target; 0 targets one instance. From 0 to 100.
+   * @default 0
+   */
+  readonly instanceAffectedPerc?: number;
+  /**
+   * INSTALL_DEPENDENCIES: Install python3 and iptables on the instance when missing.
+   * @default true
+   */
+  readonly installDependencies?: boolean;
+  /**
+   * PROXY: HTTP(S) proxy URL the instance's package installer goes through; empty for none.
+   * @default - no proxy
+   */
+  readonly proxy?: string;
+  /**
+   * SEQUENCE: parallel injects every target at once; serial one after another, each for the full duration. One of "parallel", "serial".
+   * @default "parallel"
+   */
+  readonly sequence?: string;
+  /**
+   * RAMP_TIME: Seconds to wait before and after the fault. From 0 to 3600.
+   * @default 0
+   */
+  readonly rampTime?: number;
+  /**
+   * ASSUME_ROLE_ARN: IAM role assumed on top of the base credentials, to act in another account.
+   * @default - the fault role of the account the fault is deployed in
+   */
+  readonly assumeRoleArn?: string;
+  /**
+   * AWS_AUTHENTICATION_SECRET: Secrets Manager secret (name or ARN) holding an AWS credentials file to act with.
+   * @default - the task functions' own credentials
+   */
+  readonly awsAuthenticationSecret?: string;
+  /**
+   * DRY_RUN: Resolve and check the targets, report them, and inject nothing.
+   * @default false
+   */
+  readonly dryRun?: boolean;
+}

@@ -1,0 +1,193 @@
+/**
+ * The package as users get it: packed, installed from the tarball into fresh CDK apps (TypeScript
+ * on the oldest aws-cdk-lib the library supports, JavaScript on the newest release), used exactly as
+ * the README shows, and synthesized with no esbuild in the app and no Docker to be found.
+ */
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import ts from "typescript";
+import { initApp, ROOT, sh, synth } from "./apps";
+import { readmeSnippets } from "./readme-snippets";
+
+const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+/** The oldest releases the peer ranges allow, which the library's own tests run on. */
+const FLOOR = {
+  awsCdkLib: manifest.peerDependencies["aws-cdk-lib"].replace(/^\^/, ""),
+  constructs: manifest.peerDependencies.constructs.replace(/^\^/, ""),
+};
+
+/** What the tarball may hold, and nothing else. */
+const SHIPPED = [
+  /^package\.json$/,
+  /^README\.md$/,
+  /^LICENSE$/,
+  /^API\.md$/,
+  /^\.jsii$/,
+  /^ssm-documents\/http-reset-peer\.yaml$/,
+  /^dist\/lib\/[a-z-]+\.(js|d\.ts)$/,
+  /^assets\/http-reset-peer\.json$/,
+  /^assets\/handlers\/[a-z-]+\/index\.js(\.LEGAL\.txt)?$/,
+];
+
+jest.setTimeout(15 * 60_000);
+
+let work: string;
+let tarball: string;
+let packed: { files: { path: string }[]; size: number; unpackedSize: number };
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "hrp-consumer-"));
+  // Packing runs prepack, which builds everything the package ships from the sources.
+  const out = sh("npm", ["pack", "--json", "--pack-destination", work], { cwd: ROOT });
+  // The build's own output comes first; npm's report is the JSON array at the end.
+  [packed] = JSON.parse(out.slice(out.search(/^\[$/m)));
+  tarball = join(
+    work,
+    readdirSync(work).find((f) => f.endsWith(".tgz"))!,
+  );
+});
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+test("the tarball ships the build, the handler bundles, the document, README, LICENSE and API.md, and nothing else", () => {
+  const paths = packed.files.map((f) => f.path);
+  expect(paths.filter((p) => !SHIPPED.some((pattern) => pattern.test(p)))).toEqual([]);
+  for (const required of [
+    "dist/lib/index.js",
+    "dist/lib/index.d.ts",
+    ".jsii",
+    "API.md",
+    "LICENSE",
+    "README.md",
+  ])
+    expect(paths).toContain(required);
+  expect(paths.filter((p) => p.endsWith("/index.js") && p.startsWith("assets/handlers/"))).toHaveLength(5);
+  console.log(`package: ${packed.size} bytes packed, ${packed.unpackedSize} unpacked, ${paths.length} files`);
+});
+
+/** Resources of every stack the app synthesized, by type. */
+function resourcesOf(app: string): Record<string, Record<string, number>> {
+  const out = join(app, "cdk.out");
+  const stacks = readdirSync(out).filter((f) => f.endsWith(".template.json"));
+  return Object.fromEntries(
+    stacks.map((file) => {
+      const template = JSON.parse(readFileSync(join(out, file), "utf8"));
+      const counts: Record<string, number> = {};
+      for (const r of Object.values(template.Resources) as { Type: string }[])
+        counts[r.Type] = (counts[r.Type] ?? 0) + 1;
+      return [file.replace(".template.json", ""), counts];
+    }),
+  );
+}
+
+/** Every copy of aws-cdk-lib the app's node_modules holds. */
+const cdkLibCopies = (app: string): string[] =>
+  sh("find", [
+    join(app, "node_modules"),
+    "-path",
+    "*/aws-cdk-lib/package.json",
+    "-not",
+    "-path",
+    "*/aws-cdk-lib/*/*",
+  ])
+    .split("\n")
+    .filter(Boolean);
+
+/** The packages in the app that depend on esbuild. */
+function esbuildDependents(app: string): string[] {
+  const lock = JSON.parse(readFileSync(join(app, "node_modules", ".package-lock.json"), "utf8"));
+  return Object.entries(lock.packages as Record<string, Record<string, Record<string, string>>>)
+    .filter(
+      ([, p]) => p.dependencies?.esbuild ?? p.optionalDependencies?.esbuild ?? p.peerDependencies?.esbuild,
+    )
+    .map(([path]) => path);
+}
+
+/**
+ * @param esbuildFor what the app itself holds esbuild for: `cdk init`'s TypeScript app runs
+ * through tsx, which brings one; the library never does.
+ */
+function expectSynthesizedAsTheReadmeSays(app: string, output: string, esbuildFor: string[]): void {
+  expect(resourcesOf(app)).toEqual({
+    GameDay: expect.objectContaining({
+      "AWS::SSM::Document": 1,
+      "AWS::StepFunctions::StateMachine": 1,
+      "AWS::Lambda::Function": 5,
+      "AWS::Scheduler::Schedule": 1,
+      "AWS::Events::Rule": 1,
+      "AWS::S3::Bucket": 1,
+    }),
+    GameDayTarget: expect.objectContaining({
+      "AWS::SSM::Document": 1,
+      "AWS::IAM::Role": 1,
+      "AWS::IAM::Policy": 1,
+    }),
+  });
+  const template = readFileSync(join(app, "cdk.out", "GameDay.template.json"), "utf8");
+  // grantStartExecution: the game-day role may start the state machine.
+  expect(template).toContain("states:StartExecution");
+  expect(cdkLibCopies(app)).toEqual([join(app, "node_modules", "aws-cdk-lib", "package.json")]);
+  // Nothing was bundled: the library brings no esbuild (nor anything else), the output shows no
+  // bundling step, and each function's asset is the package's prebuilt bundle, byte for byte.
+  const library = JSON.parse(
+    readFileSync(join(app, "node_modules", "ec2-http-reset-peer", "package.json"), "utf8"),
+  );
+  expect(library.dependencies ?? {}).toEqual({});
+  expect(esbuildDependents(app)).toEqual(esbuildFor);
+  expect(output).not.toMatch(/Bundling asset/);
+  const bundles = new Set(
+    readdirSync(join(ROOT, "assets", "handlers")).map((h) =>
+      readFileSync(join(ROOT, "assets", "handlers", h, "index.js"), "utf8"),
+    ),
+  );
+  const functionAssets = readdirSync(join(app, "cdk.out")).filter((d) =>
+    existsSync(join(app, "cdk.out", d, "index.js")),
+  );
+  expect(functionAssets).toHaveLength(5);
+  for (const dir of functionAssets)
+    expect(bundles.has(readFileSync(join(app, "cdk.out", dir, "index.js"), "utf8"))).toBe(true);
+}
+
+test("a TypeScript app on the aws-cdk-lib floor: the README's snippets type-check, and its quick start synthesizes", () => {
+  const app = join(work, "ts-app");
+  mkdirSync(app);
+  initApp(app, { language: "typescript", awsCdkLib: FLOOR.awsCdkLib, constructs: FLOOR.constructs, tarball });
+  expect(
+    JSON.parse(readFileSync(join(app, "node_modules", "aws-cdk-lib", "package.json"), "utf8")).version,
+  ).toBe(FLOOR.awsCdkLib);
+  const [quickStart, ...others] = readmeSnippets("ts");
+  writeFileSync(join(app, "bin", "ts-app.ts"), quickStart.code);
+  rmSync(join(app, "lib"), { recursive: true });
+  rmSync(join(app, "test"), { recursive: true, force: true });
+  // Every other snippet is a fragment: it is checked in a block after the quick start, with its names in scope.
+  others.forEach((snippet, n) =>
+    writeFileSync(join(app, "bin", `snippet-${n}.ts`), `${quickStart.code}\n{\n${snippet.code}\n}\n`),
+  );
+  sh(join(app, "node_modules", ".bin", "tsc"), ["--noEmit", "-p", app]);
+  rmSync(join(app, "bin"), { recursive: true });
+  mkdirSync(join(app, "bin"));
+  writeFileSync(join(app, "bin", "ts-app.ts"), quickStart.code);
+  expectSynthesizedAsTheReadmeSays(app, synth(app), ["node_modules/tsx"]);
+});
+
+test("a JavaScript app on the newest aws-cdk-lib: the quick start synthesizes", () => {
+  const app = join(work, "js-app");
+  mkdirSync(app);
+  initApp(app, { language: "javascript", awsCdkLib: "latest", constructs: "latest", tarball });
+  const [quickStart] = readmeSnippets("ts");
+  const js = ts.transpileModule(quickStart.code, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+  writeFileSync(join(app, "bin", "js-app.js"), js);
+  expect(existsSync(join(app, "node_modules", "esbuild"))).toBe(false);
+  expectSynthesizedAsTheReadmeSays(app, synth(app), []);
+});
