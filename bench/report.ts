@@ -10,9 +10,14 @@ const OUTPUT = join(__dirname, "..", "BENCHMARKS.md");
 const TITLES: Record<Part, string> = {
   payload: "The payload under load (items 1 to 7)",
   "control-plane": "The control plane (items 8 and 9)",
+  package: "The package (item 10)",
 };
 
-const SHORT: Record<Part, string> = { payload: "Payload (1–7)", "control-plane": "Control plane (8–9)" };
+const SHORT: Record<Part, string> = {
+  payload: "Payload (1–7)",
+  "control-plane": "Control plane (8–9)",
+  package: "Package (10)",
+};
 
 function machineTable(results: [Part, PartResult][]): string {
   const row = (label: string, value: (r: PartResult) => string) => [
@@ -38,7 +43,8 @@ function document(results: [Part, PartResult][]): string {
 
 How hard, how fast and how cheaply the fault bites. The payload of the SSM document
 (\`ssm-documents/http-reset-peer.yaml\`) is measured under load, with HAProxy measured in the same runs for comparison;
-the control plane (the state machine and its Lambda tasks) is counted and priced per experiment and at fleet scale. These
+the control plane (the state machine and its Lambda tasks) is counted and priced per experiment and at fleet scale; the
+package is weighed, and what it adds to a user's synthesis timed. These
 figures come from runs of the command below on the machine described here; they are not part of the test suite and
 nothing asserts on them.
 
@@ -48,10 +54,11 @@ nothing asserts on them.
 sudo npm run bench                   # everything (as root), then rewrites this file
 sudo npm run bench -- payload        # items 1 to 7 only: network namespaces and iptables need root
 npm run bench -- control-plane       # items 8 and 9 only: no root, nothing sent anywhere
+npm run bench -- package             # item 10 only: no root; installs fresh apps from the npm registry
 \`\`\`
 
 \`BENCH_RUNS=N\` sets the number of runs (default 5). Each part keeps its last results in \`bench/results/\`, and this
-file is written from both, so running one part keeps the other's figures (the table below dates each). The payload part
+file is written from all of them, so running one part keeps the others' figures (the table below dates each). The payload part
 installs \`wrk\` and \`haproxy\` from Debian when they are missing. Every run is bounded in time and removes the
 namespaces, rules and processes it made, even when it fails.
 

@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: every benchmark, then BENCHMARKS.md. `npm run bench -- payload` or
- * `npm run bench -- control-plane` runs one part; the file keeps the other part's last figures.
+ * `npm run bench -- control-plane` or `npm run bench -- package` runs one part; the file keeps the
+ * other parts' last figures.
  * BENCH_RUNS sets the number of runs of each figure (default 5).
  */
 import { runControlPlane } from "./control-plane/part";
+import { runPackage } from "./package-part";
 import { PARTS, saveResult, type Part, type PartResult } from "./parts";
 import { runPayload } from "./payload-part";
 import { writeReport } from "./report";
@@ -11,6 +13,7 @@ import { writeReport } from "./report";
 const RUNNERS: Record<Part, (runs: number) => Promise<PartResult>> = {
   payload: runPayload,
   "control-plane": runControlPlane,
+  package: runPackage,
 };
 
 async function main(): Promise<void> {

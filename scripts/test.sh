@@ -28,4 +28,6 @@ npx tsc --noEmit
 npx eslint .
 npx prettier --check .
 shellcheck scripts/*.sh .ci/run test/payload/fixtures/fake-bin/*
+# The integration test's snapshot (test/integ): compared only, nothing is deployed.
+npx integ-runner
 npx jest --ci
