@@ -108,7 +108,7 @@ an alarm, a role, a schedule, and \`HttpResetPeerTarget\` in a second stack): th
 ${markdownTable(
   ["Package", ""],
   [
-    ["tarball (\`npm pack\`)", kib(packed.size)],
+    ["tarball (`npm pack`)", kib(packed.size)],
     ["unpacked", kib(packed.unpackedSize)],
     ["files", String(packed.entryCount)],
   ],
@@ -117,7 +117,7 @@ ${markdownTable(
 ${markdownTable(["Handler bundle", "index.js", "gzip"], bundles)}
 
 ${markdownTable(
-  ["\`cdk synth\`, s: median (min–max)", "the app as \`cdk init\` made it", "with the README's quick start"],
+  ["`cdk synth`, s: median (min–max)", "the app as `cdk init` made it", "with the README's quick start"],
   [tsApp, jsApp].map((a) => [a.label, seconds(a.empty), seconds(a.withFault)]),
 )}`;
     return {
