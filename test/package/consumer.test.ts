@@ -38,6 +38,9 @@ const SHIPPED = [
   /^assets\/handlers\/[a-z-]+\/index\.js(\.LEGAL\.txt)?$/,
 ];
 
+/** The app the cdk-nag checks run on, shared with test/construct/nag.test.ts. */
+const NAG_APP = join(__dirname, "fixtures", "nag-app.js");
+
 jest.setTimeout(15 * 60_000);
 
 let work: string;
@@ -179,7 +182,7 @@ test("a TypeScript app on the aws-cdk-lib floor: the README's snippets type-chec
   expectSynthesizedAsTheReadmeSays(app, synth(app), ["node_modules/tsx"]);
 });
 
-test("a JavaScript app on the newest aws-cdk-lib: the quick start synthesizes", () => {
+test("a JavaScript app on the newest aws-cdk-lib: the quick start synthesizes, and cdk-nag 3 finds nothing unacknowledged", () => {
   const app = join(work, "js-app");
   mkdirSync(app);
   initApp(app, { language: "javascript", awsCdkLib: "latest", constructs: "latest", tarball });
@@ -190,4 +193,14 @@ test("a JavaScript app on the newest aws-cdk-lib: the quick start synthesizes", 
   writeFileSync(join(app, "bin", "js-app.js"), js);
   expect(existsSync(join(app, "node_modules", "esbuild"))).toBe(false);
   expectSynthesizedAsTheReadmeSays(app, synth(app), []);
+
+  // cdk-nag 3 (a validation plugin, which needs aws-cdk-lib 2.257 or newer) finds nothing unacknowledged.
+  sh("npm", ["install", "--no-audit", "--no-fund", "cdk-nag@3"], { cwd: app });
+  const check = `
+    const cdk = require("aws-cdk-lib");
+    const { AwsSolutionsChecks, ServerlessChecks } = require("cdk-nag");
+    const { app } = require(${JSON.stringify(NAG_APP)})({ cdk, library: require("ec2-http-reset-peer") });
+    cdk.Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+    app.synth();`;
+  sh(process.execPath, ["-e", check], { cwd: app });
 });
