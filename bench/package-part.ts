@@ -4,21 +4,16 @@
  * and times `cdk synth` of fresh `cdk init` apps with the README's quick start beside the same
  * apps with nothing in them. Needs no root; reaches only the npm registry, to install the apps.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import ts from "typescript";
-import { initApp, ROOT, sh, synth } from "../test/package/apps";
-import { readmeSnippets } from "../test/package/readme-snippets";
+import { FLOOR, initApp, pack, ROOT, sh, synth, useQuickStart } from "../test/package/apps";
 import { loadAverage, machine } from "./machine";
 import { markdownTable } from "./markdown";
 import { progress, type PartResult } from "./parts";
 import { formatSpread, spread } from "./statistics";
 
-const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
-const FLOOR = manifest.peerDependencies["aws-cdk-lib"].replace(/^\^/, "");
-const CONSTRUCTS_FLOOR = manifest.peerDependencies.constructs.replace(/^\^/, "");
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 
 interface AppTimes {
@@ -48,14 +43,7 @@ function measureApp(
   mkdirSync(app);
   initApp(app, { language, ...versions, tarball });
   const empty = synthTimes(app, runs);
-  const [quickStart] = readmeSnippets("ts");
-  const bin = readdirSync(join(app, "bin"))[0];
-  const code =
-    language === "typescript"
-      ? quickStart.code
-      : ts.transpileModule(quickStart.code, { compilerOptions: { module: ts.ModuleKind.CommonJS } })
-          .outputText;
-  writeFileSync(join(app, "bin", bin), code);
+  useQuickStart(app, language);
   const withFault = synthTimes(app, runs);
   const lib = JSON.parse(readFileSync(join(app, "node_modules", "aws-cdk-lib", "package.json"), "utf8"));
   return {
@@ -71,31 +59,19 @@ export async function runPackage(runs: number): Promise<PartResult> {
   const work = mkdtempSync(join(tmpdir(), "hrp-bench-package-"));
   try {
     progress("packing", started);
-    const out = sh("npm", ["pack", "--json", "--pack-destination", work], { cwd: ROOT });
-    const [packed] = JSON.parse(out.slice(out.search(/^\[$/m)));
-    const tarball = join(work, packed.filename);
+    const packed = pack(work);
     const bundles = readdirSync(join(ROOT, "assets", "handlers")).map((handler) => {
       const code = readFileSync(join(ROOT, "assets", "handlers", handler, "index.js"));
-      return [
-        handler,
-        kib(statSync(join(ROOT, "assets", "handlers", handler, "index.js")).size),
-        kib(gzipSync(code).length),
-      ];
+      return [handler, kib(code.length), kib(gzipSync(code).length)];
     });
     progress("TypeScript app on the floor", started);
-    const tsApp = measureApp(
-      work,
-      "typescript",
-      { awsCdkLib: FLOOR, constructs: CONSTRUCTS_FLOOR },
-      tarball,
-      runs,
-    );
+    const tsApp = measureApp(work, "typescript", FLOOR, packed.tarball, runs);
     progress("JavaScript app on the newest aws-cdk-lib", started);
     const jsApp = measureApp(
       work,
       "javascript",
       { awsCdkLib: "latest", constructs: "latest" },
-      tarball,
+      packed.tarball,
       runs,
     );
     const seconds = (values: number[]) =>

@@ -14,7 +14,7 @@ import { TASK_HANDLERS } from "../lib/task-functions";
 import { DOCUMENT_PATH } from "./render-document";
 
 const ROOT = join(__dirname, "..");
-export const ASSETS = join(ROOT, "assets");
+const ASSETS = join(ROOT, "assets");
 
 export function buildAssets(): void {
   rmSync(ASSETS, { recursive: true, force: true });

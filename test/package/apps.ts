@@ -3,11 +3,20 @@
  * tarball: what a user of the package gets.
  */
 import { execFileSync, type ExecFileSyncOptions } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import ts from "typescript";
+import { readmeSnippets } from "./readme-snippets";
 
 export const ROOT = join(__dirname, "..", "..");
 const CDK = join(ROOT, "node_modules", ".bin", "cdk");
+
+const { peerDependencies } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+/** The oldest releases the peer ranges allow, which the library's own tests run on. */
+export const FLOOR = {
+  awsCdkLib: peerDependencies["aws-cdk-lib"].replace(/^\^/, "") as string,
+  constructs: peerDependencies.constructs.replace(/^\^/, "") as string,
+};
 
 /** Runs a command, failing with what it printed. */
 export function sh(command: string, args: string[], options: ExecFileSyncOptions = {}): string {
@@ -59,6 +68,37 @@ export function initApp(dir: string, options: AppOptions): void {
   };
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
   sh("npm", ["install", "--no-audit", "--no-fund"], { cwd: dir, env: WITHOUT_DOCKER });
+}
+
+/** What `npm pack` made, as its JSON report gives it. */
+export interface Packed {
+  /** The tarball's path. */
+  readonly tarball: string;
+  readonly size: number;
+  readonly unpackedSize: number;
+  readonly entryCount: number;
+  readonly files: { readonly path: string }[];
+}
+
+/** `npm pack` into `dir`: prepack builds everything the package ships from the sources first. */
+export function pack(dir: string): Packed {
+  const out = sh("npm", ["pack", "--json", "--pack-destination", dir], { cwd: ROOT });
+  // The build's own output comes first; npm's report is the JSON array at the end.
+  const [report] = JSON.parse(out.slice(out.search(/^\[$/m)));
+  return { ...report, tarball: join(dir, report.filename) };
+}
+
+/** Makes the README's TypeScript quick start the app's program: as it is, or transpiled for a JavaScript app. */
+export function useQuickStart(dir: string, language: AppOptions["language"]): string {
+  const [quickStart] = readmeSnippets("ts");
+  const code =
+    language === "typescript"
+      ? quickStart.code
+      : ts.transpileModule(quickStart.code, {
+          compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+        }).outputText;
+  writeFileSync(join(dir, "bin", readdirSync(join(dir, "bin"))[0]), code);
+  return quickStart.code;
 }
 
 /** The app's own CLI: `cdk synth`, as its README says to run it. */

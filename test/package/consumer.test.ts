@@ -14,16 +14,8 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import ts from "typescript";
-import { initApp, ROOT, sh, synth } from "./apps";
+import { FLOOR, initApp, pack, ROOT, sh, synth, useQuickStart, type Packed } from "./apps";
 import { readmeSnippets } from "./readme-snippets";
-
-const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
-/** The oldest releases the peer ranges allow, which the library's own tests run on. */
-const FLOOR = {
-  awsCdkLib: manifest.peerDependencies["aws-cdk-lib"].replace(/^\^/, ""),
-  constructs: manifest.peerDependencies.constructs.replace(/^\^/, ""),
-};
 
 /** What the tarball may hold, and nothing else. */
 const SHIPPED = [
@@ -45,18 +37,12 @@ jest.setTimeout(15 * 60_000);
 
 let work: string;
 let tarball: string;
-let packed: { files: { path: string }[]; size: number; unpackedSize: number };
+let packed: Packed;
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "hrp-consumer-"));
-  // Packing runs prepack, which builds everything the package ships from the sources.
-  const out = sh("npm", ["pack", "--json", "--pack-destination", work], { cwd: ROOT });
-  // The build's own output comes first; npm's report is the JSON array at the end.
-  [packed] = JSON.parse(out.slice(out.search(/^\[$/m)));
-  tarball = join(
-    work,
-    readdirSync(work).find((f) => f.endsWith(".tgz"))!,
-  );
+  packed = pack(work);
+  tarball = packed.tarball;
 });
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -167,18 +153,19 @@ test("a TypeScript app on the aws-cdk-lib floor: the README's snippets type-chec
   expect(
     JSON.parse(readFileSync(join(app, "node_modules", "aws-cdk-lib", "package.json"), "utf8")).version,
   ).toBe(FLOOR.awsCdkLib);
-  const [quickStart, ...others] = readmeSnippets("ts");
-  writeFileSync(join(app, "bin", "ts-app.ts"), quickStart.code);
+  const quickStart = useQuickStart(app, "typescript");
   rmSync(join(app, "lib"), { recursive: true });
   rmSync(join(app, "test"), { recursive: true, force: true });
   // Every other snippet is a fragment: it is checked in a block after the quick start, with its names in scope.
-  others.forEach((snippet, n) =>
-    writeFileSync(join(app, "bin", `snippet-${n}.ts`), `${quickStart.code}\n{\n${snippet.code}\n}\n`),
-  );
+  const fragments = readmeSnippets("ts")
+    .slice(1)
+    .map((snippet, n) => {
+      const file = join(app, "bin", `snippet-${n}.ts`);
+      writeFileSync(file, `${quickStart}\n{\n${snippet.code}\n}\n`);
+      return file;
+    });
   sh(join(app, "node_modules", ".bin", "tsc"), ["--noEmit", "-p", app]);
-  rmSync(join(app, "bin"), { recursive: true });
-  mkdirSync(join(app, "bin"));
-  writeFileSync(join(app, "bin", "ts-app.ts"), quickStart.code);
+  for (const file of fragments) rmSync(file);
   expectSynthesizedAsTheReadmeSays(app, synth(app), ["node_modules/tsx"]);
 });
 
@@ -186,11 +173,7 @@ test("a JavaScript app on the newest aws-cdk-lib: the quick start synthesizes, a
   const app = join(work, "js-app");
   mkdirSync(app);
   initApp(app, { language: "javascript", awsCdkLib: "latest", constructs: "latest", tarball });
-  const [quickStart] = readmeSnippets("ts");
-  const js = ts.transpileModule(quickStart.code, {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
-  }).outputText;
-  writeFileSync(join(app, "bin", "js-app.js"), js);
+  useQuickStart(app, "javascript");
   expect(existsSync(join(app, "node_modules", "esbuild"))).toBe(false);
   expectSynthesizedAsTheReadmeSays(app, synth(app), []);
 

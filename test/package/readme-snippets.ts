@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "./apps";
 
 export interface Snippet {
   /** The heading the snippet stands under. */
@@ -10,7 +9,7 @@ export interface Snippet {
 
 /** The README's code blocks in one language, in order. */
 export function readmeSnippets(language: string): Snippet[] {
-  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
   const snippets: Snippet[] = [];
   let section = "";
   const fence = new RegExp("^```" + language + "$");
