@@ -1,8 +1,9 @@
 # EC2 HTTP reset peer: resets every inbound HTTP connection to one port for a while, then puts the
 # instance back as it was. POSIX sh: the SSM agent runs this with `sh`, which is dash on Ubuntu.
 #
-# Exit codes: 0 done; 1 the fault started but did not complete; 2 a parameter is invalid;
-# 3 a precondition is not met (nothing changed); 4 a dependency is missing or failed to install.
+# Exit codes: 0 done; 1 the fault started but did not complete, or was not seen to bite; 2 a
+# parameter is invalid; 3 a precondition is not met, such as a missing dependency with
+# InstallDependencies=False (nothing changed); 4 a dependency failed to install.
 # Parameters arrive as SSM_* environment variables (interpolationType ENV_VAR); agents older than
 # 3.3.2746.0 substitute them into this text instead, which the allowedPatterns keep safe.
 @PARAMETER_FALLBACKS@
@@ -76,7 +77,7 @@ case $action in
     missing=$(missing_dependencies)
     if [ -n "$missing" ]; then
       [ "$SSM_InstallDependencies" = True ] ||
-        fail 4 "missing $missing: install it (dnf/yum/apt-get install $missing) or run with InstallDependencies=True"
+        fail 3 "missing $missing: install it (dnf/yum/apt-get install $missing) or run with InstallDependencies=True"
       # shellcheck disable=SC2086 # one word a package
       log=$(install_packages $missing 2>&1) ||
         fail 4 "could not install $missing: $(printf '%s' "$log" | tail -n 1 | tr -d '\\"')"
@@ -94,8 +95,50 @@ case $action in
 esac
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 6))' || fail 4 "python3 is older than 3.6"
 
+# The state directory holds the program root runs: it must be root's alone, and so must every
+# folder above it, or another user could swap what runs. A sticky folder above it, such as /tmp,
+# is fine: no one else can rename or remove what root made there.
+distrust() {
+  d=$1
+  while :; do
+    if [ -L "$d" ]; then
+      echo "$d is a symbolic link"
+      return
+    fi
+    if [ -e "$d" ]; then
+      [ -d "$d" ] || {
+        echo "$d is not a directory"
+        return
+      }
+      owner_mode=$(stat -c '%u %a' "$d") || {
+        echo "cannot read the owner of $d"
+        return
+      }
+      [ "${owner_mode% *}" = 0 ] || {
+        echo "$d is not owned by root"
+        return
+      }
+      mode=0${owner_mode#* }
+      if [ $((mode & 022)) -ne 0 ] && { [ "$d" = "$1" ] || [ $((mode & 01000)) -eq 0 ]; }; then
+        echo "$d is writable by others than root"
+        return
+      fi
+    fi
+    [ "$d" = / ] && return
+    d=$(dirname "$d")
+  done
+}
+case $state_dir in
+  /*) ;;
+  *) fail 3 "HTTP_RESET_PEER_STATE_DIR must be an absolute path" ;;
+esac
+why=$(distrust "$state_dir")
+[ -z "$why" ] || fail 3 "the state directory cannot be trusted: $why"
 umask 077
 mkdir -p "$state_dir" || fail 1 "cannot create $state_dir"
+# Again, now that it exists: whatever was made meanwhile is checked too.
+why=$(distrust "$state_dir")
+[ -z "$why" ] || fail 3 "the state directory cannot be trusted: $why"
 program="$state_dir/reset_peer.py"
 # Each run writes a copy of its own and renames it into place: runs on one host at once (the
 # in-flow cleanup and the abort rule's both send Cleanup) never see a half-written program.

@@ -4,23 +4,29 @@ Python 3.6 or newer, standard library only. One file, four roles, chosen by the 
 
   inject   the SSM command itself. Holds the host-wide lock, starts the proxy and the warden,
            checks the fault from localhost, waits for the window to end, prints the report.
-  proxy    accepts every redirected connection, reads the request and resets the connection.
+  proxy    accepts every connection the rules catch, reads the request and resets the connection.
   warden   owns the firewall rules: puts them in once the proxy listens, takes them out when the
            window ends, the command dies, the proxy dies, or Cleanup asks.
   cleanup  removes every rule, process and state file of one experiment, or of all of them.
+
+The rules hand new connections to the proxy with TPROXY, which leaves their destination as it
+was: the host's own firewall, which filters after the rules, sees the service's port and lets
+through exactly the clients the service would have seen (a NAT redirect to the proxy's port would
+be dropped by every firewall that allows only the service's port).
 
 The SSM agent ends a cancelled or timed-out command with SIGKILL to its process group, so no
 handler of ours runs then. The proxy and the warden therefore live in sessions of their own and
 watch each other, and the warden watches the command, through pipes: the kernel closes a dead
 process's descriptors at once, and the survivor sees the pipe hang up. The warden also holds a
-copy of the proxy's listening socket, so that if the proxy dies, new connections wait in its
-backlog (and are reset when the warden closes it) instead of being refused.
+copy of the proxy's listening sockets, so that if the proxy dies, new connections wait in their
+backlog (and are reset when the warden closes them) instead of being dropped. The resets are
+counted in a shared memory page, which outlives whichever process dies.
 """
 
-import errno
 import fcntl
 import hashlib
 import json
+import mmap
 import os
 import select
 import shlex
@@ -41,15 +47,23 @@ RULE_COMMENT = "http-reset-peer"
 EXIT_FAILED = 1  # the fault ran but did not complete as asked
 EXIT_PRECONDITION = 3  # refused before touching the host
 
+# Where a connection came from, as the rule that caught it tells: the interface, or loopback (the
+# instance itself). Each has a listener of its own, and a counter at this index.
+ORIGINS = ("remote", "local")
+REMOTE, LOCAL = 0, 1
+COUNTERS = struct.Struct("=QQ")
+
 LISTEN_BACKLOG = 4096
 READ_LIMIT = 65536  # a request head larger than this is reset without waiting for its end
 SILENT_RESET_SECONDS = 1.0  # a connection that sends nothing is reset after this long
 DEFER_ACCEPT_SECONDS = 1  # the kernel holds a connection back until its first data, this long at most
 SILENT_AFTER_DEFER_SECONDS = 0.2  # a deferred connection that still has nothing gets this much longer
-STATS_EVERY_SECONDS = 1.0
 PROXY_GRACE_SECONDS = 1.0  # how long the warden waits for the proxy to stop before SIGKILL
 SELF_CHECK_TIMEOUT_SECONDS = 2.0
 LINGER_RESET = struct.pack("ii", 1, 0)
+# Python defines these from 3.11 on; the values are Linux's (linux/in.h, linux/in6.h).
+IP_TRANSPARENT = getattr(socket, "IP_TRANSPARENT", 19)
+IPV6_TRANSPARENT = getattr(socket, "IPV6_TRANSPARENT", 75)
 
 
 def utc_now():
@@ -61,18 +75,45 @@ def experiment_dir(experiment_id):
     return os.path.join(STATE_ROOT, "experiments", experiment_id)
 
 
+def open_state_file(path, flags):
+    """Files of the state directory are never reached through a symbolic link."""
+    return os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+
+
 def write_json_atomically(path, value):
     tmp = path + ".tmp"
-    with open(tmp, "w") as f:
+    with os.fdopen(open_state_file(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "w") as f:
         json.dump(value, f)
     os.rename(tmp, path)
 
 
 def read_json(path):
     try:
-        with open(path) as f:
+        with os.fdopen(open_state_file(path, os.O_RDONLY)) as f:
             return json.load(f)
     except (OSError, ValueError):
+        return None
+
+
+def counters_path(experiment_id):
+    return os.path.join(experiment_dir(experiment_id), "resets")
+
+
+def map_counters(experiment_id):
+    """The resets by origin, in a page shared by every process of the fault: what one counts is
+    in the page cache at once, so no count is lost when a process is killed."""
+    fd = open_state_file(counters_path(experiment_id), os.O_RDWR)
+    try:
+        return memoryview(mmap.mmap(fd, COUNTERS.size)).cast("Q")
+    finally:
+        os.close(fd)
+
+
+def read_counters(experiment_id):
+    try:
+        with os.fdopen(open_state_file(counters_path(experiment_id), os.O_RDONLY), "rb") as f:
+            return COUNTERS.unpack(f.read(COUNTERS.size))
+    except (OSError, struct.error):
         return None
 
 
@@ -110,40 +151,66 @@ def run(argv, stdin_text=None):
     return p.returncode, out, err
 
 
-def rules_text(experiment_id, interface, port, proxy_port):
-    """The rules of one experiment, in iptables-restore form: each table goes in whole or not at all.
+TABLES = ("mangle", "nat", "filter")
 
-    Every jump is inserted first in its parent chain, ahead of Docker's or kube-proxy's DNAT.
-    """
+
+def chains_text(experiment_id, listen_ports):
+    """The experiment's chains, in iptables-restore form. Nothing jumps to them yet, so putting them
+    in changes nothing, and shows that the kernel has what the fault needs before anything does."""
     tag = chain_tag(experiment_id)
-    comment = '-m comment --comment "%s %s"' % (RULE_COMMENT, experiment_id)
-    redirect = "-p tcp -j REDIRECT --to-ports %d" % proxy_port
     return "\n".join(
         [
-            "*nat",
+            "*mangle",
             ":%sIN - [0:0]" % tag,
             ":%sLOCAL - [0:0]" % tag,
-            "-A %sIN %s" % (tag, redirect),
-            "-A %sLOCAL %s" % (tag, redirect),
-            # New connections arriving on the interface.
-            "-I PREROUTING 1 -i %s -p tcp --dport %d %s -j %sIN" % (interface, port, comment, tag),
-            # New connections from the instance to itself, such as `curl localhost:PORT`.
-            "-I OUTPUT 1 -p tcp --dport %d -m addrtype --dst-type LOCAL %s -j %sLOCAL" % (port, comment, tag),
+            # The connection's socket becomes the proxy's listener; its addresses stay as they were.
+            "-A %sIN -p tcp -j TPROXY --on-port %d" % (tag, listen_ports[REMOTE]),
+            "-A %sLOCAL -p tcp -j TPROXY --on-port %d" % (tag, listen_ports[LOCAL]),
+            "COMMIT",
+            "*nat",
+            ":%sKEEP - [0:0]" % tag,
+            # Ends the nat table for the connection: no DNAT of Docker's or kube-proxy's moves it on.
+            "-A %sKEEP -j ACCEPT" % tag,
             "COMMIT",
             "*filter",
             ":%sOPEN - [0:0]" % tag,
-            # Connections opened before the fault are not NATed: reset them on their next packet.
-            "-A %sOPEN -p tcp -m conntrack --ctstate ESTABLISHED -j REJECT --reject-with tcp-reset" % tag,
-            "-I INPUT 1 -i %s -p tcp --dport %d %s -j %sOPEN" % (interface, port, comment, tag),
-            "-I INPUT 1 -i lo -p tcp --dport %d %s -j %sOPEN" % (port, comment, tag),
+            "-A %sOPEN -m socket --transparent -j RETURN" % tag,
+            # What is left is a connection opened before the fault: reset it on its next packet.
+            "-A %sOPEN -p tcp ! --syn -j REJECT --reject-with tcp-reset" % tag,
             "COMMIT",
             "",
         ]
     )
 
 
-def install_rules(families, experiment_id, interface, port, proxy_port):
-    text = rules_text(experiment_id, interface, port, proxy_port)
+def jumps_text(experiment_id, interface, port):
+    """The jumps into the chains, each first in its parent chain, ahead of the host's own rules."""
+    tag = chain_tag(experiment_id)
+    to_port = '-p tcp --dport %d -m comment --comment "%s %s"' % (port, RULE_COMMENT, experiment_id)
+    new = "-p tcp --dport %d --syn -m comment --comment \"%s %s\"" % (port, RULE_COMMENT, experiment_id)
+    return "\n".join(
+        [
+            "*mangle",
+            # New connections arriving on the interface, and from the instance to itself, such as
+            # `curl localhost:PORT`: the kernel delivers those through the loopback interface.
+            "-I PREROUTING 1 -i %s %s -j %sIN" % (interface, new, tag),
+            "-I PREROUTING 1 -i lo %s -j %sLOCAL" % (new, tag),
+            "COMMIT",
+            "*nat",
+            "-I PREROUTING 1 -i %s %s -j %sKEEP" % (interface, to_port, tag),
+            "-I OUTPUT 1 %s -m addrtype --dst-type LOCAL -j %sKEEP" % (to_port, tag),
+            "COMMIT",
+            "*filter",
+            "-I INPUT 1 -i %s %s -j %sOPEN" % (interface, to_port, tag),
+            "-I INPUT 1 -i lo %s -j %sOPEN" % (to_port, tag),
+            "COMMIT",
+            "",
+        ]
+    )
+
+
+def install_rules(families, text):
+    """Each table of the text goes in whole or not at all."""
     for family in families:
         code, _, err = run([family + "-restore", "-w", "--noflush"], text)
         if code != 0:
@@ -160,23 +227,17 @@ def our_chains(family, table, tag):
     return chains, jumps
 
 
-def remove_rules(experiment_id=None, chains=True):
-    """Takes out the jumps into our chains, then (with chains=True) the chains. Idempotent.
-
-    Two steps because the chains keep conntrack alive in the namespace: on a host with no other
-    NAT or conntrack rule, deleting them at once would stop the kernel translating the RSTs of
-    connections still on the proxy, and those clients would hang instead of being reset.
-    Returns what it removed.
-    """
+def remove_rules(experiment_id=None):
+    """Takes out the jumps into our chains, then the chains. Idempotent. Returns what it removed."""
     tag = chain_tag(experiment_id) if experiment_id else CHAIN_PREFIX
     removed = []
     for family in ("iptables", "ip6tables"):
-        for table in ("nat", "filter"):
+        for table in TABLES:
             ours, jumps = our_chains(family, table, tag)
             for jump in jumps:
                 if jump[0] not in ours and run([family, "-w", "-t", table, "-D"] + jump)[0] == 0:
                     removed.append("%s %s rule %s -> %s" % (family, table, jump[0], jump[-1]))
-            for chain in ours if chains else []:
+            for chain in ours:
                 run([family, "-w", "-t", table, "-F", chain])
                 if run([family, "-w", "-t", table, "-X", chain])[0] == 0:
                     removed.append("%s %s chain %s" % (family, table, chain))
@@ -185,7 +246,17 @@ def remove_rules(experiment_id=None, chains=True):
 
 def rules_remain(experiment_id=None):
     tag = chain_tag(experiment_id) if experiment_id else CHAIN_PREFIX
-    return any(our_chains(f, t, tag)[0] for f in ("iptables", "ip6tables") for t in ("nat", "filter"))
+    return any(our_chains(f, t, tag)[0] for f in ("iptables", "ip6tables") for t in TABLES)
+
+
+def remote_syns_caught(families, experiment_id):
+    """How many connection attempts from remote peers the rules handed to the proxy: the packet
+    counter of the interface's TPROXY rule (SYNs, so a retransmitted one counts twice)."""
+    total = 0
+    for family in families:
+        out = run([family, "-w", "-t", "mangle", "-nvxL", chain_tag(experiment_id) + "IN"])[1]
+        total += sum(int(w[0]) for w in (line.split() for line in out.splitlines()[2:]) if w and w[0].isdigit())
+    return total
 
 
 # ---------------------------------------------------------------------------------------------
@@ -258,16 +329,20 @@ def reset_connection(conn):
     conn.close()
 
 
-def reset_backlog(listener):
-    """Accepts and resets every connection waiting in the listener's queue; returns how many."""
-    count = 0
+def reset_backlog(listener, counters, origin):
+    """Accepts and resets every connection waiting in the listener's queue, counting each."""
     while True:
         try:
             conn, _ = listener.accept()
         except OSError:
-            return count
+            return
         reset_connection(conn)
-        count += 1
+        counters[origin] += 1
+
+
+def adopt_listeners(config):
+    """The listening sockets the command made, by origin, from the descriptors it passed down."""
+    return [socket.socket(config["listenFamily"], socket.SOCK_STREAM, 0, fd) for fd in config["listenFds"]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -277,36 +352,39 @@ def reset_backlog(listener):
 def proxy_main(experiment_id, config):
     """Resets every connection it accepts, once the request has arrived or the client stayed silent.
 
-    The hot path, one connection: accept, read, SO_LINGER, close. With TCP_DEFER_ACCEPT the kernel
-    hands over a connection only once its request has arrived, so it is rarely watched at all; one
-    that comes without data has stayed silent for the whole deferral (or comes through SYN cookies)
-    and is given a short last chance; one with part of a request gets the whole silent deadline.
-    Closing a socket also takes it out of the epoll set.
+    The hot path, one connection: accept, read, SO_LINGER, close, count. With TCP_DEFER_ACCEPT the
+    kernel hands over a connection only once its request has arrived, so it is rarely watched at
+    all; one that comes without data has stayed silent for the whole deferral (or comes through SYN
+    cookies) and is given a short last chance; one with part of a request gets the whole silent
+    deadline. Closing a socket also takes it out of the epoll set.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     stop_signal = wakeup_pipe(signal.SIGTERM)
-    listener = socket.socket(config["listenFamily"], socket.SOCK_STREAM, 0, config["listenFd"])
-    listener.setblocking(False)
+    listeners = adopt_listeners(config)
     silent_seconds = SILENT_RESET_SECONDS
-    try:
-        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, DEFER_ACCEPT_SECONDS)
-        silent_seconds = SILENT_RESET_SECONDS - DEFER_ACCEPT_SECONDS + SILENT_AFTER_DEFER_SECONDS
-    except (AttributeError, OSError):
-        pass  # not Linux: every connection is watched from its accept on
+    for listener in listeners:
+        listener.setblocking(False)
+        try:
+            listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, DEFER_ACCEPT_SECONDS)
+            silent_seconds = SILENT_RESET_SECONDS - DEFER_ACCEPT_SECONDS + SILENT_AFTER_DEFER_SECONDS
+        except (AttributeError, OSError):
+            pass  # not Linux: every connection is watched from its accept on
+    counters = map_counters(experiment_id)
     stop_at = time.monotonic() + config["stopAfterSeconds"]
-    stats_path = os.path.join(experiment_dir(experiment_id), "stats.json")
 
     ep = select.epoll()
-    ep.register(listener.fileno(), select.EPOLLIN)
+    origin_of = {}  # listener fd -> origin
+    for origin, listener in enumerate(listeners):
+        ep.register(listener.fileno(), select.EPOLLIN)
+        origin_of[listener.fileno()] = origin
     ep.register(config["wardenLifeFd"], select.EPOLLHUP)
     ep.register(stop_signal, select.EPOLLIN)
-    waiting = {}  # fd -> [socket, last bytes received]: connections whose request is not in yet
+    # fd -> [socket, last bytes received, origin]: connections whose request is not in yet.
+    waiting = {}
     # (deadline, socket) of connections with nothing yet, and with part of a request: each in accept
     # order, which is its deadline order.
     silent = (deque(), deque())
-    resets = 0
-    accept = listener._accept  # the fd alone: the socket object is made with known family and type
-    family = listener.family
+    family = listeners[0].family
     new_socket = socket.socket
     stream = socket.SOCK_STREAM
     dontwait = socket.MSG_DONTWAIT
@@ -314,10 +392,10 @@ def proxy_main(experiment_id, config):
     sol_socket, so_linger = socket.SOL_SOCKET, socket.SO_LINGER
 
     def reset(conn):
-        nonlocal resets
-        waiting.pop(conn.fileno(), None)
+        entry = waiting.pop(conn.fileno(), None)
         reset_connection(conn)
-        resets += 1
+        if entry:
+            counters[entry[2]] += 1
 
     def request_in(conn, tail):
         """Reads what has arrived. True once the request head is in, the client has closed, or the head
@@ -331,8 +409,8 @@ def proxy_main(experiment_id, config):
         seen = tail + data
         return not data or b"\r\n\r\n" in seen or len(data) >= READ_LIMIT, seen[-3:]
 
-    def accept_all():
-        nonlocal resets
+    def accept_all(listener, origin):
+        accept = listener._accept  # the fd alone: the socket object is made with known family and type
         now = None
         while True:
             try:
@@ -353,9 +431,9 @@ def proxy_main(experiment_id, config):
                 except OSError:
                     pass
                 conn.close()
-                resets += 1
+                counters[origin] += 1
                 continue
-            waiting[fd] = [conn, data[-3:] if data else b""]
+            waiting[fd] = [conn, data[-3:] if data else b"", origin]
             ep.register(fd, select.EPOLLIN | select.EPOLLRDHUP)
             if now is None:
                 now = time.monotonic()
@@ -364,21 +442,19 @@ def proxy_main(experiment_id, config):
             else:
                 silent[0].append((now + silent_seconds, conn))
 
-    stopping = orphaned = False
-    written = None
-    next_stats = 0.0
+    stopping = False
     while not stopping:
-        timeout = STATS_EVERY_SECONDS
+        timeout = stop_at - time.monotonic()
         for queue in silent:
             if queue:
-                timeout = min(timeout, max(queue[0][0] - time.monotonic(), 0))
-        for fd, _ in ep.poll(timeout):
-            if fd == listener.fileno():
-                accept_all()
+                timeout = min(timeout, queue[0][0] - time.monotonic())
+        for fd, _ in ep.poll(max(timeout, 0)):
+            if fd in origin_of:
+                accept_all(listeners[origin_of[fd]], origin_of[fd])
             elif fd == config["wardenLifeFd"]:
                 # The warden is gone: nobody else will take the rules out.
-                remove_rules(experiment_id, chains=False)
-                orphaned = stopping = True
+                remove_rules(experiment_id)
+                stopping = True
             elif fd == stop_signal:
                 stopping = True
             elif fd in waiting:
@@ -394,18 +470,13 @@ def proxy_main(experiment_id, config):
                     reset(conn)
         if now >= stop_at:
             # Backstop: the warden should have ended the window before now.
-            remove_rules(experiment_id, chains=False)
-            orphaned = stopping = True
-        if resets != written and (stopping or now >= next_stats):
-            write_json_atomically(stats_path, {"connectionsReset": resets})
-            written, next_stats = resets, now + STATS_EVERY_SECONDS
-    for conn, _ in list(waiting.values()):
+            remove_rules(experiment_id)
+            stopping = True
+    for conn, _, _ in list(waiting.values()):
         reset(conn)
-    resets += reset_backlog(listener)
-    listener.close()
-    if orphaned:
-        remove_rules(experiment_id)
-    write_json_atomically(stats_path, {"connectionsReset": resets})
+    for origin, listener in enumerate(listeners):
+        reset_backlog(listener, counters, origin)
+        listener.close()
     return 0
 
 
@@ -426,36 +497,35 @@ def warden_main(experiment_id, config):
             pass  # the command is gone; end.json still says what happened
 
     started_at = None
+    caught = 0
     try:
-        install_rules(
-            config["families"], experiment_id, config["interface"], config["targetPort"], config["proxyPort"]
-        )
+        install_rules(config["families"], jumps_text(experiment_id, config["interface"], config["targetPort"]))
     except RuntimeError as e:
         reason = "could not put the rules in: %s" % e
     else:
         started_at = utc_now()
         reason = watch(config, stop_signal, time.monotonic() + config["durationSeconds"], tell, started_at)
+        caught = remote_syns_caught(config["families"], experiment_id)
 
-    # Jumps out before the proxy stops, so that no client is ever refused; chains out once no
-    # redirected connection is left (see remove_rules).
-    removed = remove_rules(experiment_id, chains=False)
+    # The rules out before the proxy stops: from here on new connections reach the service, and no
+    # client is ever dropped; the proxy resets what it holds.
+    removed = remove_rules(experiment_id)
     ended_at = utc_now()
     signal_quietly(config["proxyPid"], signal.SIGTERM)
     if not hangup_poller(config["proxyLifeFd"]).poll(PROXY_GRACE_SECONDS):
         signal_quietly(config["proxyPid"], signal.SIGKILL)
-    listener = socket.socket(config["listenFamily"], socket.SOCK_STREAM, 0, config["listenFd"])
-    listener.setblocking(False)
-    drained = reset_backlog(listener)  # what reached the queue after the proxy stopped
-    listener.close()
-    removed += remove_rules(experiment_id)
-    stats = read_json(os.path.join(exp_dir, "stats.json")) or {}
+    counters = map_counters(experiment_id)
+    for origin, listener in enumerate(adopt_listeners(config)):
+        listener.setblocking(False)
+        reset_backlog(listener, counters, origin)  # what reached a queue after the proxy stopped
+        listener.close()
     end = {
         "event": "ended",
         "reason": reason,
         "startedAt": started_at,
         "endedAt": ended_at,
         "removed": removed,
-        "connectionsReset": stats.get("connectionsReset", 0) + drained,
+        "remoteSynsCaught": caught,
     }
     write_json_atomically(os.path.join(exp_dir, "end.json"), end)
     tell(end)
@@ -512,7 +582,7 @@ def refuse(summary, reason):
 def take_lock():
     """The host-wide lock: one injection at a time. The proxy and warden inherit it, so it is held
     until the last process of the fault is gone."""
-    fd = os.open(os.path.join(STATE_ROOT, "lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    fd = open_state_file(os.path.join(STATE_ROOT, "lock"), os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -521,49 +591,31 @@ def take_lock():
     return fd
 
 
-def bind_any(family, address, port):
-    s = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        if family == socket.AF_INET6:
-            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((address, port))
-    except OSError:
-        s.close()
-        raise
-    return s
-
-
-def bound_socket(port):
-    """Dual-stack where the host has IPv6, else IPv4 only. Raises OSError when the port is taken."""
-    try:
-        return bind_any(socket.AF_INET6, "::", port)
-    except OSError as error:
-        if error.errno == errno.EADDRINUSE:
-            raise
-    return bind_any(socket.AF_INET, "0.0.0.0", port)
-
-
-def listening_socket():
-    """On the port the last injection's proxy used, when it is free; else on one the kernel picks.
-
-    Connections an injection reset stay in conntrack for a while (CLOSE, 10 s), redirected to its
-    proxy's port: a client reusing such a source port during the next injection reaches that port
-    again, and must meet a proxy there, not a refusal."""
-    path = os.path.join(STATE_ROOT, "proxy-port")
-    try:
-        with open(path) as f:
-            remembered = int(f.read())
-    except (OSError, ValueError):
-        remembered = 0
-    try:
-        s = bound_socket(remembered)
-    except OSError:
-        s = bound_socket(0)
-    s.listen(LISTEN_BACKLOG)
-    with open(path, "w") as f:
-        f.write(str(s.getsockname()[1]))
-    return s
+def transparent_listener():
+    """A listener TPROXY can hand connections to: it takes only sockets with IP_TRANSPARENT, which
+    needs CAP_NET_ADMIN. Dual-stack where the host has IPv6, on a port the kernel picks: no packet
+    ever carries that port, since the connections it gets keep their own destination."""
+    error = None
+    for family, address, level, option in (
+        (socket.AF_INET6, "::", socket.IPPROTO_IPV6, IPV6_TRANSPARENT),
+        (socket.AF_INET, "0.0.0.0", socket.SOL_IP, IP_TRANSPARENT),
+    ):
+        try:
+            s = socket.socket(family, socket.SOCK_STREAM)
+        except OSError as e:  # IPv6 switched off in the kernel
+            error = e
+            continue
+        try:
+            if family == socket.AF_INET6:
+                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            s.setsockopt(level, option, 1)
+            s.bind((address, 0))
+            s.listen(LISTEN_BACKLOG)
+            return s
+        except OSError as e:
+            s.close()
+            error = e
+    raise error
 
 
 def spawn(role, experiment_id, config, fds):
@@ -580,21 +632,57 @@ def spawn(role, experiment_id, config, fds):
 def self_check(port, families):
     """Asks the fault's own port from localhost, as the Harness fault's verification step does.
 
-    Returns (verified, resets): verified when at least one check was reset and none was answered.
+    Returns what each loopback address saw: "reset", "answered" or "unreachable".
     """
-    outcomes = []
+    seen = {}
     for address, family in (("127.0.0.1", "iptables"), ("::1", "ip6tables")):
         if family not in families:
             continue
         try:
             with socket.create_connection((address, port), timeout=SELF_CHECK_TIMEOUT_SECONDS) as s:
                 s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: http-reset-peer-self-check\r\n\r\n")
-                outcomes.append("reset" if not s.recv(1) else "answered")
+                seen[address] = "reset" if not s.recv(1) else "answered"
         except ConnectionResetError:
-            outcomes.append("reset")
+            seen[address] = "reset"
         except OSError:
-            outcomes.append("unreachable")
-    return "reset" in outcomes and "answered" not in outcomes, outcomes.count("reset")
+            seen[address] = "unreachable"
+    return seen
+
+
+def remote_traffic(remote_resets, caught):
+    """What remote clients met, by name: reset; caught by the rules but never reset (something on the
+    instance drops them after the rules); or none came at all."""
+    if remote_resets:
+        return "Reset"
+    if caught is None:
+        return "Unknown"  # the warden, which reads the rules' counters, was killed
+    return "InterceptedNotReset" if caught else "NoRemoteClients"
+
+
+def prepare(experiment_id, families):
+    """The proxy's listeners, the experiment's chains and its counters, or why the fault cannot
+    bite here. Nothing jumps to the chains yet, so a refusal leaves the host as it was."""
+    exp_dir = experiment_dir(experiment_id)
+    shutil.rmtree(exp_dir, ignore_errors=True)
+    os.makedirs(exp_dir, mode=0o700)
+    listeners = []
+    try:
+        listeners = [transparent_listener() for _ in ORIGINS]
+        install_rules(families, chains_text(experiment_id, [s.getsockname()[1] for s in listeners]))
+    except OSError as e:
+        why = "cannot open a transparent socket for the proxy (%s): the fault needs root" % e.strerror
+    except RuntimeError as e:
+        why = "the kernel cannot run the fault's rules (%s): it needs TPROXY and the socket match" % e
+        why += " (modules xt_TPROXY, nf_tproxy_ipv4, nf_tproxy_ipv6, xt_socket)"
+    else:
+        with os.fdopen(open_state_file(counters_path(experiment_id), os.O_WRONLY | os.O_CREAT), "wb") as f:
+            f.write(COUNTERS.pack(0, 0))
+        return listeners, None
+    for s in listeners:
+        s.close()
+    remove_rules(experiment_id)
+    shutil.rmtree(exp_dir, ignore_errors=True)
+    return None, why
 
 
 def inject_main():
@@ -611,26 +699,22 @@ def inject_main():
     families = ip_families()
     if "iptables" not in families:
         return refuse(summary, "iptables cannot use the nat table on this instance")
+    listeners, why = prepare(experiment_id, families)
+    if why:
+        return refuse(summary, why)
 
-    exp_dir = experiment_dir(experiment_id)
-    shutil.rmtree(exp_dir, ignore_errors=True)
-    os.makedirs(exp_dir, mode=0o700)
-    listener = listening_socket()
+    listen_fds = [s.fileno() for s in listeners]
     # Pipes that tell one process another has died; each is held open for writing by one process only.
     command_life_r, command_life_w = os.pipe()  # this command -> warden
     proxy_life_r, proxy_life_w = os.pipe()  # proxy -> warden
     warden_life_r, warden_life_w = os.pipe()  # warden -> proxy (this command holds it until the warden starts)
     status_r, status_w = os.pipe()  # warden -> this command: armed, ended
+    shared = {"listenFds": listen_fds, "listenFamily": listeners[0].family}
     proxy = spawn(
         "proxy",
         experiment_id,
-        {
-            "listenFd": listener.fileno(),
-            "listenFamily": listener.family,
-            "wardenLifeFd": warden_life_r,
-            "stopAfterSeconds": p["durationSeconds"] + 3,
-        },
-        [listener.fileno(), warden_life_r, proxy_life_w, lock],
+        dict(shared, wardenLifeFd=warden_life_r, stopAfterSeconds=p["durationSeconds"] + 3),
+        listen_fds + [warden_life_r, proxy_life_w, lock],
     )
     os.close(proxy_life_w)
     spawn(
@@ -639,27 +723,26 @@ def inject_main():
         dict(
             p,
             families=families,
-            proxyPort=listener.getsockname()[1],
-            listenFd=listener.fileno(),
-            listenFamily=listener.family,
             proxyPid=proxy.pid,
             commandLifeFd=command_life_r,
             proxyLifeFd=proxy_life_r,
             statusFd=status_w,
+            **shared
         ),
-        # The warden keeps a copy of the listening socket: see the module's docstring.
-        [listener.fileno(), command_life_r, proxy_life_r, warden_life_w, status_w, lock],
+        # The warden keeps a copy of the listening sockets: see the module's docstring.
+        listen_fds + [command_life_r, proxy_life_r, warden_life_w, status_w, lock],
     )
     for fd in (warden_life_w, status_w, command_life_r, proxy_life_r, warden_life_r):
         os.close(fd)
-    listener.close()
+    for s in listeners:
+        s.close()
 
     status = os.fdopen(status_r)
     first = status.readline()
     messages = [json.loads(first)] if first else []
-    verified, self_resets = False, 0
+    checks = {}
     if messages and messages[0]["event"] == "armed":
-        verified, self_resets = self_check(p["targetPort"], families)
+        checks = self_check(p["targetPort"], families)
     messages += [json.loads(line) for line in status]
     # The warden is gone. Wait for the proxy too, then make sure, and clean up whatever remains.
     wait_until(lambda: not fault_processes(experiment_id), PROXY_GRACE_SECONDS + 1)
@@ -667,30 +750,47 @@ def inject_main():
     restored = not still_active(experiment_id)
 
     by_event = {m["event"]: m for m in messages}
-    end = by_event.get("ended") or read_json(os.path.join(exp_dir, "end.json"))
+    end = by_event.get("ended") or read_json(os.path.join(experiment_dir(experiment_id), "end.json"))
     if end is None:  # the warden was killed: the proxy took the rules out
-        stats = read_json(os.path.join(exp_dir, "stats.json")) or {}
-        end = {"reason": "warden died", "endedAt": utc_now(), "removed": [], "connectionsReset": stats.get("connectionsReset", 0)}
-    shutil.rmtree(exp_dir, ignore_errors=True)
-    completed = end["reason"] == "completed" and restored
+        end = {"reason": "warden died", "endedAt": utc_now(), "removed": [], "remoteSynsCaught": None}
+    remote, local = read_counters(experiment_id) or (0, 0)
+    shutil.rmtree(experiment_dir(experiment_id), ignore_errors=True)
+    local = max(local - list(checks.values()).count("reset"), 0)
+    met = remote_traffic(remote, end["remoteSynsCaught"])
+    verified_by = (["remote peers"] if remote else []) + (["localhost"] if "reset" in checks.values() else [])
+    verified = bool(verified_by) and "answered" not in checks.values() and met != "InterceptedNotReset"
     summary.update(
         startedAt=by_event.get("armed", {}).get("startedAt"),
         endedAt=end["endedAt"],
-        connectionsReset=max(end["connectionsReset"] - self_resets, 0),
+        connectionsReset=remote + local,
+        remoteConnectionsReset=remote,
+        localConnectionsReset=local,
+        remoteSynsCaught=end["remoteSynsCaught"],
+        remoteTraffic=met,
+        selfCheck=checks,
         verified=verified,
+        verifiedBy=verified_by,
         restored=restored,
         ipv6="ip6tables" in families,
         outcome=end["reason"],
     )
-    if not completed:
+    if end["reason"] != "completed":
         summary["error"] = end["reason"] if "armed" not in by_event else "fault ended early: " + end["reason"]
+    elif not restored:
+        summary["error"] = "the instance could not be restored"
+    elif met == "InterceptedNotReset":
+        summary["error"] = (
+            "%d connection attempts from remote peers were caught but none was reset: something on the"
+            " instance drops them (a firewall that does not let them reach the port?)" % end["remoteSynsCaught"]
+        )
     details = [
         "http-reset-peer %s: port %d on %s, %s"
         % (experiment_id, p["targetPort"], p["interface"], "IPv4 and IPv6" if summary["ipv6"] else "IPv4 only"),
-        "outcome: %s; the self-check from localhost %s" % (end["reason"], "was reset" if verified else "was NOT reset"),
+        "outcome: %s; remote peers: %s; verified by: %s"
+        % (end["reason"], met, ", ".join(verified_by) or "nothing (the fault was NOT seen to bite)"),
     ]
     details += ["removed: " + r for r in end["removed"] + leftovers][:20]
-    return report(summary, details, 0 if completed else EXIT_FAILED)
+    return report(summary, details, EXIT_FAILED if "error" in summary else 0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -741,8 +841,21 @@ def cleanup_main():
     return report(summary, details, 0 if restored else EXIT_FAILED)
 
 
+def symlinks_in_state():
+    """The state directory's own entries that are symbolic links: the fault follows none of them."""
+    root = os.path.join(STATE_ROOT, "experiments")
+    paths = [os.path.join(STATE_ROOT, "lock"), root]
+    if os.path.isdir(root) and not os.path.islink(root):
+        paths += [os.path.join(root, name) for name in os.listdir(root)]
+    return [os.path.relpath(path, STATE_ROOT) for path in paths if os.path.islink(path)]
+
+
 def main(argv):
     role = argv[1] if len(argv) > 1 else ""
+    links = symlinks_in_state() if role in ("inject", "cleanup") else []
+    if links:
+        summary = {"action": role.capitalize(), "experimentId": os.environ.get("SSM_ExperimentId", "")}
+        return refuse(summary, "the state directory holds symbolic links (%s): remove them" % ", ".join(links))
     if role == "inject":
         return inject_main()
     if role == "cleanup":

@@ -3,8 +3,6 @@
  * existing connection to the port is reset, other ports are untouched, and afterwards the host is
  * exactly as before.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { waitFor } from "./support/exec";
 import { runDocument, startDocument } from "./support/fault";
 import { describeAsRoot } from "./support/root";
@@ -52,7 +50,11 @@ describeAsRoot("Inject", () => {
       interface: "eth0",
       durationSeconds: 4,
       connectionsReset: 4,
+      remoteConnectionsReset: 3,
+      localConnectionsReset: 1,
+      remoteTraffic: "Reset",
       verified: true,
+      verifiedBy: ["remote peers", "localhost"],
       restored: true,
       ipv6: true,
       outcome: "completed",
@@ -169,7 +171,7 @@ describeAsRoot("Inject", () => {
     const w = world();
     await w.serveHttp([PORT]);
     // Source ports fixed, as a busy client reuses them: conntrack still holds the first run's
-    // redirects of these connections (CLOSE, 10 s) when the second run starts.
+    // entries for these connections (CLOSE, 10 s) when the second run starts, and after it.
     const ports = [40001, 40002, 40003];
     const requests = async () => {
       const outcomes = [];
@@ -188,24 +190,45 @@ describeAsRoot("Inject", () => {
     expect(await requests()).toEqual([200, 200, 200]);
   });
 
-  test("when the last injection's proxy port is taken, the next proxy takes another", async () => {
-    const w = world();
-    await w.serveHttp([PORT]);
-    expect((await runDocument(w, { DurationSeconds: "1", ExperimentId: "first" })).code).toBe(0);
-    const remembered = Number(readFileSync(join(w.stateDir, "proxy-port"), "utf8"));
-    await w.serveHttp([remembered]);
-    const fault = startDocument(w, { DurationSeconds: "2", ExperimentId: "second" });
-    await armed(w);
-    expect(await w.curl(w.client, URL_V4)).toBe("reset");
-    expect(await w.curl(w.client, `http://${SERVER_V4}:${remembered}/`)).toBe(200);
-    expect((await fault.done).code).toBe(0);
-  });
-
-  test("with no ExperimentId, names the run itself", async () => {
+  test("with no ExperimentId, names the run itself; with no remote client, says so", async () => {
     const w = world();
     await w.serveHttp([PORT]);
     const result = await runDocument(w, { DurationSeconds: "1" });
     expect(result.code).toBe(0);
     expect(result.summary.experimentId).toMatch(/^manual-\d{8}T\d{6}Z$/);
+    expect(result.summary).toMatchObject({
+      connectionsReset: 0,
+      remoteConnectionsReset: 0,
+      remoteSynsCaught: 0,
+      remoteTraffic: "NoRemoteClients",
+      selfCheck: { "127.0.0.1": "reset", "::1": "reset" },
+      verified: true,
+      verifiedBy: ["localhost"],
+    });
+  });
+
+  test("remote clients caught but dropped before the reset: not verified, and named", async () => {
+    const w = world();
+    await w.serveHttp([PORT]);
+    // Something after the fault's rules drops the clients: here a rule of the host's own.
+    const drop = ["INPUT", "-i", "eth0", "-p", "tcp", "--dport", String(PORT), "-j", "DROP"];
+    expect((await w.on(w.server, ["iptables", "-A", ...drop])).code).toBe(0);
+    const fault = startDocument(w, { DurationSeconds: "3" });
+    await armed(w);
+    expect(await w.curl(w.client, URL_V4)).toBe("timeout");
+    const result = await fault.done;
+    expect(result.code).toBe(1);
+    expect(result.summary).toMatchObject({
+      outcome: "completed",
+      remoteConnectionsReset: 0,
+      remoteTraffic: "InterceptedNotReset",
+      verified: false,
+      verifiedBy: ["localhost"],
+      restored: true,
+    });
+    expect(result.summary.remoteSynsCaught).toBeGreaterThan(0);
+    expect(result.summary.error).toMatch(
+      /connection attempts from remote peers were caught but none was reset/,
+    );
   });
 });

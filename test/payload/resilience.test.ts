@@ -54,6 +54,11 @@ describeAsRoot("the fault ends cleanly however it is stopped", () => {
     const result = await fault.done;
     expect(result.code).toBe(1);
     expect(result.summary).toMatchObject({ outcome: "reset proxy died", restored: true });
+    // Every reset the client saw was counted, the killed proxy's last ones too: each is counted
+    // as it is made, in a page the kernel keeps. The one exception the bound allows: a client
+    // whose handshake is under way when the warden closes the listener at the very end.
+    const reported = result.summary.remoteConnectionsReset as number;
+    expect(Math.abs(reported - traffic.resets())).toBeLessThanOrEqual(1);
   });
 
   test("SIGKILL of the warden alone: the proxy takes the rules out itself", async () => {

@@ -2,9 +2,14 @@
 import { waitFor, within } from "./exec";
 import { World } from "./world";
 
-/** Resolves once the fault's rules are in on the server host. */
+/**
+ * Resolves once the fault's rules are in on the server host: its jumps, which carry the
+ * experiment in a comment, not just its chains, which it makes first and which change nothing.
+ */
 export const armed = (world: World): Promise<void> =>
-  waitFor("the fault to put its rules in", async () => (await world.faultTraces()).rules.length > 0);
+  waitFor("the fault to put its rules in", async () =>
+    (await world.faultTraces()).rules.some((rule) => rule.includes("--comment")),
+  );
 
 /**
  * Waits until no process of the fault is left on the server host, then checks that no rule is
