@@ -205,8 +205,19 @@ export interface InstanceReport {
   readonly commandId: string;
   /** The SSM invocation status. */
   readonly status: string;
+  /** Connections reset: from remote peers and from the instance itself, the self-check excluded. */
   readonly connectionsReset: number | null;
+  readonly remoteConnectionsReset: number | null;
+  readonly localConnectionsReset: number | null;
+  /**
+   * What remote clients met: "Reset"; "NoRemoteClients" (none connected during the window);
+   * "InterceptedNotReset" (they connected, and something on the instance dropped them before the
+   * reset); "Unknown" (the fault's warden was killed before it could tell).
+   */
+  readonly remoteTraffic: string | null;
   readonly verified: boolean | null;
+  /** What showed that the fault bit: "remote peers", "localhost". */
+  readonly verifiedBy: string[] | null;
   readonly startedAt: string | null;
   readonly endedAt: string | null;
   readonly restored: boolean | null;
@@ -227,6 +238,9 @@ export interface Report {
     readonly succeeded: number;
     readonly failed: number;
     readonly connectionsReset: number;
+    readonly remoteConnectionsReset: number;
+    /** How many instances' remote clients met each outcome (see InstanceReport.remoteTraffic). */
+    readonly remoteTraffic: Record<string, number>;
   };
   /** Why there are no instance results, for a dry run. */
   readonly note?: string;

@@ -8,7 +8,13 @@ export interface DocumentSummary {
   readonly startedAt?: string | null;
   readonly endedAt?: string;
   readonly connectionsReset?: number;
+  readonly remoteConnectionsReset?: number;
+  readonly localConnectionsReset?: number;
+  /** What remote clients met: "Reset", "NoRemoteClients", "InterceptedNotReset" or "Unknown". */
+  readonly remoteTraffic?: string;
   readonly verified?: boolean;
+  /** What showed that the fault bit: "remote peers", "localhost". */
+  readonly verifiedBy?: string[];
   readonly restored?: boolean;
   readonly outcome?: string;
   readonly error?: string;

@@ -27,7 +27,11 @@ function instanceReport(
     commandId,
     status: invocation?.Status ?? "NotFound",
     connectionsReset: summary.connectionsReset ?? null,
+    remoteConnectionsReset: summary.remoteConnectionsReset ?? null,
+    localConnectionsReset: summary.localConnectionsReset ?? null,
+    remoteTraffic: summary.remoteTraffic ?? null,
     verified: summary.verified ?? null,
+    verifiedBy: summary.verifiedBy ?? null,
     startedAt: summary.startedAt ?? null,
     endedAt: summary.endedAt ?? null,
     restored: summary.restored ?? null,
@@ -37,6 +41,16 @@ function instanceReport(
 }
 
 const succeeded = (r: InstanceReport): boolean => r.status === "Success" && !r.error;
+
+const sum = (instances: InstanceReport[], count: (r: InstanceReport) => number | null): number =>
+  instances.reduce((total, r) => total + (count(r) ?? 0), 0);
+
+/** How many times each value occurs. */
+function tally(values: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
+}
 
 /** Entries each list of the execution's output holds at most; the whole report is in the bucket. */
 export const OUTPUT_LIST_LIMIT = 100;
@@ -53,7 +67,9 @@ function report(plan: Plan, targets: string[], instances: InstanceReport[], note
       instances: instances.length,
       succeeded: instances.filter(succeeded).length,
       failed: instances.filter((r) => !succeeded(r)).length,
-      connectionsReset: instances.reduce((sum, r) => sum + (r.connectionsReset ?? 0), 0),
+      connectionsReset: sum(instances, (r) => r.connectionsReset),
+      remoteConnectionsReset: sum(instances, (r) => r.remoteConnectionsReset),
+      remoteTraffic: tally(instances.flatMap((r) => (r.remoteTraffic ? [r.remoteTraffic] : []))),
     },
     ...(note ? { note } : {}),
   };

@@ -16,11 +16,11 @@ function report(plan: Plan, targets: string[]) {
 }
 
 test("reports each instance from the document's first line of output, and the totals", async () => {
-  const ids = instanceIds(4);
+  const ids = instanceIds(5);
   const plan = planFor(ids, { SEQUENCE: "serial" });
   const runs = [];
   for (const id of ids) runs.push(await send({ plan, instanceIds: [id] }));
-  const [ok, refused, early, silent] = ids;
+  const [ok, refused, early, silent, dropped] = ids;
   fake().finish(runs[0].commands[0].commandId, ok, "Success", injectOutput({ connectionsReset: 12 }));
   fake().finish(
     runs[1].commands[0].commandId,
@@ -34,11 +34,25 @@ test("reports each instance from the document's first line of output, and the to
     "Failed",
     injectOutput({
       connectionsReset: 3,
+      remoteConnectionsReset: 3,
       outcome: "reset proxy died",
       error: "fault ended early: reset proxy died",
     }),
   );
   fake().commands[3].invocations.delete(silent);
+  fake().finish(
+    runs[4].commands[0].commandId,
+    dropped,
+    "Failed",
+    injectOutput({
+      connectionsReset: 0,
+      remoteConnectionsReset: 0,
+      remoteTraffic: "InterceptedNotReset",
+      verified: false,
+      verifiedBy: ["localhost"],
+      error: "40 connection attempts from remote peers were caught but none was reset",
+    }),
+  );
 
   const result = await report(plan, ids);
 
@@ -49,7 +63,11 @@ test("reports each instance from the document's first line of output, and the to
       commandId: runs[0].commands[0].commandId,
       status: "Success",
       connectionsReset: 12,
+      remoteConnectionsReset: 12,
+      localConnectionsReset: 0,
+      remoteTraffic: "Reset",
       verified: true,
+      verifiedBy: ["remote peers", "localhost"],
       startedAt: "2026-01-01T00:00:00.000Z",
       endedAt: "2026-01-01T00:00:30.000Z",
       restored: true,
@@ -60,7 +78,11 @@ test("reports each instance from the document's first line of output, and the to
       commandId: runs[1].commands[0].commandId,
       status: "Failed",
       connectionsReset: null,
+      remoteConnectionsReset: null,
+      localConnectionsReset: null,
+      remoteTraffic: null,
       verified: null,
+      verifiedBy: null,
       startedAt: null,
       endedAt: null,
       restored: null,
@@ -77,14 +99,23 @@ test("reports each instance from the document's first line of output, and the to
       status: "NotFound",
       error: expect.stringContaining("no invocation"),
     }),
+    expect.objectContaining({ instanceId: dropped, status: "Failed", remoteTraffic: "InterceptedNotReset" }),
   ]);
-  expect(result.totals).toEqual({ targets: 4, instances: 4, succeeded: 1, failed: 3, connectionsReset: 15 });
+  expect(result.totals).toEqual({
+    targets: 5,
+    instances: 5,
+    succeeded: 1,
+    failed: 4,
+    connectionsReset: 15,
+    remoteConnectionsReset: 15,
+    remoteTraffic: { Reset: 2, InterceptedNotReset: 1 },
+  });
   const { reportObject, listsCut, ...whole } = result;
   expect(whole).toMatchObject({ experimentId: "run-1", dryRun: false, region: "eu-west-1", targets: ids });
   expect(listsCut).toBe(false);
   expect(reportObject).toBe(`s3://http-reset-peer-records/${plan.records}report.json`);
   // The output lists the instances that failed first; the whole report keeps the targets' order.
-  expect(result.instances.map((r) => r.instanceId)).toEqual([refused, early, silent, ok]);
+  expect(result.instances.map((r) => r.instanceId)).toEqual([refused, early, silent, dropped, ok]);
   expect(written).toEqual({ ...whole, instances: written.instances });
 });
 
@@ -125,6 +156,8 @@ test("reports many instances a page at a time, and counts their resets in a metr
     succeeded: 60,
     failed: 0,
     connectionsReset: 720,
+    remoteConnectionsReset: 720,
+    remoteTraffic: { Reset: 60 },
   });
   // The document's invocations since the start are listed in pages of 50, never read one by one
   // or command by command.

@@ -49,6 +49,7 @@ export class SimulatedAgent implements Agent {
     const cancelTimer = clock.after(seconds, () => {
       record.endedAt = Date.now();
       const exitCode = inject ? (this.options.exitCode ?? 0) : 0;
+      const resets = Math.round(seconds * (this.options.resetsPerSecond ?? 0));
       const summary = inject
         ? {
             action: "Inject",
@@ -58,8 +59,12 @@ export class SimulatedAgent implements Agent {
             durationSeconds: seconds,
             startedAt,
             endedAt: now(),
-            connectionsReset: Math.round(seconds * (this.options.resetsPerSecond ?? 0)),
+            connectionsReset: resets,
+            remoteConnectionsReset: resets,
+            localConnectionsReset: 0,
+            remoteTraffic: resets ? "Reset" : "NoRemoteClients",
             verified: true,
+            verifiedBy: resets ? ["remote peers", "localhost"] : ["localhost"],
             restored: true,
             outcome: "completed",
             ...(exitCode ? { error: "simulated failure" } : {}),
