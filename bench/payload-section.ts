@@ -31,8 +31,9 @@ this benchmark, where the default range was used.
    client host. A reset is a request that failed on read or write (wrk reconnects at once); resets/s is
    their number over wrk's own duration. HAProxy (\`mode tcp\`, a frontend with \`option nolinger\` and
    \`tcp-request connection reject\`, default threads) listens on another port of the server host and is
-   reached through the same kind of rule as the fault's proxy (\`nat PREROUTING -i eth0 --dport 80 -j
-   REDIRECT\`), so that both pay the same kernel path and differ only in the process that resets. The
+   reached through the same kind of rule as the fault's proxy (\`mangle PREROUTING -i eth0 --dport 80
+   --syn -j TPROXY\`, with HAProxy's \`transparent\` bind option), so that both pay the same kernel path
+   and differ only in the process that resets. The
    ratio is taken per run, ours over HAProxy's, and runs alternate which goes first.
 2. **Nothing gets through.** Every attempt on port 80 while the fault is active in one run (the steady-rate
    client, then wrk with 64 and 512 connections), and the HTTP responses among them; also the responses

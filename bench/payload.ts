@@ -131,7 +131,7 @@ export async function loadOurs(world: World): Promise<LoadRun> {
   }
 }
 
-/** HAProxy resetting every connection, behind the same kind of REDIRECT rule as the fault's proxy. */
+/** HAProxy resetting every connection, behind the same kind of TPROXY rule as the fault's proxy. */
 export async function loadHaproxy(world: World): Promise<LoadRun> {
   const dir = mkdtempSync(join(tmpdir(), "hrp-bench-haproxy-"));
   const config = join(dir, "haproxy.cfg");
@@ -146,15 +146,28 @@ export async function loadHaproxy(world: World): Promise<LoadRun> {
       "  timeout client 2s",
       "  timeout server 2s",
       "frontend reset",
-      `  bind :::${HAPROXY_PORT} v4v6`,
+      `  bind :::${HAPROXY_PORT} v4v6 transparent`,
       "  option nolinger",
       "  tcp-request connection reject",
       "",
     ].join("\n"),
   );
   const redirect = (action: "-I" | "-D") =>
-    ["iptables", "-w", "-t", "nat", action, "PREROUTING", "-i", "eth0", "-p", "tcp", "--dport", String(PORT)]
-      .concat(["-j", "REDIRECT", "--to-ports", String(HAPROXY_PORT)])
+    [
+      "iptables",
+      "-w",
+      "-t",
+      "mangle",
+      action,
+      "PREROUTING",
+      "-i",
+      "eth0",
+      "-p",
+      "tcp",
+      "--dport",
+      String(PORT),
+    ]
+      .concat(["--syn", "-j", "TPROXY", "--on-port", String(HAPROXY_PORT)])
       .map(String);
   let haproxy: ChildProcess | undefined;
   try {
