@@ -244,6 +244,35 @@ def remove_rules(experiment_id=None):
     return removed
 
 
+def nft_tables(families):
+    """The tables iptables has, as (family, table), where iptables is the nft backend; else None.
+
+    iptables-nft makes a table the first time a rule goes in and never removes it, so the fault
+    notes which were there before, to take out the ones it made (see drop_tables_made). Listing
+    does not make one. The legacy backend's tables cannot be removed: the kernel keeps each one
+    once used, with no rule and ACCEPT policies.
+    """
+    if "nf_tables" not in run(["iptables", "-V"])[1]:
+        return None
+    return sorted(
+        [family, line[1:]]
+        for family in families
+        for line in run([family + "-save"])[1].splitlines()
+        if line.startswith("*")
+    )
+
+
+def drop_tables_made(families, before):
+    """Takes out the tables the fault made, when nothing but it ever put a rule or policy in them."""
+    removed = []
+    for family, table in [t for t in nft_tables(families) or [] if before is not None and t not in before]:
+        lines = run([family, "-w", "-t", table, "-S"])[1].splitlines()
+        if all(line.startswith("-P ") and line.endswith(" ACCEPT") for line in lines):
+            if run(["nft", "delete", "table", "ip" if family == "iptables" else "ip6", table])[0] == 0:
+                removed.append("%s table %s, which the fault made" % (family, table))
+    return removed
+
+
 def rules_remain(experiment_id=None):
     tag = chain_tag(experiment_id) if experiment_id else CHAIN_PREFIX
     return any(our_chains(f, t, tag)[0] for f in ("iptables", "ip6tables") for t in TABLES)
@@ -510,6 +539,7 @@ def warden_main(experiment_id, config):
     # The rules out before the proxy stops: from here on new connections reach the service, and no
     # client is ever dropped; the proxy resets what it holds.
     removed = remove_rules(experiment_id)
+    removed += drop_tables_made(config["families"], config["tablesBefore"])
     ended_at = utc_now()
     signal_quietly(config["proxyPid"], signal.SIGTERM)
     if not hangup_poller(config["proxyLifeFd"]).poll(PROXY_GRACE_SECONDS):
@@ -659,7 +689,7 @@ def remote_traffic(remote_resets, caught):
     return "InterceptedNotReset" if caught else "NoRemoteClients"
 
 
-def prepare(experiment_id, families):
+def prepare(experiment_id, families, tables_before):
     """The proxy's listeners, the experiment's chains and its counters, or why the fault cannot
     bite here. Nothing jumps to the chains yet, so a refusal leaves the host as it was."""
     exp_dir = experiment_dir(experiment_id)
@@ -681,6 +711,7 @@ def prepare(experiment_id, families):
     for s in listeners:
         s.close()
     remove_rules(experiment_id)
+    drop_tables_made(families, tables_before)
     shutil.rmtree(exp_dir, ignore_errors=True)
     return None, why
 
@@ -699,7 +730,8 @@ def inject_main():
     families = ip_families()
     if "iptables" not in families:
         return refuse(summary, "iptables cannot use the nat table on this instance")
-    listeners, why = prepare(experiment_id, families)
+    tables_before = nft_tables(families)
+    listeners, why = prepare(experiment_id, families, tables_before)
     if why:
         return refuse(summary, why)
 
@@ -723,6 +755,7 @@ def inject_main():
         dict(
             p,
             families=families,
+            tablesBefore=tables_before,
             proxyPid=proxy.pid,
             commandLifeFd=command_life_r,
             proxyLifeFd=proxy_life_r,
