@@ -1,7 +1,7 @@
 import type { IConstruct } from "constructs";
 import { HttpResetPeerValidationError } from "./errors";
 import type { FaultTunables } from "./fault-tunables";
-import { readTunables, TUNABLES, type TunableKey, type TunableValues } from "./tunables";
+import { ownEntry, readTunables, TUNABLES, type TunableKey, type TunableValues } from "./tunables";
 
 /**
  * Tunable values as an execution input holds them, keyed as the Harness fault this one is
@@ -33,12 +33,12 @@ export function tunableInput(tunables: FaultTunables): { input: TunableInput; pr
   const input: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [property, value] of Object.entries(tunables)) {
-    const key = KEY_OF_PROPERTY[property];
+    const key = ownEntry(KEY_OF_PROPERTY, property);
     if (key) {
       if (value !== undefined) input[key] = value;
       continue;
     }
-    const near = KEY_OF_PROPERTY[tunableProperty(property)] ? tunableProperty(property) : undefined;
+    const near = ownEntry(KEY_OF_PROPERTY, tunableProperty(property)) ? tunableProperty(property) : undefined;
     problems.push(`${property} is not a tunable${near ? `: did you mean ${near}?` : ""}`);
   }
   return { input: input as TunableInput, problems };

@@ -199,7 +199,7 @@ export function tunableString(definition: TunableDefinition, value: unknown): st
   const text = value.trim();
   switch (definition.kind) {
     case "boolean":
-      return BOOLEAN_WORDS[text.toLowerCase()] ?? text;
+      return ownEntry(BOOLEAN_WORDS, text.toLowerCase()) ?? text;
     case "enum":
       return text.toLowerCase();
     case "integer":
@@ -223,6 +223,14 @@ function quoted(value: unknown): string {
 }
 
 /**
+ * The record's own entry for a key, never one that every object inherits (`constructor`,
+ * `toString`, `__proto__`), so that such a key reads as unknown like any other.
+ */
+export function ownEntry<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+}
+
+/**
  * Reads tunables from layers of values, later layers overriding earlier ones (for example the
  * construct's defaults, then an execution input), over the Harness fault's defaults. Keys that are not
  * tunables and values that do not fit are reported as problems; a null or absent value keeps the
@@ -234,7 +242,7 @@ export function readTunables(...layers: Record<string, unknown>[]): TunableReadi
   const problems: string[] = [];
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer)) {
-      const definition = definitions[key];
+      const definition = ownEntry(definitions, key);
       if (!definition) {
         const near = Object.keys(TUNABLES).find((k) => k === key.trim().toUpperCase());
         problems.push(`${key} is not a tunable${near ? `: did you mean ${near}?` : ""}`);

@@ -39,6 +39,20 @@ describe("constructor validation", () => {
     );
   });
 
+  test.each(["constructor", "toString", "__proto__", "hasOwnProperty"])(
+    "refuses %s, which every object has, as a property that is not a tunable, in defaults and schedules",
+    (key) => {
+      // Parsed, as a Python or JSON caller's keys arrive: `__proto__` becomes an own key, not the prototype.
+      const tunables = JSON.parse(`{"${key}": true}`) as never;
+      expect(build({ tunableDefaults: tunables })).toThrow(`tunableDefaults: ${key} is not a tunable`);
+      const schedule = {
+        expression: daily,
+        input: { ...JSON.parse(`{"${key}": 1}`), ec2InstanceTag: "a:b" },
+      };
+      expect(build({ schedules: [schedule] })).toThrow(`schedules[0].input: ${key} is not a tunable`);
+    },
+  );
+
   test("accepts every default of the Harness fault and every tunable in the forms people type", () => {
     expect(
       build({

@@ -93,6 +93,16 @@ describe("input", () => {
     expect(error.message).toContain("COLOUR is not a tunable");
   });
 
+  test.each(["constructor", "toString", "__proto__", "hasOwnProperty"])(
+    "%s, which every object has, is an unknown key like any other",
+    async (key) => {
+      const input = { ...JSON.parse(`{"${key}": true}`), EC2_INSTANCE_ID: "i-0123456789abcdef0" };
+      const error = await rejection(input);
+      expect(error.name).toBe("InvalidInputError");
+      expect(error.message).toContain(`${key} is not a tunable`);
+    },
+  );
+
   test.each([
     [{ TARGET_SERVICE_PORT: 0 }, "TARGET_SERVICE_PORT must be an integer from 1 to 65535; got 0"],
     [{ TOTAL_CHAOS_DURATION: "43201" }, "TOTAL_CHAOS_DURATION must be an integer from 1 to 43200"],
