@@ -5,6 +5,7 @@
  * no Catch). Both may run for one experiment: every step is harmless the second time.
  */
 import { CancelCommandCommand, type SSMClient } from "@aws-sdk/client-ssm";
+import { checkAccess } from "../access-policy";
 import { accessFor, faultClients, type FaultAccess } from "../aws-clients";
 import { chunk } from "../chunks";
 import type {
@@ -17,7 +18,7 @@ import type {
   StopCause,
 } from "../contract";
 import { homeRegion } from "../environment";
-import { InvalidInputError } from "../errors";
+import { CredentialsError, InvalidInputError } from "../errors";
 import { experimentCommands, type ExperimentCommand } from "../experiment-commands";
 import { experimentIdFor } from "../experiment-id";
 import { readInput } from "../input";
@@ -51,23 +52,39 @@ const fromStateMachine = ({ plan, commands, stop, instanceIds }: InFlowCleanupEv
   only: instanceIds && new Set(instanceIds),
 });
 
-function fromExecution({ detail }: ExecutionStatusChangeEvent): Experiment | undefined {
-  if (!ABNORMAL_ENDS.has(detail.status)) return undefined;
-  let values;
-  try {
-    values = readInput(JSON.parse(detail.input ?? "{}"));
-  } catch (error) {
-    // Such an input was refused before anything was sent: there is nothing to undo.
-    if (error instanceof SyntaxError || error instanceof InvalidInputError) return undefined;
-    throw error;
-  }
+/** Who acted for an execution, read from its input as resolve-targets read it. */
+function executionAccess({ detail }: ExecutionStatusChangeEvent): FaultAccess {
+  const values = readInput(JSON.parse(detail.input ?? "{}"));
   const access = {
     experimentId: experimentIdFor(detail.name),
     region: values.REGION || homeRegion(),
     assumeRoleArn: values.ASSUME_ROLE_ARN,
     authenticationSecret: values.AWS_AUTHENTICATION_SECRET,
   };
-  return { access, known: [], since: detail.startDate ? new Date(detail.startDate) : undefined };
+  checkAccess(access);
+  return access;
+}
+
+function fromExecution(event: ExecutionStatusChangeEvent): Experiment | undefined {
+  if (!ABNORMAL_ENDS.has(event.detail.status)) return undefined;
+  let access;
+  try {
+    access = executionAccess(event);
+  } catch (error) {
+    // resolve-targets refused such an input, or such credentials, with the same checks before
+    // anything was sent: there is nothing to undo, and nothing for the dead-letter queue.
+    if (
+      error instanceof SyntaxError ||
+      error instanceof InvalidInputError ||
+      error instanceof CredentialsError
+    ) {
+      logger.info("the execution was refused before anything was sent", { reason: error.message });
+      return undefined;
+    }
+    throw error;
+  }
+  const { startDate } = event.detail;
+  return { access, known: [], since: startDate ? new Date(startDate) : undefined };
 }
 
 async function cancelInFlight(ssm: SSMClient, injections: ExperimentCommand[]): Promise<string[]> {

@@ -93,6 +93,16 @@ describe("input", () => {
     expect(error.message).toContain("COLOUR is not a tunable");
   });
 
+  test.each([
+    [[1], "an array"],
+    [7, "number"],
+    ["i-0123456789abcdef0", "string"],
+  ])("an input of %j is refused by name", async (input, kind) => {
+    const error = await rejection(input as never);
+    expect(error.name).toBe("InvalidInputError");
+    expect(error.message).toBe(`The execution input must be a JSON object of tunables, not ${kind}`);
+  });
+
   test.each(["constructor", "toString", "__proto__", "hasOwnProperty"])(
     "%s, which every object has, is an unknown key like any other",
     async (key) => {
