@@ -29,6 +29,11 @@ export interface TunableDefinition {
   readonly values?: readonly string[];
   /** Name of the SSM document parameter the tunable is passed as, when it reaches the instance. */
   readonly documentParameter?: string;
+  /**
+   * Values refused with a reason of their own, before the pattern is tried. The value is never
+   * quoted in the message: it may hold a secret.
+   */
+  readonly refused?: { readonly pattern: string; readonly reason: string };
 }
 
 /** The longest fault the document accepts: twelve hours. */
@@ -106,10 +111,18 @@ export const TUNABLES = {
   },
   PROXY: {
     key: "PROXY",
-    description: "HTTP(S) proxy URL the instance's package installer goes through; empty for none.",
+    description:
+      "HTTP(S) proxy URL the instance's package installer goes through; empty for none. No credentials (user:password@).",
     kind: "string",
     default: "",
-    pattern: "^(https?://[A-Za-z0-9.~%@:/_-]{1,512})?$",
+    pattern: "^(https?://[A-Za-z0-9.~%:/_-]{1,512})?$",
+    // An execution's input stays in its history, and a command's parameters in SSM's record of it.
+    refused: {
+      pattern: "^https?://[^/]*@",
+      reason:
+        "must not hold credentials (user:password@): an execution's input stays in its history and a " +
+        "command's parameters in SSM's record. Use a proxy that lets the instance in without them",
+    },
     documentParameter: "Proxy",
   },
   SEQUENCE: {
@@ -250,6 +263,10 @@ export function readTunables(...layers: Record<string, unknown>[]): TunableReadi
       }
       if (value === null || value === undefined) continue;
       const text = tunableString(definition, value);
+      if (text !== undefined && definition.refused && new RegExp(definition.refused.pattern).test(text)) {
+        problems.push(`${key} ${definition.refused.reason}`);
+        continue;
+      }
       if (text === undefined || !new RegExp(definition.pattern).test(text)) {
         problems.push(`${key} must be ${expectation(definition)}; got ${quoted(value)}`);
         continue;

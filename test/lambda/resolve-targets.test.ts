@@ -93,6 +93,16 @@ describe("input", () => {
     expect(error.message).toContain("COLOUR is not a tunable");
   });
 
+  test("a PROXY with credentials is refused, and the message never quotes them", async () => {
+    const error = await rejection({
+      EC2_INSTANCE_ID: "i-0123456789abcdef0",
+      PROXY: "http://chaos:s3cret@proxy.internal:3128",
+    });
+    expect(error.name).toBe("InvalidInputError");
+    expect(error.message).toContain("PROXY must not hold credentials (user:password@)");
+    expect(error.message).not.toContain("s3cret");
+  });
+
   test.each([
     [[1], "an array"],
     [7, "number"],

@@ -98,7 +98,7 @@ describeAsRoot("refusals", () => {
     const result = await runDocument(w, {
       TargetServicePort: "65535",
       DurationSeconds: "43200",
-      Proxy: "http://user:pass@proxy.internal:3128/",
+      Proxy: "http://proxy.internal:3128/",
       ExperimentId: "a".repeat(128),
     });
     expect(result.summary.error).toBe(
