@@ -67,8 +67,8 @@ describe("string tunables", () => {
     ],
     [
       "PROXY",
-      ["", "http://proxy:3128", "https://user:pa%40ss@10.0.0.1:8080/"],
-      ["ftp://x", "http://", "proxy:3128"],
+      ["", "http://proxy:3128", "https://10.0.0.1:8080/", "http://proxy.internal/%7Ea"],
+      ["ftp://x", "http://", "proxy:3128", "https://user:pa%40ss@10.0.0.1:8080/"],
     ],
     ["REGION", ["", "us-east-1", "eu-central-2", "us-gov-west-1"], ["US-EAST-1", "useast1", "us-east"]],
     [
