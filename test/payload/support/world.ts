@@ -31,6 +31,7 @@ export class World {
   /** Where the fault keeps its lock and state on the server host. */
   readonly stateDir = mkdtempSync(join(tmpdir(), "hrp-state-"));
   private readonly children: ChildProcess[] = [];
+  private readonly tempDirs: string[] = [];
   /** The server host's init, as this machine numbers it. */
   private serverInit = 0;
 
@@ -121,6 +122,13 @@ export class World {
     ];
   }
 
+  /** A new folder on this machine, removed with the world: for what a host keeps of its own. */
+  tempDir(prefix: string): string {
+    const dir = mkdtempSync(join(tmpdir(), `hrp-${prefix}-`));
+    this.tempDirs.push(dir);
+    return dir;
+  }
+
   /** Runs a command on one host and waits for it. */
   on(host: string, argv: readonly string[], options: { input?: string; timeoutMs?: number } = {}) {
     return run(this.enter(host, argv), options);
@@ -175,10 +183,18 @@ export class World {
     return JSON.parse(r.stdout.trim().split("\n").pop()!).outcome;
   }
 
-  /** The fault's traces on the server host: its rules in either family, and its live processes. */
+  /**
+   * The fault's traces on the server host: its rules in either family and either backend (the
+   * fault uses whichever the host's `iptables` is), and its live processes.
+   */
   async faultTraces(): Promise<{ rules: string[]; processes: string[] }> {
     const rules: string[] = [];
-    for (const save of ["iptables-save", "ip6tables-save"]) {
+    for (const save of [
+      "iptables-nft-save",
+      "ip6tables-nft-save",
+      "iptables-legacy-save",
+      "ip6tables-legacy-save",
+    ]) {
       const out = (await this.on(this.server, [save])).stdout;
       rules.push(...out.split("\n").filter((l) => l.includes("HRP-") || l.includes("http-reset-peer")));
     }
@@ -215,6 +231,7 @@ export class World {
       await run(["ip", "netns", "del", ns]);
     }
     rmSync(this.stateDir, { recursive: true, force: true });
+    for (const dir of this.tempDirs) rmSync(dir, { recursive: true, force: true });
   }
 }
 
