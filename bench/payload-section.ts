@@ -20,8 +20,8 @@ port under fault, and on port 8080, the bystander. The fault is started exactly 
 start the document's script, with \`TargetServicePort=80\` and \`NetworkInterface=eth0\`, and with the
 SSM agent's service \`PATH\` (systemd's default), so that \`python3\` is the
 system's. Every measurement gets new hosts: connection tracking remembers closed connections for a
-while, with the port they were redirected to, and the server keeps TIME_WAIT sockets; neither should
-carry over from one measurement to the next. The client host uses ports 1024–65535 for its
+while, and the server keeps TIME_WAIT sockets; neither should carry over from one measurement to the
+next. The client host uses ports 1024–65535 for its
 connections (the default range has 28,232), so that it reuses a port as late as it can: a connection
 from a reused port meets the server's TIME_WAIT socket and connection tracking's memory of the old one,
 which made the bystander's new-connection rate with the fault look 35% lower in an earlier version of

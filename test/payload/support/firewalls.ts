@@ -162,6 +162,7 @@ export const nftablesNative = (priority: number): Firewall => ({
 /** Each setup by name, for a test about one of them. */
 export const FIREWALL = {
   iptablesServicesLegacy: iptablesServices("legacy", "ACCEPT"),
+  iptablesServicesLegacyDrop: iptablesServices("legacy", "DROP"),
   iptablesServicesNft: iptablesServices("nft", "ACCEPT"),
   iptablesServicesNftDrop: iptablesServices("nft", "DROP"),
   ufw,
