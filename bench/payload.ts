@@ -3,7 +3,7 @@
  * host with an HTTP service on port 80 and a bystander on 8080, and a client host on the other end
  * of a veth pair. Nothing here sends traffic anywhere else.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ChildProcess } from "node:child_process";
@@ -176,7 +176,7 @@ export async function loadHaproxy(world: World): Promise<LoadRun> {
     await waitListening(world, HAPROXY_PORT);
     await must(world.enter(world.server, redirect("-I")));
     try {
-      return await load(world, haproxy.pid!);
+      return await load(world, await serverPid(world, "haproxy"));
     } finally {
       await run(world.enter(world.server, redirect("-D")));
       haproxy.kill("SIGTERM");
@@ -186,6 +186,23 @@ export async function loadHaproxy(world: World): Promise<LoadRun> {
     haproxy?.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The pid of a program on the server host, as this machine numbers it: `world.start` runs it
+ * through nsenter, which forks to enter the host's PID namespace, so its own pid is nsenter's.
+ */
+async function serverPid(world: World, program: string): Promise<number> {
+  const pids = (await run(["ip", "netns", "pids", world.server])).stdout.split(/\s+/).filter(Boolean);
+  const found = pids.find((pid) => {
+    try {
+      return readlinkSync(`/proc/${pid}/exe`).endsWith(`/${program}`);
+    } catch {
+      return false;
+    }
+  });
+  if (!found) throw new Error(`no ${program} process on the server host`);
+  return Number(found);
 }
 
 async function waitListening(world: World, port: number): Promise<void> {

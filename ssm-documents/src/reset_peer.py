@@ -29,7 +29,6 @@ import json
 import mmap
 import os
 import select
-import shlex
 import shutil
 import signal
 import socket
@@ -151,9 +150,6 @@ def run(argv, stdin_text=None):
     return p.returncode, out, err
 
 
-TABLES = ("mangle", "nat", "filter")
-
-
 def chains_text(experiment_id, listen_ports):
     """The experiment's chains, in iptables-restore form. Nothing jumps to them yet, so putting them
     in changes nothing, and shows that the kernel has what the fault needs before anything does."""
@@ -217,75 +213,105 @@ def install_rules(families, text):
             raise RuntimeError("%s-restore failed: %s" % (family, err.strip().splitlines()[-1:] or code))
 
 
-def our_chains(family, table, tag):
-    code, out, _ = run([family, "-w", "-t", table, "-S"])
-    if code != 0:
-        return [], []
-    lines = [shlex.split(line) for line in out.splitlines()]
-    chains = [w[1] for w in lines if len(w) == 2 and w[0] == "-N" and w[1].startswith(tag)]
-    jumps = [w[1:] for w in lines if len(w) > 3 and w[0] == "-A" and w[-2] == "-j" and w[-1] in chains]
-    return chains, jumps
+FAMILIES = ("iptables", "ip6tables")
 
 
-def remove_rules(experiment_id=None):
-    """Takes out the jumps into our chains, then the chains. Idempotent. Returns what it removed."""
+def saved_rules(families=FAMILIES):
+    """Each family's ruleset from one iptables-save -c (a call per family, however many tables):
+    {(family, table): [(packets, line)]}, a line being a chain (":NAME POLICY") or a rule
+    ("-A CHAIN ..."), in the order saved. A family whose tool fails has no tables."""
+    tables = {}
+    for family in families:
+        table = None
+        for line in run([family + "-save", "-c"])[1].splitlines():
+            if line.startswith("*"):
+                table = tables.setdefault((family, line[1:]), [])
+            elif line.startswith(":") and table is not None:
+                table.append((0, line))
+            elif line.startswith("[") and "] -A " in line and table is not None:
+                counters, rule = line.split("] ", 1)
+                table.append((int(counters[1:].split(":")[0]), rule))
+    return tables
+
+
+def fault_rules(saved, experiment_id=None):
+    """The fault's chains (of one experiment, or of all) in a saved ruleset, per (family, table):
+    its chains, the jumps into them from the host's chains, and the packets each chain counted."""
     tag = chain_tag(experiment_id) if experiment_id else CHAIN_PREFIX
+    found = {}
+    for key, lines in saved.items():
+        chains = [line[1:].split()[0] for _, line in lines if line.startswith(":" + tag)]
+        if not chains:
+            continue
+        rules = [(packets, line, line.split()) for packets, line in lines if line.startswith("-A ")]
+        found[key] = {
+            "chains": chains,
+            "jumps": [line for _, line, words in rules if words[1] not in chains and words[-1] in chains],
+            "packets": {chain: sum(p for p, _, words in rules if words[1] == chain) for chain in chains},
+        }
+    return found
+
+
+def remove_rules(experiment_id=None, found=None):
+    """Takes out the jumps into the fault's chains, then the chains (of `found`, or of what is there
+    now): one iptables-restore per family, each table in one transaction. Idempotent. Returns what
+    it removed.
+
+    Another Cleanup may take some of them out first, and then a transaction fails: the rules are
+    read again, and what is left is tried again.
+    """
     removed = []
-    for family in ("iptables", "ip6tables"):
-        for table in TABLES:
-            ours, jumps = our_chains(family, table, tag)
-            for jump in jumps:
-                if jump[0] not in ours and run([family, "-w", "-t", table, "-D"] + jump)[0] == 0:
-                    removed.append("%s %s rule %s -> %s" % (family, table, jump[0], jump[-1]))
-            for chain in ours:
-                run([family, "-w", "-t", table, "-F", chain])
-                if run([family, "-w", "-t", table, "-X", chain])[0] == 0:
-                    removed.append("%s %s chain %s" % (family, table, chain))
+    for _ in range(3):
+        found = fault_rules(saved_rules(), experiment_id) if found is None else found
+        if not found:
+            break
+        for family in FAMILIES:
+            tables = sorted((table, ours) for (f, table), ours in found.items() if f == family)
+            text = ""
+            for table, ours in tables:
+                text += "*%s\n" % table + "".join("-D %s\n" % jump[3:] for jump in ours["jumps"])
+                text += "".join("-F %s\n-X %s\n" % (chain, chain) for chain in ours["chains"]) + "COMMIT\n"
+            if text and run([family + "-restore", "-w", "--noflush"], text)[0] == 0:
+                removed += ["%s %s: chains %s" % (family, table, ", ".join(ours["chains"])) for table, ours in tables]
+        found = None
     return removed
 
 
-def nft_tables(families):
-    """The tables iptables has, as (family, table), where iptables is the nft backend; else None.
+def nft_tables(saved, families):
+    """The tables iptables has, as [family, table], where iptables is the nft backend; else None.
 
     iptables-nft makes a table the first time a rule goes in and never removes it, so the fault
-    notes which were there before, to take out the ones it made (see drop_tables_made). Listing
+    notes which were there before, to take out the ones it made (see drop_tables_made). Saving
     does not make one. The legacy backend's tables cannot be removed: the kernel keeps each one
     once used, with no rule and ACCEPT policies.
     """
     if "nf_tables" not in run(["iptables", "-V"])[1]:
         return None
-    return sorted(
-        [family, line[1:]]
-        for family in families
-        for line in run([family + "-save"])[1].splitlines()
-        if line.startswith("*")
-    )
+    return sorted([family, table] for family, table in saved if family in families)
 
 
 def drop_tables_made(families, before):
     """Takes out the tables the fault made, when nothing but it ever put a rule or policy in them."""
+    if before is None:
+        return []
     removed = []
-    for family, table in [t for t in nft_tables(families) or [] if before is not None and t not in before]:
-        lines = run([family, "-w", "-t", table, "-S"])[1].splitlines()
-        if all(line.startswith("-P ") and line.endswith(" ACCEPT") for line in lines):
+    for (family, table), lines in sorted(saved_rules(families).items()):
+        untouched = all(line.startswith(":") and " ACCEPT" in line for _, line in lines)
+        if [family, table] not in before and untouched:
             if run(["nft", "delete", "table", "ip" if family == "iptables" else "ip6", table])[0] == 0:
                 removed.append("%s table %s, which the fault made" % (family, table))
     return removed
 
 
 def rules_remain(experiment_id=None):
-    tag = chain_tag(experiment_id) if experiment_id else CHAIN_PREFIX
-    return any(our_chains(f, t, tag)[0] for f in ("iptables", "ip6tables") for t in TABLES)
+    return bool(fault_rules(saved_rules(), experiment_id))
 
 
-def remote_syns_caught(families, experiment_id):
+def remote_syns_caught(found, experiment_id):
     """How many connection attempts from remote peers the rules handed to the proxy: the packet
     counter of the interface's TPROXY rule (SYNs, so a retransmitted one counts twice)."""
-    total = 0
-    for family in families:
-        out = run([family, "-w", "-t", "mangle", "-nvxL", chain_tag(experiment_id) + "IN"])[1]
-        total += sum(int(w[0]) for w in (line.split() for line in out.splitlines()[2:]) if w and w[0].isdigit())
-    return total
+    chain = chain_tag(experiment_id) + "IN"
+    return sum(ours["packets"].get(chain, 0) for (_, table), ours in found.items() if table == "mangle")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -526,7 +552,6 @@ def warden_main(experiment_id, config):
             pass  # the command is gone; end.json still says what happened
 
     started_at = None
-    caught = 0
     try:
         install_rules(config["families"], jumps_text(experiment_id, config["interface"], config["targetPort"]))
     except RuntimeError as e:
@@ -534,11 +559,12 @@ def warden_main(experiment_id, config):
     else:
         started_at = utc_now()
         reason = watch(config, stop_signal, time.monotonic() + config["durationSeconds"], tell, started_at)
-        caught = remote_syns_caught(config["families"], experiment_id)
 
     # The rules out before the proxy stops: from here on new connections reach the service, and no
     # client is ever dropped; the proxy resets what it holds.
-    removed = remove_rules(experiment_id)
+    found = fault_rules(saved_rules(), experiment_id)
+    caught = remote_syns_caught(found, experiment_id) if started_at else 0
+    removed = remove_rules(experiment_id, found)
     removed += drop_tables_made(config["families"], config["tablesBefore"])
     ended_at = utc_now()
     signal_quietly(config["proxyPid"], signal.SIGTERM)
@@ -725,12 +751,13 @@ def inject_main():
     if lock is None:
         holders = sorted({e for _, _, e in fault_processes()})
         return refuse(summary, "another injection is active on this instance (%s)" % (", ".join(holders) or "starting"))
-    if rules_remain():
-        return refuse(summary, "rules of an earlier injection remain; run the document with Action=Cleanup first")
     families = ip_families()
+    saved = saved_rules()
+    if fault_rules(saved):
+        return refuse(summary, "rules of an earlier injection remain; run the document with Action=Cleanup first")
     if "iptables" not in families:
         return refuse(summary, "iptables cannot use the nat table on this instance")
-    tables_before = nft_tables(families)
+    tables_before = nft_tables(saved, families)
     listeners, why = prepare(experiment_id, families, tables_before)
     if why:
         return refuse(summary, why)
