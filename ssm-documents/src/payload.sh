@@ -93,40 +93,35 @@ case $action in
     fi
     ;;
 esac
-python3 -c 'import sys; sys.exit(sys.version_info < (3, 6))' || fail 4 "python3 is older than 3.6"
-
 # The state directory holds the program root runs: it must be root's alone, and so must every
 # folder above it, or another user could swap what runs. A sticky folder above it, such as /tmp,
 # is fine: no one else can rename or remove what root made there.
+# One stat for the folder and every one above it that exists: a fork costs more than the check.
 distrust() {
+  first=$1
   d=$1
+  set --
   while :; do
-    if [ -L "$d" ]; then
-      echo "$d is a symbolic link"
-      return
-    fi
-    if [ -e "$d" ]; then
-      [ -d "$d" ] || {
-        echo "$d is not a directory"
-        return
-      }
-      owner_mode=$(stat -c '%u %a' "$d") || {
-        echo "cannot read the owner of $d"
-        return
-      }
-      [ "${owner_mode% *}" = 0 ] || {
-        echo "$d is not owned by root"
-        return
-      }
-      mode=0${owner_mode#* }
-      if [ $((mode & 022)) -ne 0 ] && { [ "$d" = "$1" ] || [ $((mode & 01000)) -eq 0 ]; }; then
-        echo "$d is writable by others than root"
-        return
-      fi
-    fi
-    [ "$d" = / ] && return
-    d=$(dirname "$d")
+    if [ -e "$d" ] || [ -L "$d" ]; then set -- "$@" "$d"; fi
+    [ "$d" = / ] && break
+    d=${d%/*}
+    [ -n "$d" ] || d=/
   done
+  # Each line: uid, octal mode and type, then the name, which may hold spaces.
+  stat -c '%u %a %F|%n' -- "$@" | while IFS='|' read -r facts name; do
+    # shellcheck disable=SC2086 # the facts are words
+    set -- $facts
+    case "$*" in
+      *"symbolic link") echo "$name is a symbolic link" ;;
+      *directory) ;;
+      *) echo "$name is not a directory" ;;
+    esac
+    [ "$1" = 0 ] || echo "$name is not owned by root"
+    mode=0$2
+    if [ $((mode & 022)) -ne 0 ] && { [ "$name" = "$first" ] || [ $((mode & 01000)) -eq 0 ]; }; then
+      echo "$name is writable by others than root"
+    fi
+  done | head -n 1
 }
 case $state_dir in
   /*) ;;

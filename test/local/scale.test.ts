@@ -23,7 +23,8 @@ function summary(name: string, local: LocalFault, outcome: ExecutionOutcome): vo
     `${name}: ${describeOutcome(outcome).slice(0, 300)}\n` +
       `  ${outcome.historyEvents} history events (${outcome.childExecutions} children, at most ` +
       `${outcome.maxChildHistoryEvents} each), ${outcome.stateTransitions} state transitions, ` +
-      `largest state payload ${outcome.maxPayloadBytes} bytes, ${outcome.stoppedAt - outcome.startedAt} ms\n` +
+      `largest state payload ${outcome.maxPayloadBytes} bytes, the Map's gathered result ` +
+      `${outcome.maxMapResultBytes} bytes, ${outcome.stoppedAt - outcome.startedAt} ms\n` +
       `  ${calls.calls.length} API calls (${calls.throttledCount()} throttled): ${JSON.stringify(calls.counts())}`,
   );
 }
@@ -138,9 +139,16 @@ test(`a failure in one of ${MAX_TARGETS / PARALLEL_BATCH} children stops the oth
   }
 }, 120_000);
 
+/**
+ * The most the Inject Map's gathered result may hold: an eighth of the payload limit, so that a run
+ * of MAX_TARGETS, one child per instance (serial) or per 50 (parallel), stays far from it.
+ */
+const MAX_MAP_RESULT_BYTES = MAX_PAYLOAD_BYTES / 8;
+
 /** Every execution of a run, the parent and each child, within Step Functions' limits. */
 function expectWithinLimits(outcome: ExecutionOutcome): void {
   expect(outcome.maxPayloadBytes).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
+  expect(outcome.maxMapResultBytes).toBeLessThanOrEqual(MAX_MAP_RESULT_BYTES);
   expect(outcome.historyEvents).toBeLessThanOrEqual(MAX_HISTORY_EVENTS);
   expect(outcome.maxChildHistoryEvents).toBeLessThanOrEqual(MAX_HISTORY_EVENTS);
 }

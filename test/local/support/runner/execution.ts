@@ -59,6 +59,11 @@ export interface ExecutionOutcome {
   readonly stateTransitions: number;
   /** The largest input or output of any state, the children's included, in bytes. */
   readonly maxPayloadBytes: number;
+  /**
+   * The largest result a Distributed Map gathered from its children's outputs, in bytes: a state's
+   * result, which the payload limit bounds whatever ResultPath then keeps of it.
+   */
+  readonly maxMapResultBytes: number;
   readonly startedAt: number;
   readonly stoppedAt: number;
   /** What the abort rule's cleanup did, when the rule matched. */
@@ -151,6 +156,7 @@ export class LocalExecution {
   private historyEvents = 0;
   private stateTransitions = 0;
   private maxPayloadBytes = 0;
+  private maxMapResultBytes = 0;
   private limitBroken?: { error: string; cause: string };
   private readonly abortRun: () => void;
   private readonly parent?: LocalExecution;
@@ -184,11 +190,15 @@ export class LocalExecution {
         stateMachineArn: `${scope.stateMachineArn}/${String(map.Label ?? stateName)}`,
         parent: this,
       };
-      taskHandlers[stateName] = (mapInput) =>
-        runMapRun(map, mapInput, {
+      taskHandlers[stateName] = async (mapInput) => {
+        const result = await runMapRun(map, mapInput, {
           readObject: options.readObject,
           startChild: (childInput) => this.startChild(childInput, childScope),
         });
+        this.maxMapResultBytes = Math.max(this.maxMapResultBytes, payloadBytes(result));
+        this.checkPayload(stateName, result);
+        return result;
+      };
     }
     const waits: Record<string, number> = {};
     const waitMs = options.waitMs;
@@ -256,6 +266,18 @@ export class LocalExecution {
     this.abort();
   }
 
+  /** A state's input, output or result, held to Step Functions' payload limit. */
+  private checkPayload(stateName: string, value: unknown): void {
+    const size = payloadBytes(value);
+    this.maxPayloadBytes = Math.max(this.maxPayloadBytes, size);
+    if (size > MAX_PAYLOAD_BYTES) {
+      this.breakLimit(
+        "States.DataLimitExceeded",
+        `The state/task '${stateName}' returned a result with a size exceeding the maximum number of bytes service limit (${size} > ${MAX_PAYLOAD_BYTES}).`,
+      );
+    }
+  }
+
   private async consume(logs: AsyncGenerator<EventLog>): Promise<void> {
     const entered = new Map<string, number>();
     for await (const event of logs) {
@@ -271,14 +293,10 @@ export class LocalExecution {
       this.historyEvents += historyEventsOf(event);
       if (event.type === "StateEntered") this.stateTransitions++;
       if (event.type === "StateEntered" || event.type === "StateExited") {
-        const size = payloadBytes(event.type === "StateEntered" ? event.state.input : event.state.output);
-        this.maxPayloadBytes = Math.max(this.maxPayloadBytes, size);
-        if (size > MAX_PAYLOAD_BYTES) {
-          this.breakLimit(
-            "States.DataLimitExceeded",
-            `The state/task '${event.state.name}' returned a result with a size exceeding the maximum number of bytes service limit (${size} > ${MAX_PAYLOAD_BYTES}).`,
-          );
-        }
+        this.checkPayload(
+          event.state.name,
+          event.type === "StateEntered" ? event.state.input : event.state.output,
+        );
       }
       if (this.historyEvents > MAX_HISTORY_EVENTS) {
         this.breakLimit(
@@ -324,6 +342,7 @@ export class LocalExecution {
       maxChildHistoryEvents: Math.max(0, ...children.map((c) => c.historyEvents)),
       stateTransitions: children.reduce((sum, c) => sum + c.stateTransitions, this.stateTransitions),
       maxPayloadBytes: Math.max(this.maxPayloadBytes, ...children.map((c) => c.maxPayloadBytes)),
+      maxMapResultBytes: this.maxMapResultBytes,
       startedAt: this.startDate,
       stoppedAt,
     };
