@@ -7,7 +7,7 @@
 import { must } from "./exec";
 import { firewallCmd, startFirewalld } from "./firewalld";
 import { ownFiles } from "./host-files";
-import type { World } from "./world";
+import { IPTABLES_SAVES, type World } from "./world";
 
 /** The commands that the setups and `ruleset` run, all from Debian packages scripts/test.sh installs. */
 export const FIREWALL_COMMANDS: readonly string[] = [
@@ -180,10 +180,7 @@ export const FIREWALLS: readonly Firewall[] = Object.values(FIREWALL);
 
 /** What each tool prints of the server host's rules; a table a backend never had prints nothing. */
 const DUMPS: readonly (readonly string[])[] = [
-  ["iptables-legacy-save"],
-  ["ip6tables-legacy-save"],
-  ["iptables-nft-save"],
-  ["ip6tables-nft-save"],
+  ...IPTABLES_SAVES.map((save) => [save]),
   // Stateless: without counters, quotas and the like.
   ["nft", "--stateless", "list", "ruleset"],
 ];

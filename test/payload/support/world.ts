@@ -20,6 +20,14 @@ export const SERVER_V6 = "2001:2::1";
 export const CLIENT_V6 = "2001:2::2";
 const FIXTURES = join(__dirname, "..", "fixtures");
 
+/** The tools that print a host's iptables rules: either family, either backend. */
+export const IPTABLES_SAVES = [
+  "iptables-nft-save",
+  "ip6tables-nft-save",
+  "iptables-legacy-save",
+  "ip6tables-legacy-save",
+] as const;
+
 /** What a client saw: an HTTP status, or how the connection failed. */
 export type Outcome = number | "reset" | "refused" | "timeout" | "other";
 
@@ -189,12 +197,7 @@ export class World {
    */
   async faultTraces(): Promise<{ rules: string[]; processes: string[] }> {
     const rules: string[] = [];
-    for (const save of [
-      "iptables-nft-save",
-      "ip6tables-nft-save",
-      "iptables-legacy-save",
-      "ip6tables-legacy-save",
-    ]) {
+    for (const save of IPTABLES_SAVES) {
       const out = (await this.on(this.server, [save])).stdout;
       rules.push(...out.split("\n").filter((l) => l.includes("HRP-") || l.includes("http-reset-peer")));
     }
