@@ -23,6 +23,12 @@ export interface TunableDefinition {
   readonly default: string;
   /** Anchored pattern every value must match, after it is turned into its string form. */
   readonly pattern: string;
+  /**
+   * The longest value the pattern accepts, given where the pattern bounds a long repetition
+   * (`{1,512}`): the payload's shell checks this length itself, and the pattern without that bound,
+   * which `grep -E` builds far faster.
+   */
+  readonly maxLength?: number;
   /** For integers: the inclusive range the pattern accepts. */
   readonly range?: { readonly min: number; readonly max: number };
   /** For enums and booleans: the accepted values. */
@@ -116,6 +122,7 @@ export const TUNABLES = {
     kind: "string",
     default: "",
     pattern: "^(https?://[A-Za-z0-9.~%:/_-]{1,512})?$",
+    maxLength: 520,
     // An execution's input stays in its history, and a command's parameters in SSM's record of it.
     refused: {
       pattern: "^https?://[^/]*@",
@@ -186,6 +193,7 @@ export const DOCUMENT_ONLY_PARAMETERS = {
       "Names the rules and state of one run. Inject: empty makes one up. Cleanup: empty cleans every run.",
     default: "",
     pattern: "^[A-Za-z0-9_-]{0,128}$",
+    maxLength: 128,
   },
 } as const;
 

@@ -19,8 +19,17 @@ interface DocumentParameter {
   readonly description: string;
   readonly default: string;
   readonly pattern: string;
+  readonly maxLength?: number;
   readonly values?: readonly string[];
 }
+
+/**
+ * The pattern the payload's shell checks a parameter with: the document's, where a parameter with
+ * a `maxLength` has its long bounded repetitions (`{1,512}`) opened (`{1,}`), its length being
+ * checked apart.
+ */
+export const shellPattern = (p: DocumentParameter): string =>
+  p.maxLength === undefined ? p.pattern : p.pattern.replace(/\{([0-9]+),[0-9]{3,}\}/g, "{$1,}");
 
 /** The document's parameters, in the order the document lists them. */
 export const DOCUMENT_PARAMETERS: readonly DocumentParameter[] = [
@@ -40,10 +49,12 @@ function script(): string {
   const fallbacks = DOCUMENT_PARAMETERS.map(
     (p) => `if [ -z "\${SSM_${p.name}+x}" ]; then export SSM_${p.name}="{{ ${p.name} }}"; fi`,
   );
-  const checks = DOCUMENT_PARAMETERS.map((p) => `check_parameter ${p.name} "$SSM_${p.name}" '${p.pattern}'`);
+  const checks = DOCUMENT_PARAMETERS.map(
+    (p) => `  ${p.name} "$SSM_${p.name}" '${shellPattern(p)}' '${p.maxLength ?? ""}'`,
+  );
   return source("payload.sh")
     .replace("@PARAMETER_FALLBACKS@", () => fallbacks.join("\n"))
-    .replace("@PARAMETER_CHECKS@", () => checks.join("\n"))
+    .replace("@PARAMETER_CHECKS@", () => ["check_parameters \\", checks.join(" \\\n")].join("\n"))
     .replace("@RESET_PEER_PY@", () => source("reset_peer.py"));
 }
 
@@ -82,7 +93,9 @@ export function renderDocument(): string {
   });
   doc.commentBefore =
     " Rendered from ssm-documents/src by `npm run render-document`: edit those files, not this one.";
-  return doc.toString({ lineWidth: 0 });
+  // Sequences flush with their key: the script's lines, indented less, keep the document within
+  // SSM's 64 KiB.
+  return doc.toString({ lineWidth: 0, indentSeq: false });
 }
 
 if (require.main === module) {

@@ -24,11 +24,47 @@ fail() {
 
 newline='
 '
-check_parameter() {
-  case $2 in
-    *"$newline"*) fail 2 "parameter $1 must be one line" ;;
+# Every parameter again, all in one grep: each fork costs more than the checks themselves.
+# Arguments, for each parameter: its name, value, pattern, and longest length (empty where the
+# pattern bounds it: a bounded repetition as long as 512 makes grep slow to build its matcher, so
+# such a length is checked here instead). In the C locale, [A-Z] means the 26 letters only.
+check_parameters() {
+  lines=""
+  left=$(($# / 4))
+  while [ "$left" -gt 0 ]; do
+    left=$((left - 1))
+    name=$1 value=$2 pattern=$3 longest=$4
+    shift 4
+    case $value in
+      *"$newline"*) fail 2 "parameter $name must be one line" ;;
+    esac
+    if [ -n "$longest" ] && [ "${#value}" -gt "$longest" ]; then
+      fail 2 "parameter $name is longer than $longest characters"
+    fi
+    lines="${lines:+$lines$newline}$name=$value"
+    pattern=${pattern#^}
+    set -- "$@" -e "^$name=(${pattern%\$})\$"
+  done
+  # Each line is NAME=value; -v prints those that match no pattern.
+  bad=$(LC_ALL=C grep -Ev "$@" <<LINES
+$lines
+LINES
+)
+  case $? in
+    1) return 0 ;;
+    0) ;;
+    *) fail 2 "the parameters could not be checked: grep failed" ;;
   esac
-  printf '%s\n' "$2" | grep -Eq -- "$3" || fail 2 "parameter $1 does not match $3"
+  name=${bad%%=*}
+  for option in "$@"; do
+    case $option in
+      "^$name=("*)
+        pattern=${option#"^$name=("}
+        fail 2 "parameter $name does not match ^${pattern%")\$"}\$"
+        ;;
+    esac
+  done
+  fail 2 "parameter ${name:-?} does not match its pattern"
 }
 @PARAMETER_CHECKS@
 action=$SSM_Action
@@ -59,11 +95,11 @@ install_packages() {
   fi
 }
 
+# Sets missing to what the fault needs and the instance lacks.
 missing_dependencies() {
   missing=""
   command -v python3 >/dev/null 2>&1 || missing="python3"
   command -v iptables-restore >/dev/null 2>&1 || missing="${missing:+$missing }iptables"
-  printf '%s' "$missing"
 }
 
 case $action in
@@ -74,14 +110,14 @@ case $action in
     # State 0A is LISTEN, in /proc/net/tcp's hexadecimal columns.
     grep -Eq "^ *[0-9]+: [0-9A-F]+:$port_hex [0-9A-F]+:[0-9A-F]+ 0A " /proc/net/tcp /proc/net/tcp6 2>/dev/null ||
       fail 3 "nothing listens on TCP port $SSM_TargetServicePort: the fault needs the HTTP service running"
-    missing=$(missing_dependencies)
+    missing_dependencies
     if [ -n "$missing" ]; then
       [ "$SSM_InstallDependencies" = True ] ||
         fail 3 "missing $missing: install it (dnf/yum/apt-get install $missing) or run with InstallDependencies=True"
       # shellcheck disable=SC2086 # one word a package
       log=$(install_packages $missing 2>&1) ||
         fail 4 "could not install $missing: $(printf '%s' "$log" | tail -n 1 | tr -d '\\"')"
-      missing=$(missing_dependencies)
+      missing_dependencies
       [ -z "$missing" ] || fail 4 "still missing after installing: $missing"
     fi
     ;;
@@ -107,21 +143,27 @@ distrust() {
     d=${d%/*}
     [ -n "$d" ] || d=/
   done
-  # Each line: uid, octal mode and type, then the name, which may hold spaces.
+  # Each line: uid, octal mode and type, then the name, which may hold spaces. The first problem
+  # found is printed.
   stat -c '%u %a %F|%n' -- "$@" | while IFS='|' read -r facts name; do
     # shellcheck disable=SC2086 # the facts are words
     set -- $facts
-    case "$*" in
-      *"symbolic link") echo "$name is a symbolic link" ;;
-      *directory) ;;
-      *) echo "$name is not a directory" ;;
-    esac
-    [ "$1" = 0 ] || echo "$name is not owned by root"
     mode=0$2
-    if [ $((mode & 022)) -ne 0 ] && { [ "$name" = "$first" ] || [ $((mode & 01000)) -eq 0 ]; }; then
-      echo "$name is writable by others than root"
+    case "$*" in
+      *"symbolic link") problem="is a symbolic link" ;;
+      *directory) problem="" ;;
+      *) problem="is not a directory" ;;
+    esac
+    if [ -z "$problem" ] && [ "$1" != 0 ]; then problem="is not owned by root"; fi
+    if [ -z "$problem" ] && [ $((mode & 022)) -ne 0 ] &&
+      { [ "$name" = "$first" ] || [ $((mode & 01000)) -eq 0 ]; }; then
+      problem="is writable by others than root"
     fi
-  done | head -n 1
+    if [ -n "$problem" ]; then
+      echo "$name $problem"
+      break
+    fi
+  done
 }
 case $state_dir in
   /*) ;;
@@ -130,19 +172,23 @@ esac
 why=$(distrust "$state_dir")
 [ -z "$why" ] || fail 3 "the state directory cannot be trusted: $why"
 umask 077
-mkdir -p "$state_dir" || fail 1 "cannot create $state_dir"
-# Again, now that it exists: whatever was made meanwhile is checked too.
-why=$(distrust "$state_dir")
-[ -z "$why" ] || fail 3 "the state directory cannot be trusted: $why"
-program="$state_dir/reset_peer.py"
-# Each run writes a copy of its own and renames it into place: runs on one host at once (the
-# in-flow cleanup and the abort rule's both send Cleanup) never see a half-written program.
-copy=$(mktemp "$program.XXXXXX") || fail 1 "cannot write $program"
-cat >"$copy" <<'RESET_PEER_PY' || fail 1 "cannot write $program"
+if [ ! -d "$state_dir" ]; then
+  mkdir -p "$state_dir" || fail 1 "cannot create $state_dir"
+  # Again, now that it exists: whatever was made meanwhile is checked too.
+  why=$(distrust "$state_dir")
+  [ -z "$why" ] || fail 3 "the state directory cannot be trusted: $why"
+fi
+# Each run writes a copy of its own, which the program removes once Python has read it: runs on one
+# host at once (the in-flow cleanup and the abort rule's both send Cleanup) never see a
+# half-written program. Only root can make a file in the state directory, so the name needs no
+# more than this shell's pid.
+program="$state_dir/reset_peer.py.$$"
+cat >"$program" <<'RESET_PEER_PY' || fail 1 "cannot write $program"
 @RESET_PEER_PY@
 RESET_PEER_PY
-mv -f "$copy" "$program" || fail 1 "cannot write $program"
 case $action in
-  Inject) exec python3 "$program" inject ;;
-  Cleanup) exec python3 "$program" cleanup ;;
+  # -I: no PYTHON* variable, user site or working folder reaches what root runs; -S: nor the
+  # site module, whose start costs more than the program's own imports.
+  Inject) exec python3 -I -S "$program" inject ;;
+  Cleanup) exec python3 -I -S "$program" cleanup ;;
 esac

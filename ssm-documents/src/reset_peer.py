@@ -3,11 +3,18 @@
 Python 3.6 or newer, standard library only. One file, four roles, chosen by the first argument:
 
   inject   the SSM command itself. Holds the host-wide lock, starts the proxy and the warden,
-           checks the fault from localhost, waits for the window to end, prints the report.
-  proxy    accepts every connection the rules catch, reads the request and resets the connection.
-  warden   owns the firewall rules: puts them in once the proxy listens, takes them out when the
-           window ends, the command dies, the proxy dies, or Cleanup asks.
+           puts the rules in, checks the fault from localhost, waits for the window to end,
+           prints the report.
   cleanup  removes every rule, process and state file of one experiment, or of all of them.
+
+The command forks two more, each in a session of its own:
+
+  proxy    accepts every connection the rules catch, reads the request and resets the connection.
+  warden   holds the window: takes the rules out when it ends, the command dies, the proxy dies,
+           or Cleanup asks. The command puts them in only once the warden exists.
+
+Forks, not new interpreters: a Python start and its imports cost tens of milliseconds, which the
+fault's onset would pay. Each writes a pid file with its start time, which is how Cleanup finds it.
 
 The rules hand new connections to the proxy with TPROXY, which leaves their destination as it
 was: the host's own firewall, which filters after the rules, sees the service's port and lets
@@ -32,12 +39,11 @@ if sys.version_info < (3, 6):
     sys.exit(4)
 
 import fcntl
-import hashlib
+import binascii
 import json
 import mmap
 import os
 import select
-import shutil
 import signal
 import socket
 import struct
@@ -46,7 +52,6 @@ import time
 from collections import deque
 
 STATE_ROOT = os.environ.get("HTTP_RESET_PEER_STATE_DIR") or "/run/http-reset-peer"
-SCRIPT = os.path.abspath(__file__)
 CHAIN_PREFIX = "HRP-"
 RULE_COMMENT = "http-reset-peer"
 
@@ -56,6 +61,7 @@ EXIT_PRECONDITION = 3  # refused before touching the host
 # Where a connection came from, as the rule that caught it tells: the interface, or loopback (the
 # instance itself). Each has a listener of its own, and a counter at this index.
 ORIGINS = ("remote", "local")
+ROLES = ("proxy", "warden")
 REMOTE, LOCAL = 0, 1
 COUNTERS = struct.Struct("=QQ")
 
@@ -129,32 +135,49 @@ def read_counters(experiment_id):
 
 def chain_tag(experiment_id):
     """Chain names are limited to 28 characters, so an experiment's chains carry a digest of its id."""
-    return CHAIN_PREFIX + hashlib.sha256(experiment_id.encode()).hexdigest()[:8].upper() + "-"
+    return CHAIN_PREFIX + "%08X-" % binascii.crc32(experiment_id.encode())
 
 
-def ip_families():
-    """The iptables binaries to act through: ip6tables only where the host has IPv6 and a NAT table."""
-    families = []
-    if run(["iptables", "-w", "-t", "nat", "-S", "OUTPUT"])[0] == 0:
-        families.append("iptables")
-    if os.path.exists("/proc/net/if_inet6") and run(["ip6tables", "-w", "-t", "nat", "-S", "OUTPUT"])[0] == 0:
-        families.append("ip6tables")
-    return families
+def start_all(argvs):
+    """Starts the commands side by side, each waiting for its input: a Popen, or the OSError that
+    kept it from starting. An iptables call spends most of its time starting up, so two at once
+    take little more than one."""
+    started = []
+    for argv in argvs:
+        try:
+            started.append(
+                subprocess.Popen(
+                    argv,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    universal_newlines=True,
+                )
+            )
+        except OSError as e:
+            started.append(e)
+    return started
+
+
+def finish_all(started, stdin_texts):
+    """Gives each started command its input and returns (code, stdout, stderr) of each, in order."""
+    results = []
+    for p, stdin_text in zip(started, stdin_texts):
+        if isinstance(p, OSError):
+            results.append((127, "", str(p)))
+        else:
+            out, err = p.communicate(stdin_text)
+            results.append((p.returncode, out, err))
+    return results
+
+
+def run_all(commands):
+    """Runs (argv, stdin text) commands side by side; see start_all and finish_all."""
+    return finish_all(start_all([argv for argv, _ in commands]), [text for _, text in commands])
 
 
 def run(argv, stdin_text=None):
-    try:
-        p = subprocess.Popen(
-            argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            universal_newlines=True,
-        )
-    except OSError as e:
-        return 127, "", str(e)
-    out, err = p.communicate(stdin_text)
-    return p.returncode, out, err
+    return run_all([(argv, stdin_text)])[0]
 
 
 def chains_text(experiment_id, listen_ports):
@@ -212,25 +235,43 @@ def jumps_text(experiment_id, interface, port):
     )
 
 
-def install_rules(families, text):
-    """Each table of the text goes in whole or not at all."""
-    for family in families:
-        code, _, err = run([family + "-restore", "-w", "--noflush"], text)
+def start_restores(families):
+    """An iptables-restore per family, started and waiting for the rules (see finish_restores)."""
+    return start_all([[family + "-restore", "-w", "--noflush"] for family in families])
+
+
+def finish_restores(families, restores, text):
+    """Each table of the text goes in whole or not at all, in every family at once. A restore whose
+    input ends before a table's COMMIT (the command was killed as it wrote) puts in nothing of it."""
+    results = finish_all(restores, [text] * len(families))
+    for family, (code, _, err) in zip(families, results):
         if code != 0:
             raise RuntimeError("%s-restore failed: %s" % (family, err.strip().splitlines()[-1:] or code))
+
+
+def install_rules(families, text):
+    finish_restores(families, start_restores(families), text)
 
 
 FAMILIES = ("iptables", "ip6tables")
 
 
+def save_commands(families):
+    return [([family + "-save", "-c"], None) for family in families]
+
+
 def saved_rules(families=FAMILIES):
+    return parse_saved(families, run_all(save_commands(families)))
+
+
+def parse_saved(families, results):
     """Each family's ruleset from one iptables-save -c (a call per family, however many tables):
     {(family, table): [(packets, line)]}, a line being a chain (":NAME POLICY") or a rule
     ("-A CHAIN ..."), in the order saved. A family whose tool fails has no tables."""
     tables = {}
-    for family in families:
+    for family, (_, out, _) in zip(families, results):
         table = None
-        for line in run([family + "-save", "-c"])[1].splitlines():
+        for line in out.splitlines():
             if line.startswith("*"):
                 table = tables.setdefault((family, line[1:]), [])
             elif line.startswith(":") and table is not None:
@@ -284,22 +325,28 @@ def remove_rules(experiment_id=None, found=None):
     return removed
 
 
-def nft_tables(saved, families):
-    """The tables iptables has, as [family, table], where iptables is the nft backend; else None.
-
-    iptables-nft makes a table the first time a rule goes in and never removes it, so the fault
-    notes which were there before, to take out the ones it made (see drop_tables_made). Saving
-    does not make one. The legacy backend's tables cannot be removed: the kernel keeps each one
-    once used, with no rule and ACCEPT policies.
-    """
-    if "nf_tables" not in run(["iptables", "-V"])[1]:
-        return None
-    return sorted([family, table] for family, table in saved if family in families)
+def survey():
+    """What the fault acts through, from one round of iptables calls side by side: the families
+    that can use the nat table (ip6tables only where the host has IPv6), every family's saved
+    rules, and the tables iptables has (see drop_tables_made)."""
+    candidates = FAMILIES if os.path.exists("/proc/net/if_inet6") else FAMILIES[:1]
+    nat_checks = [([family, "-w", "-t", "nat", "-S", "OUTPUT"], None) for family in candidates]
+    results = run_all(nat_checks + save_commands(FAMILIES))
+    families = [family for family, (code, _, _) in zip(candidates, results) if code == 0]
+    saved = parse_saved(FAMILIES, results[len(candidates) :])
+    return families, saved, sorted([family, table] for family, table in saved if family in families)
 
 
 def drop_tables_made(families, before):
-    """Takes out the tables the fault made, when nothing but it ever put a rule or policy in them."""
-    if before is None:
+    """Takes out the tables the fault made (those not `before`), when nothing but it ever put a
+    rule or policy in them, where iptables is the nft backend.
+
+    iptables-nft makes a table the first time a rule goes in and never removes it; saving does not
+    make one. The legacy backend's tables cannot be removed: the kernel keeps each one once used,
+    with no rule and ACCEPT policies. The backend is asked here, after the window, rather than
+    before it, where each call delays the fault.
+    """
+    if "nf_tables" not in run(["iptables", "-V"])[1]:
         return []
     removed = []
     for (family, table), lines in sorted(saved_rules(families).items()):
@@ -308,6 +355,15 @@ def drop_tables_made(families, before):
             if run(["nft", "delete", "table", "ip" if family == "iptables" else "ip6", table])[0] == 0:
                 removed.append("%s table %s, which the fault made" % (family, table))
     return removed
+
+
+def remove_tree(path):
+    """shutil.rmtree, imported only when there is a folder to remove: its import alone would delay
+    the fault's onset by milliseconds, and an injection removes nothing before its rules are in."""
+    if os.path.lexists(path):
+        import shutil
+
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def rules_remain(experiment_id=None):
@@ -325,26 +381,46 @@ def remote_syns_caught(found, experiment_id):
 # Processes of the fault
 
 
+def pid_path(experiment_id, role):
+    return os.path.join(experiment_dir(experiment_id), role + ".pid")
+
+
+def process_facts(pid):
+    """A process's state letter and its start time (clock ticks since boot: fields 3 and 22 of
+    /proc/PID/stat, counted after the command name, which may hold spaces)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return fields[0], fields[19]
+
+
+def write_pid_file(experiment_id, role):
+    pid = os.getpid()
+    with os.fdopen(open_state_file(pid_path(experiment_id, role), os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "w") as f:
+        f.write("%d %s\n" % (pid, process_facts(pid)[1]))
+
+
 def fault_processes(experiment_id=None):
-    """(pid, role, experiment) of every live proxy and warden, found by their command line.
+    """(pid, role, experiment) of every live proxy and warden, from the pid file each writes as it
+    starts. The start time in the file tells the process from a later one given the same pid.
 
     A zombie is dead for our purposes: it holds no socket and no lock.
     """
+    root = os.path.join(STATE_ROOT, "experiments")
+    try:
+        experiments = [experiment_id] if experiment_id else sorted(os.listdir(root))
+    except OSError:
+        return []
     found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit() or int(name) == os.getpid():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % name, "rb") as f:
-                argv = f.read().decode(errors="replace").split("\0")
-            with open("/proc/%s/stat" % name) as f:
-                state = f.read().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state in ("Z", "X") or len(argv) < 4 or argv[1] != SCRIPT or argv[2] not in ("proxy", "warden"):
-            continue
-        if experiment_id is None or argv[3] == experiment_id:
-            found.append((int(name), argv[2], argv[3]))
+    for experiment in experiments:
+        for role in ROLES:
+            try:
+                with os.fdopen(open_state_file(pid_path(experiment, role), os.O_RDONLY)) as f:
+                    pid, started = f.read().split()
+                state, start_time = process_facts(int(pid))
+            except (OSError, ValueError):
+                continue
+            if start_time == started and state not in ("Z", "X"):
+                found.append((int(pid), role, experiment))
     return found
 
 
@@ -549,28 +625,12 @@ def proxy_main(experiment_id, config):
 def warden_main(experiment_id, config):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     stop_signal = wakeup_pipe(signal.SIGTERM)
-    status = os.fdopen(config["statusFd"], "w", buffering=1)
-    exp_dir = experiment_dir(experiment_id)
-
-    def tell(message):
-        try:
-            status.write(json.dumps(message) + "\n")
-        except OSError:
-            pass  # the command is gone; end.json still says what happened
-
-    started_at = None
-    try:
-        install_rules(config["families"], jumps_text(experiment_id, config["interface"], config["targetPort"]))
-    except RuntimeError as e:
-        reason = "could not put the rules in: %s" % e
-    else:
-        started_at = utc_now()
-        reason = watch(config, stop_signal, time.monotonic() + config["durationSeconds"], tell, started_at)
+    reason, armed = watch(config, stop_signal)
 
     # The rules out before the proxy stops: from here on new connections reach the service, and no
     # client is ever dropped; the proxy resets what it holds.
     found = fault_rules(saved_rules(), experiment_id)
-    caught = remote_syns_caught(found, experiment_id) if started_at else 0
+    caught = remote_syns_caught(found, experiment_id) if armed else 0
     removed = remove_rules(experiment_id, found)
     removed += drop_tables_made(config["families"], config["tablesBefore"])
     ended_at = utc_now()
@@ -583,34 +643,54 @@ def warden_main(experiment_id, config):
         reset_backlog(listener, counters, origin)  # what reached a queue after the proxy stopped
         listener.close()
     end = {
-        "event": "ended",
         "reason": reason,
-        "startedAt": started_at,
+        "startedAt": armed["startedAt"] if armed else None,
         "endedAt": ended_at,
         "removed": removed,
         "remoteSynsCaught": caught,
     }
-    write_json_atomically(os.path.join(exp_dir, "end.json"), end)
-    tell(end)
+    write_json_atomically(os.path.join(experiment_dir(experiment_id), "end.json"), end)
+    try:
+        with os.fdopen(config["statusFd"], "w") as status:
+            status.write(json.dumps(end))
+    except OSError:
+        pass  # the command is gone; end.json still says what happened
     return 0
 
 
-def watch(config, stop_signal, deadline, tell, started_at):
-    """Holds the window open until it ends or something ends it; returns why it ended."""
-    tell({"event": "armed", "startedAt": started_at})
-    ep = hangup_poller(config["commandLifeFd"], config["proxyLifeFd"])
+def watch(config, stop_signal):
+    """Holds the window open, from the command's word that the rules are in, for DurationSeconds,
+    unless something ends it first. Returns why it ended, and the command's word when it came.
+
+    The command's word is one line of JSON on the pipe whose hang-up says the command has died:
+    {"armedAt": CLOCK_MONOTONIC seconds, "startedAt": UTC} or {"error": why the rules are not in}.
+    """
+    ep = select.epoll()
+    ep.register(config["commandLifeFd"], select.EPOLLIN)
+    ep.register(config["proxyLifeFd"], select.EPOLLHUP)
     ep.register(stop_signal, select.EPOLLIN)
+    armed, heard = None, b""
     while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return "completed"
+        remaining = -1
+        if armed:
+            remaining = armed["armedAt"] + config["durationSeconds"] - time.monotonic()
+            if remaining <= 0:
+                return "completed", armed
         fds = [fd for fd, _ in ep.poll(remaining)]
         if stop_signal in fds:
-            return "stopped by Cleanup"
+            return "stopped by Cleanup", armed
         if config["proxyLifeFd"] in fds:
-            return "reset proxy died"
+            return "reset proxy died", armed
         if config["commandLifeFd"] in fds:
-            return "SSM command was cancelled or killed"
+            data = os.read(config["commandLifeFd"], 4096)
+            if not data:
+                return "SSM command was cancelled or killed", armed
+            heard += data
+            if heard.endswith(b"\n"):
+                word = json.loads(heard.decode())
+                if "error" in word:
+                    return word["error"], None
+                armed = word
 
 
 # ---------------------------------------------------------------------------------------------
@@ -682,14 +762,31 @@ def transparent_listener():
 
 
 def spawn(role, experiment_id, config, fds):
-    return subprocess.Popen(
-        [sys.executable, SCRIPT, role, experiment_id, json.dumps(config)],
-        pass_fds=fds,
-        start_new_session=True,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    """Forks a role: a process in a session of its own (the agent's SIGKILL to the command's group
+    spares it), holding only the descriptors `fds`, with its standard streams on /dev/null (the agent
+    reads the command's output until every holder has closed it). Returns its pid."""
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        os.setsid()
+        null = os.open(os.devnull, os.O_RDWR)
+        for std in (0, 1, 2):
+            os.dup2(null, std)
+        keep = set(fds) | {0, 1, 2}
+        for fd in [int(name) for name in os.listdir("/proc/self/fd")]:
+            if fd not in keep:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass  # the descriptor listdir itself used
+        write_pid_file(experiment_id, role)
+        code = (proxy_main if role == "proxy" else warden_main)(experiment_id, config)
+    finally:
+        # Straight out: the parent's Python objects (its sockets, its buffered output) were copied
+        # with the fork, and must not be flushed or closed a second time from here.
+        os._exit(code)
 
 
 def self_check(port, families):
@@ -726,7 +823,7 @@ def prepare(experiment_id, families, tables_before):
     """The proxy's listeners, the experiment's chains and its counters, or why the fault cannot
     bite here. Nothing jumps to the chains yet, so a refusal leaves the host as it was."""
     exp_dir = experiment_dir(experiment_id)
-    shutil.rmtree(exp_dir, ignore_errors=True)
+    remove_tree(exp_dir)
     os.makedirs(exp_dir, mode=0o700)
     listeners = []
     try:
@@ -745,7 +842,7 @@ def prepare(experiment_id, families, tables_before):
         s.close()
     remove_rules(experiment_id)
     drop_tables_made(families, tables_before)
-    shutil.rmtree(exp_dir, ignore_errors=True)
+    remove_tree(exp_dir)
     return None, why
 
 
@@ -758,13 +855,11 @@ def inject_main():
     if lock is None:
         holders = sorted({e for _, _, e in fault_processes()})
         return refuse(summary, "another injection is active on this instance (%s)" % (", ".join(holders) or "starting"))
-    families = ip_families()
-    saved = saved_rules()
+    families, saved, tables_before = survey()
     if fault_rules(saved):
         return refuse(summary, "rules of an earlier injection remain; run the document with Action=Cleanup first")
     if "iptables" not in families:
         return refuse(summary, "iptables cannot use the nat table on this instance")
-    tables_before = nft_tables(saved, families)
     listeners, why = prepare(experiment_id, families, tables_before)
     if why:
         return refuse(summary, why)
@@ -774,9 +869,13 @@ def inject_main():
     command_life_r, command_life_w = os.pipe()  # this command -> warden
     proxy_life_r, proxy_life_w = os.pipe()  # proxy -> warden
     warden_life_r, warden_life_w = os.pipe()  # warden -> proxy (this command holds it until the warden starts)
-    status_r, status_w = os.pipe()  # warden -> this command: armed, ended
+    # command_life also carries the command's word to the warden: the rules are in, or why not.
+    status_r, status_w = os.pipe()  # warden -> this command: how the window ended
     shared = {"listenFds": listen_fds, "listenFamily": listeners[0].family}
-    proxy = spawn(
+    # Started before the forks, which make every page this process then writes a copy, and
+    # slow; their input, the jumps, comes once the warden exists.
+    restores = start_restores(families)
+    proxy_pid = spawn(
         "proxy",
         experiment_id,
         dict(shared, wardenLifeFd=warden_life_r, stopAfterSeconds=p["durationSeconds"] + 3),
@@ -790,7 +889,7 @@ def inject_main():
             p,
             families=families,
             tablesBefore=tables_before,
-            proxyPid=proxy.pid,
+            proxyPid=proxy_pid,
             commandLifeFd=command_life_r,
             proxyLifeFd=proxy_life_r,
             statusFd=status_w,
@@ -804,30 +903,36 @@ def inject_main():
     for s in listeners:
         s.close()
 
-    status = os.fdopen(status_r)
-    first = status.readline()
-    messages = [json.loads(first)] if first else []
-    checks = {}
-    if messages and messages[0]["event"] == "armed":
-        checks = self_check(p["targetPort"], families)
-    messages += [json.loads(line) for line in status]
+    # The warden exists, and takes out whatever goes in if this command dies from here on.
+    try:
+        finish_restores(families, restores, jumps_text(experiment_id, p["interface"], p["targetPort"]))
+    except RuntimeError as e:
+        word = {"error": "could not put the rules in: %s" % e}
+    else:
+        word = {"armedAt": time.monotonic(), "startedAt": utc_now()}
+    os.write(command_life_w, (json.dumps(word) + "\n").encode())
+    checks = {} if "error" in word else self_check(p["targetPort"], families)
+    with os.fdopen(status_r) as status:
+        told = status.read()
     # The warden is gone. Wait for the proxy too, then make sure, and clean up whatever remains.
     wait_until(lambda: not fault_processes(experiment_id), PROXY_GRACE_SECONDS + 1)
     leftovers = cleanup_experiment(experiment_id) if still_active(experiment_id) else []
     restored = not still_active(experiment_id)
 
-    by_event = {m["event"]: m for m in messages}
-    end = by_event.get("ended") or read_json(os.path.join(experiment_dir(experiment_id), "end.json"))
+    try:
+        end = json.loads(told)
+    except ValueError:  # the warden told nothing, or was killed as it told
+        end = read_json(os.path.join(experiment_dir(experiment_id), "end.json"))
     if end is None:  # the warden was killed: the proxy took the rules out
         end = {"reason": "warden died", "endedAt": utc_now(), "removed": [], "remoteSynsCaught": None}
     remote, local = read_counters(experiment_id) or (0, 0)
-    shutil.rmtree(experiment_dir(experiment_id), ignore_errors=True)
+    remove_tree(experiment_dir(experiment_id))
     local = max(local - list(checks.values()).count("reset"), 0)
     met = remote_traffic(remote, end["remoteSynsCaught"])
     verified_by = (["remote peers"] if remote else []) + (["localhost"] if "reset" in checks.values() else [])
     verified = bool(verified_by) and "answered" not in checks.values() and met != "InterceptedNotReset"
     summary.update(
-        startedAt=by_event.get("armed", {}).get("startedAt"),
+        startedAt=word.get("startedAt"),
         endedAt=end["endedAt"],
         connectionsReset=remote + local,
         remoteConnectionsReset=remote,
@@ -842,7 +947,7 @@ def inject_main():
         outcome=end["reason"],
     )
     if end["reason"] != "completed":
-        summary["error"] = end["reason"] if "armed" not in by_event else "fault ended early: " + end["reason"]
+        summary["error"] = end["reason"] if "error" in word else "fault ended early: " + end["reason"]
     elif not restored:
         summary["error"] = "the instance could not be restored"
     elif met == "InterceptedNotReset":
@@ -891,12 +996,12 @@ def cleanup_main():
     root = os.path.join(STATE_ROOT, "experiments")
     for name in sorted(os.listdir(root)) if os.path.isdir(root) else []:
         if experiment_id in (None, name):
-            shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+            remove_tree(os.path.join(root, name))
             removed.append("state of experiment %s" % name)
     restored = not still_active(experiment_id)
     if experiment_id is None and restored and take_lock() is not None:
         # Nothing of the fault runs (we hold its lock): the lock file and the program go too.
-        shutil.rmtree(STATE_ROOT, ignore_errors=True)
+        remove_tree(STATE_ROOT)
     summary = {
         "action": "Cleanup",
         "experimentId": experiment_id or "",
@@ -918,20 +1023,18 @@ def symlinks_in_state():
 
 
 def main(argv):
+    if os.path.dirname(os.path.abspath(argv[0])) == os.path.abspath(STATE_ROOT):
+        # The document's script wrote this copy for this run alone, and Python has read it whole.
+        os.unlink(argv[0])
     role = argv[1] if len(argv) > 1 else ""
-    links = symlinks_in_state() if role in ("inject", "cleanup") else []
+    if role not in ("inject", "cleanup"):
+        print("usage: reset_peer.py inject|cleanup", file=sys.stderr)
+        return 2
+    links = symlinks_in_state()
     if links:
         summary = {"action": role.capitalize(), "experimentId": os.environ.get("SSM_ExperimentId", "")}
         return refuse(summary, "the state directory holds symbolic links (%s): remove them" % ", ".join(links))
-    if role == "inject":
-        return inject_main()
-    if role == "cleanup":
-        return cleanup_main()
-    if role in ("proxy", "warden") and len(argv) == 4:
-        entry = proxy_main if role == "proxy" else warden_main
-        return entry(argv[2], json.loads(argv[3]))
-    print("usage: reset_peer.py inject|cleanup", file=sys.stderr)
-    return 2
+    return inject_main() if role == "inject" else cleanup_main()
 
 
 if __name__ == "__main__":

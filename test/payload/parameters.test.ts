@@ -2,7 +2,7 @@
  * One definition of the tunables feeds the document's allowedPatterns and the script's own checks;
  * these tests prove the three agree, and that the patterns accept exactly what they should.
  */
-import { DOCUMENT_PARAMETERS } from "../../scripts/render-document";
+import { DOCUMENT_PARAMETERS, shellPattern } from "../../scripts/render-document";
 import { TUNABLES } from "../../lib/tunables";
 import { loadDocument, scriptOf } from "./support/document";
 import { HOSTILE_VALUES, OUT_OF_RANGE } from "./support/hostile";
@@ -24,12 +24,35 @@ describe("document parameters", () => {
   });
 
   test("the script checks every parameter again, with the same pattern", () => {
-    const checks = [...script.matchAll(/^check_parameter (\w+) "\$SSM_\1" '([^']*)'$/gm)].map((m) => [
+    const call = script.slice(script.indexOf("check_parameters \\\n"));
+    const checks = [...call.matchAll(/^ {2}(\w+) "\$SSM_\1" '([^']*)' '([0-9]*)'/gm)].map((m) => [
       m[1],
       m[2],
+      m[3],
     ]);
-    expect(checks).toEqual(DOCUMENT_PARAMETERS.map((p) => [p.name, p.pattern]));
+    expect(checks).toEqual(
+      DOCUMENT_PARAMETERS.map((p) => [p.name, shellPattern(p), String(p.maxLength ?? "")]),
+    );
   });
+
+  // The shell's pattern opens the long bounds and checks the length apart: the two must accept
+  // exactly what the document's pattern does, at every length around the bound.
+  test.each(DOCUMENT_PARAMETERS.filter((p) => p.maxLength !== undefined).map((p) => [p.name, p]))(
+    "%s: the shell's length and pattern accept what the document's pattern does",
+    (_name, p) => {
+      const documentRe = new RegExp(p.pattern);
+      const shellRe = new RegExp(shellPattern(p));
+      expect(shellPattern(p)).not.toMatch(/\{[0-9]+,[0-9]{3,}\}/);
+      const prefix = p.pattern.includes("https?://") ? "https://" : "";
+      const wrong: number[] = [];
+      for (let n = 0; n <= p.maxLength! + 10; n++) {
+        const value = prefix + "a".repeat(Math.max(n - prefix.length, 0));
+        if (documentRe.test(value) !== (value.length <= p.maxLength! && shellRe.test(value))) wrong.push(n);
+      }
+      expect(wrong).toEqual([]);
+      expect(documentRe.test(prefix + "a".repeat(p.maxLength! - prefix.length))).toBe(true);
+    },
+  );
 
   test.each(DOCUMENT_PARAMETERS.map((p) => [p.name, p.pattern]))(
     "%s rejects every hostile value",
