@@ -11,12 +11,14 @@ const TITLES: Record<Part, string> = {
   payload: "The payload under load (items 1 to 7)",
   "control-plane": "The control plane (items 8 and 9)",
   package: "The package (item 10)",
+  stop: "Stop conditions (item 11)",
 };
 
 const SHORT: Record<Part, string> = {
   payload: "Payload (1–7)",
   "control-plane": "Control plane (8–9)",
   package: "Package (10)",
+  stop: "Stop (11)",
 };
 
 function machineTable(results: [Part, PartResult][]): string {
@@ -44,7 +46,8 @@ function document(results: [Part, PartResult][]): string {
 How hard, how fast and how cheaply the fault bites. The payload of the SSM document
 (\`ssm-documents/http-reset-peer.yaml\`) is measured under load, with HAProxy measured in the same runs for comparison;
 the control plane (the state machine and its Lambda tasks) is counted and priced per experiment and at fleet scale; the
-package is weighed, and what it adds to a user's synthesis timed. These
+package is weighed, and what it adds to a user's synthesis timed; how soon a stop-condition alarm ends the fault is
+timed in a whole local experiment. These
 figures come from runs of the command below on the machine described here; they are not part of the test suite and
 nothing asserts on them.
 
@@ -55,6 +58,7 @@ sudo npm run bench                   # everything (as root), then rewrites this 
 sudo npm run bench -- payload        # items 1 to 7 only: network namespaces and iptables need root
 npm run bench -- control-plane       # items 8 and 9 only: no root, nothing sent anywhere
 npm run bench -- package             # item 10 only: no root; installs fresh apps from the npm registry
+sudo npm run bench -- stop           # item 11 only: a whole local experiment on namespace-backed instances
 \`\`\`
 
 \`BENCH_RUNS=N\` sets the number of runs (default 5). Each part keeps its last results in \`bench/results/\`, and this

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark, then BENCHMARKS.md. `npm run bench -- payload` or
- * `npm run bench -- control-plane` or `npm run bench -- package` runs one part; the file keeps the
+ * `npm run bench -- control-plane`, `npm run bench -- package` or `npm run bench -- stop` runs one part; the file keeps the
  * other parts' last figures.
  * BENCH_RUNS sets the number of runs of each figure (default 5).
  */
@@ -9,11 +9,13 @@ import { runPackage } from "./package-part";
 import { PARTS, saveResult, type Part, type PartResult } from "./parts";
 import { runPayload } from "./payload-part";
 import { writeReport } from "./report";
+import { runStop } from "./stop-part";
 
 const RUNNERS: Record<Part, (runs: number) => Promise<PartResult>> = {
   payload: runPayload,
   "control-plane": runControlPlane,
   package: runPackage,
+  stop: runStop,
 };
 
 async function main(): Promise<void> {

@@ -9,6 +9,7 @@ import type { Plan } from "./contract";
 import { faultCredentials, type FaultAccess } from "./credentials";
 import type { Credentials } from "./credentials-file";
 import { homeConfig, RETRY } from "./sdk-config";
+import { traced } from "./telemetry";
 
 export type { FaultAccess } from "./credentials";
 
@@ -50,7 +51,7 @@ async function clientsWithFaultCredentials(access: FaultAccess): Promise<FaultCl
   // One set of credentials, shared by both clients.
   const credentials = await heldCredentials(access);
   const config = { ...RETRY, region: access.region, credentials };
-  return { ec2: new EC2Client(config), ssm: new SSMClient(config) };
+  return { ec2: traced(new EC2Client(config)), ssm: traced(new SSMClient(config)) };
 }
 
 let factory: FaultClientFactory = clientsWithFaultCredentials;
@@ -67,7 +68,7 @@ export async function faultClients(access: FaultAccess): Promise<FaultClients> {
 }
 
 /** Stop-condition alarms live where the fault is deployed: read with the function's own identity. */
-export const alarmClient = (): CloudWatchClient => new CloudWatchClient(homeConfig());
+export const alarmClient = (): CloudWatchClient => traced(new CloudWatchClient(homeConfig()));
 
 /** Who the experiment a plan describes acts as, and where. */
 export const accessFor = (plan: Plan): FaultAccess => ({

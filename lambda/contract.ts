@@ -32,6 +32,8 @@ export const ENVIRONMENT = {
   allowedSecretArns: "ALLOWED_SECRET_ARNS",
   /** The bucket holding the experiments' records. */
   recordsBucket: "RECORDS_BUCKET",
+  /** The fault's state machine, whose running executions an alarm stops (stop-experiments only). */
+  stateMachineArn: "STATE_MACHINE_ARN",
 } as const;
 
 /**
@@ -45,6 +47,7 @@ export const ERROR_NAMES = [
   "TargetNotOptedInError",
   "TooManyTargetsError",
   "CredentialsError",
+  "StopConditionAlarmError",
 ] as const;
 
 export type ErrorName = (typeof ERROR_NAMES)[number];
@@ -158,6 +161,22 @@ export interface InFlowCleanupEvent {
    * experiment once the Map Run has stopped the other children.
    */
   readonly instanceIds?: string[];
+}
+
+/** The fields stop-experiments reads of an EventBridge "CloudWatch Alarm State Change" event. */
+export interface AlarmStateChangeEvent {
+  readonly "detail-type": "CloudWatch Alarm State Change";
+  /** When CloudWatch changed the alarm's state (ISO 8601). */
+  readonly time: string;
+  readonly detail: {
+    readonly alarmName: string;
+    readonly state: { readonly value: string; readonly reason: string };
+  };
+}
+
+/** What stop-experiments did: the executions it stopped, and how each was undone. */
+export interface StoppedExperiments {
+  readonly stopped: { readonly executionArn: string; readonly cleanup: CleanupResult }[];
 }
 
 /** The fields cleanup reads of an EventBridge "Step Functions Execution Status Change" event. */

@@ -11,6 +11,7 @@ import { parseCredentialsFile, type Credentials } from "./credentials-file";
 import { faultRoleArn } from "./environment";
 import { CredentialsError } from "./errors";
 import { homeConfig } from "./sdk-config";
+import { traced } from "./telemetry";
 
 export interface FaultAccess {
   readonly region: string;
@@ -28,10 +29,9 @@ const regionOf = (secretArn: string): string | undefined =>
   /^arn:[^:]+:secretsmanager:([^:]+):/.exec(secretArn)?.[1];
 
 async function secretCredentials(secretArn: string): Promise<Credentials> {
-  const client = new SecretsManagerClient({
-    ...homeConfig(),
-    region: regionOf(secretArn) ?? homeConfig().region,
-  });
+  const client = traced(
+    new SecretsManagerClient({ ...homeConfig(), region: regionOf(secretArn) ?? homeConfig().region }),
+  );
   let text: string | undefined;
   try {
     text = (await client.send(new GetSecretValueCommand({ SecretId: secretArn }))).SecretString;
@@ -48,7 +48,7 @@ async function assumeRole(
   base: Credentials | undefined,
   experimentId: string,
 ): Promise<Credentials> {
-  const sts = new STSClient({ ...homeConfig(), ...(base ? { credentials: base } : {}) });
+  const sts = traced(new STSClient({ ...homeConfig(), ...(base ? { credentials: base } : {}) }));
   try {
     const { Credentials: c } = await sts.send(
       new AssumeRoleCommand({

@@ -34,6 +34,8 @@ export const faultRoleArn = (): string => required(ENVIRONMENT.faultRoleArn);
 
 export const recordsBucket = (): string => required(ENVIRONMENT.recordsBucket);
 
+export const stateMachineArn = (): string => required(ENVIRONMENT.stateMachineArn);
+
 export function tunableDefaults(): Record<string, unknown> {
   const value = json(ENVIRONMENT.tunableDefaults, "{}");
   if (typeof value !== "object" || value === null || Array.isArray(value)) {

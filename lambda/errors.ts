@@ -37,3 +37,8 @@ export class TooManyTargetsError extends FaultError {
 export class CredentialsError extends FaultError {
   readonly name = "CredentialsError";
 }
+
+/** A stop-condition alarm is in ALARM: the fault does not start. */
+export class StopConditionAlarmError extends FaultError {
+  readonly name = "StopConditionAlarmError";
+}

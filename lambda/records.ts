@@ -6,8 +6,9 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3
 import type { Plan, StopCause, TargetItem } from "./contract";
 import { recordsBucket } from "./environment";
 import { homeConfig } from "./sdk-config";
+import { traced } from "./telemetry";
 
-const s3 = (): S3Client => new S3Client(homeConfig());
+const s3 = (): S3Client => traced(new S3Client(homeConfig()));
 
 /** The names of an experiment's records under its prefix. */
 const RECORD = { targets: "targets.json", stop: "stop.json", report: "report.json" } as const;

@@ -18,17 +18,12 @@ import type * as s3 from "aws-cdk-lib/aws-s3";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import type { Construct } from "constructs";
+import { STOP_ERRORS } from "./stop-errors";
 import type { FaultTaskFunctions } from "./task-functions";
 
 const { JsonPath, Condition } = sfn;
 
 const PLAN = JsonPath.objectAt("$.plan");
-
-/** Error types the execution fails with when the fault is stopped, beside the handlers' own. */
-export const STOP_ERRORS = {
-  alarm: "StopConditionAlarm",
-  commandFailed: "FaultCommandFailed",
-} as const;
 
 /**
  * A task calling one handler. Its payload is the contract's event and its result the handler's
@@ -207,7 +202,10 @@ export function buildDefinition(
   const rampSeconds = sfn.WaitTime.secondsPath("$.plan.rampSeconds");
   const inject = new sfn.DistributedMap(scope, "Inject", {
     itemReader: new sfn.S3JsonItemReader({ bucket: records, key: JsonPath.stringAt("$.targets.key") }),
-    // The batcher renders BatchInput as given: the path needs its ".$" spelled out.
+    // The batcher renders BatchInput as given: the path needs its ".$" spelled out. Step Functions
+    // evaluates such a path against the Map state's input: AWS's tutorial passes
+    // "BatchInput": {"MyMultiplicationFactor.$": "$.MyMultiplicationFactor"} and shows each child
+    // receiving the value (https://docs.aws.amazon.com/step-functions/latest/dg/tutorial-itembatcher-param-task.html).
     itemBatcher: new sfn.ItemBatcher({
       maxItemsPerBatchPath: "$.plan.batchSize",
       batchInput: { "plan.$": "$.plan" },

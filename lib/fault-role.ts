@@ -63,12 +63,14 @@ export class FaultRole extends iam.Role {
       new iam.PolicyStatement({
         sid: "FindAndWatchTargets",
         actions: [
-          // The Harness fault's actions. None of them takes a resource ARN in IAM, so "*" is the only
-          // resource AWS accepts for them.
+          // The Harness fault's actions, but for ssm:GetCommandInvocation, which no function calls.
+          // The Service Authorization Reference lists no resource type for any of them, so "*" is
+          // the only resource IAM accepts:
+          // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
+          // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html
           "ec2:DescribeInstances",
           "ec2:DescribeInstanceStatus",
           "ssm:DescribeInstanceInformation",
-          "ssm:GetCommandInvocation",
           "ssm:CancelCommand",
           // Beyond the Harness fault's policy: progress is read per command, and the abort cleanup finds an
           // experiment's commands from SSM's own record. Neither takes a resource ARN either.
@@ -89,8 +91,8 @@ export class FaultRole extends iam.Role {
       this,
       "AwsSolutions",
       "IAM5[Resource::*]",
-      "ec2:DescribeInstances, ec2:DescribeInstanceStatus, ssm:DescribeInstanceInformation, ssm:GetCommandInvocation, " +
-        "ssm:CancelCommand, ssm:ListCommands and ssm:ListCommandInvocations take no resource ARN in IAM.",
+      "ec2:DescribeInstances, ec2:DescribeInstanceStatus, ssm:DescribeInstanceInformation, ssm:CancelCommand, " +
+        "ssm:ListCommands and ssm:ListCommandInvocations take no resource ARN in IAM (Service Authorization Reference).",
     );
   }
 }

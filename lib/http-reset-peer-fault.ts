@@ -18,7 +18,8 @@ import { FaultRole } from "./fault-role";
 import { FaultSchedules, type FaultSchedule } from "./fault-schedules";
 import { acknowledge, nagResource } from "./nag";
 import { optInTagText, type OptInTag } from "./opt-in-tag";
-import { TaskFunctions, taskFunctionList, type FaultTaskFunctions } from "./task-functions";
+import { AlarmStop } from "./alarm-stop";
+import { TaskFunctions, stateMachineFunctions, type FaultTaskFunctions } from "./task-functions";
 import { HttpResetPeerValidationError } from "./errors";
 import type { FaultTunables } from "./fault-tunables";
 import { tunableDefaultsText } from "./tunable-input";
@@ -134,6 +135,8 @@ export class HttpResetPeerFault extends Construct {
   public readonly functionRoles: iam.IRole[];
   /** The rule that runs cleanup after an execution is aborted, times out or fails. */
   public readonly abortRule: events.IRule;
+  /** The rule that stops the running experiments when a stop-condition alarm goes to ALARM. */
+  public readonly alarmRule?: events.IRule;
   /** Abort events the cleanup function could not be given or could not process. */
   public readonly cleanupDeadLetterQueue: sqs.IQueue;
   /** The schedules, in the order given. */
@@ -223,6 +226,15 @@ export class HttpResetPeerFault extends Construct {
       },
     });
 
+    functions.stopExecutionsOf(this.stateMachine);
+    if (alarms.length) {
+      this.alarmRule = new AlarmStop(this, "AlarmStop", {
+        alarms,
+        stopExperiments: functions.stopExperiments,
+        deadLetterQueue: this.cleanupDeadLetterQueue,
+      }).rule;
+    }
+
     this.abortRule = new AbortCleanup(this, "AbortCleanup", {
       stateMachine: this.stateMachine,
       cleanup: functions.cleanup,
@@ -292,7 +304,16 @@ export class HttpResetPeerFault extends Construct {
         "The Inject Map describes, stops and redrives its own child executions, whose names Step Functions makes at run time.",
       );
     }
-    for (const fn of taskFunctionList(this.functions)) {
+    const stopper = this.functions.stopExperiments.role;
+    if (stopper) {
+      acknowledge(
+        stopper,
+        "AwsSolutions",
+        `IAM5[Resource::${nagResource(this, executions + ":*")}]`,
+        "The stop function stops and reads this state machine's own executions, whose names are made when each starts.",
+      );
+    }
+    for (const fn of stateMachineFunctions(this.functions)) {
       acknowledge(
         this.stateMachine,
         "AwsSolutions",

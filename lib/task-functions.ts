@@ -4,6 +4,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { TaskFunction } from "./task-function";
 
@@ -19,6 +20,11 @@ export interface FaultTaskFunctions {
   readonly cleanup: lambda.IFunction;
   /** Builds the execution's report. */
   readonly report: lambda.IFunction;
+  /**
+   * Stops the running executions when a stop-condition alarm goes to ALARM, and cleans up after
+   * them; an EventBridge rule invokes it, not the state machine.
+   */
+  readonly stopExperiments: lambda.IFunction;
 }
 
 export interface TaskFunctionsProps {
@@ -28,11 +34,11 @@ export interface TaskFunctionsProps {
   readonly assumableRoleArns: string[];
   /** Secrets holding an AWS credentials file, named through AWS_AUTHENTICATION_SECRET. */
   readonly credentialSecrets: secretsmanager.ISecret[];
-  /** Alarms the progress check reads. */
+  /** Alarms the target resolution and the progress check read. */
   readonly stopConditionAlarms: cloudwatch.IAlarm[];
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
-  /** Where the cleanup function sends abort events it failed to process. */
+  /** Where the cleanup and stop functions send the events they failed to process. */
   readonly cleanupOnFailure: lambda.IDestination;
 }
 
@@ -67,19 +73,31 @@ const TASKS: Record<TaskName, { handler: string; description: string; timeout: D
     // A ListCommandInvocations page per 50 instances, each slowed by throttling on a busy account.
     timeout: Duration.minutes(5),
   },
+  stopExperiments: {
+    handler: "stop-experiments",
+    description: "stops the running experiments when a stop-condition alarm goes to ALARM",
+    // As long as cleanup: it cleans up after each execution it stops.
+    timeout: Duration.minutes(5),
+  },
 };
+
+/** The functions an event invokes, not the state machine. */
+const EVENT_TASKS: readonly TaskName[] = ["stopExperiments"];
 
 /** Each task's handler: its source is `lambda/handlers/<name>.ts`, its bundle `assets/handlers/<name>/`. */
 export const TASK_HANDLERS: readonly string[] = Object.values(TASKS).map((task) => task.handler);
 
-/** The five functions of a FaultTaskFunctions, in the contract's order. */
-export const taskFunctionList = (functions: FaultTaskFunctions): lambda.IFunction[] =>
-  (Object.keys(TASKS) as TaskName[]).map((name) => functions[name]);
+/** The functions of a FaultTaskFunctions that the state machine invokes, in the contract's order. */
+export const stateMachineFunctions = (functions: FaultTaskFunctions): lambda.IFunction[] =>
+  (Object.keys(TASKS) as TaskName[])
+    .filter((name) => !EVENT_TASKS.includes(name))
+    .map((name) => functions[name]);
 
 /**
- * The five task functions, each with a role that may only assume the fault's roles (and read the
- * credential secrets, and, for the progress check, the alarms): EC2 and SSM are reached through
- * those, never with the functions' own roles.
+ * The task functions, each with a role that may only assume the fault's roles (and read the
+ * credential secrets; the alarms, for the target resolution and the progress check; the state
+ * machine's executions, for the stop function): EC2 and SSM are reached through those, never with
+ * the functions' own roles.
  */
 export class TaskFunctions extends Construct implements FaultTaskFunctions {
   public readonly resolveTargets: lambda.IFunction;
@@ -87,9 +105,11 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
   public readonly checkProgress: lambda.IFunction;
   public readonly cleanup: lambda.IFunction;
   public readonly report: lambda.IFunction;
+  public readonly stopExperiments: lambda.IFunction;
   /** The functions' roles: a fault role in another account must trust them. */
   public readonly roles: iam.IRole[];
   private readonly all: TaskFunction[];
+  private readonly stopper: TaskFunction;
 
   constructor(scope: Construct, id: string, props: TaskFunctionsProps) {
     super(scope, id);
@@ -101,7 +121,7 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
           environment: props.environment,
           logRetention: props.logRetention,
           removalPolicy: props.removalPolicy,
-          onFailure: name === "cleanup" ? props.cleanupOnFailure : undefined,
+          onFailure: name === "cleanup" || name === "stopExperiments" ? props.cleanupOnFailure : undefined,
         }),
       ]),
     ) as Record<TaskName, TaskFunction>;
@@ -110,6 +130,8 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
     this.checkProgress = made.checkProgress.function;
     this.cleanup = made.cleanup.function;
     this.report = made.report.function;
+    this.stopExperiments = made.stopExperiments.function;
+    this.stopper = made.stopExperiments;
     this.all = Object.values(made);
     this.roles = this.all.map((f) => f.role);
 
@@ -129,15 +151,28 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
     }
     // Stop conditions are read with the function's own identity: the alarms live where the fault
     // is deployed, whichever account the targets are in.
+    // An execution is refused while an alarm is in ALARM, and stopped when one goes to ALARM.
     if (props.stopConditionAlarms.length) {
-      made.checkProgress.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: "ReadStopConditionAlarms",
-          actions: ["cloudwatch:DescribeAlarms"],
-          resources: props.stopConditionAlarms.map((alarm) => alarm.alarmArn),
-        }),
-      );
+      for (const reader of [made.resolveTargets, made.checkProgress]) {
+        reader.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: "ReadStopConditionAlarms",
+            actions: ["cloudwatch:DescribeAlarms"],
+            resources: props.stopConditionAlarms.map((alarm) => alarm.alarmArn),
+          }),
+        );
+      }
     }
+  }
+
+  /**
+   * Lets the stop function list, stop and read the state machine's executions, and tells it the
+   * state machine's ARN. Separate from the constructor because the state machine invokes the others.
+   */
+  public stopExecutionsOf(stateMachine: sfn.IStateMachine): void {
+    stateMachine.grant(this.stopper.role, "states:ListExecutions");
+    stateMachine.grantExecution(this.stopper.role, "states:StopExecution", "states:DescribeExecution");
+    this.stopper.function.addEnvironment("STATE_MACHINE_ARN", stateMachine.stateMachineArn);
   }
 
   /**

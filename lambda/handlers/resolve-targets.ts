@@ -6,13 +6,14 @@ import type { Instance } from "@aws-sdk/client-ec2";
 import { faultClients } from "../aws-clients";
 import type { ResolvedTargets, ResolveTargetsEvent } from "../contract";
 import { homeRegion, optInTag } from "../environment";
-import { TargetNotOptedInError } from "../errors";
+import { StopConditionAlarmError, TargetNotOptedInError } from "../errors";
 import { experimentIdFor } from "../experiment-id";
 import { readInput } from "../input";
 import { checkTargetCount, planRun } from "../plan";
 import { checkReadiness } from "../readiness";
 import { writeTargets } from "../records";
 import { sample } from "../sample";
+import { firingAlarm } from "../stop-conditions";
 import { instancesById, runningInstancesByTag } from "../select-instances";
 import { carriesTag, formatTag, parseTag } from "../tags";
 import { logger, metrics, MetricUnit, task } from "../telemetry";
@@ -42,6 +43,12 @@ export const handler = task(
       authenticationSecret: values.AWS_AUTHENTICATION_SECRET,
       experimentId,
     });
+    const alarm = await firingAlarm();
+    if (alarm) {
+      throw new StopConditionAlarmError(
+        `The stop-condition alarm ${alarm} is in ALARM: the fault does not start while one is. Start it once the alarm is OK`,
+      );
+    }
 
     const ids = [...new Set(values.EC2_INSTANCE_ID.split(",").filter(Boolean))];
     const candidates = ids.length

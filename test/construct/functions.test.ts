@@ -13,8 +13,8 @@ describe("the task functions", () => {
   });
   const functions = template.findResources("AWS::Lambda::Function");
 
-  test("are the five handlers, on Node.js 24 for ARM, traced, each with its own log group", () => {
-    expect(Object.keys(functions)).toHaveLength(5);
+  test("are the six handlers, on Node.js 24 for ARM, traced, each with its own log group", () => {
+    expect(Object.keys(functions)).toHaveLength(6);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: "nodejs24.x",
@@ -24,7 +24,7 @@ describe("the task functions", () => {
         LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/^FaultTasks.*Logs/) } },
       });
     }
-    template.resourcePropertiesCountIs("AWS::Logs::LogGroup", { RetentionInDays: 90 }, 6);
+    template.resourcePropertiesCountIs("AWS::Logs::LogGroup", { RetentionInDays: 90 }, 7);
   });
 
   test("get the contract's environment, with the defaults in their string form", () => {
@@ -47,16 +47,18 @@ describe("the task functions", () => {
     }
   });
 
-  test("only cleanup, which the abort rule invokes asynchronously, sends failures to the dead-letter queue", () => {
-    template.resourceCountIs("AWS::Lambda::EventInvokeConfig", 1);
-    template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
-      FunctionName: { Ref: Match.stringLikeRegexp("^FaultTasksCleanupFunction") },
-      DestinationConfig: {
-        OnFailure: {
-          Destination: { "Fn::GetAtt": [Match.stringLikeRegexp("^FaultCleanupDeadLetterQueue"), "Arn"] },
+  test("only cleanup and the stop function, which rules invoke asynchronously, send failures to the dead-letter queue", () => {
+    template.resourceCountIs("AWS::Lambda::EventInvokeConfig", 2);
+    for (const fn of ["^FaultTasksCleanupFunction", "^FaultTasksStopExperimentsFunction"]) {
+      template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
+        FunctionName: { Ref: Match.stringLikeRegexp(fn) },
+        DestinationConfig: {
+          OnFailure: {
+            Destination: { "Fn::GetAtt": [Match.stringLikeRegexp("^FaultCleanupDeadLetterQueue"), "Arn"] },
+          },
         },
-      },
-    });
+      });
+    }
   });
 });
 
@@ -69,8 +71,8 @@ describe("the handler bundles", () => {
 
   test("are the package's prebuilt assets: synthesis bundles nothing, and gives the same hashes every time", () => {
     const first = codeOf(faultTemplate().template);
-    expect(first.map((c) => c.handler)).toEqual(Array(5).fill("index.handler"));
-    expect(new Set(first.map((c) => c.key)).size).toBe(5);
+    expect(first.map((c) => c.handler)).toEqual(Array(6).fill("index.handler"));
+    expect(new Set(first.map((c) => c.key)).size).toBe(6);
     expect(codeOf(faultTemplate().template)).toEqual(first);
     // The hash is the bundle's: each function's key is the hash of its own folder under assets/handlers.
     for (const handler of TASK_HANDLERS) {

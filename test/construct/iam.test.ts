@@ -6,12 +6,12 @@ import { faultTemplate, newStack, statementsOf } from "./support";
 import { HttpResetPeerFault } from "../../lib";
 import { Template } from "aws-cdk-lib/assertions";
 
+/** The Harness fault's policy, but for ssm:GetCommandInvocation, which no function calls. */
 const HARNESS_ACTIONS = [
   "ec2:DescribeInstances",
   "ec2:DescribeInstanceStatus",
   "ssm:SendCommand",
   "ssm:CancelCommand",
-  "ssm:GetCommandInvocation",
   "ssm:DescribeInstanceInformation",
   "ssm:GetDocument",
   "ssm:DescribeDocument",
@@ -91,14 +91,13 @@ describe("the fault role", () => {
         "ec2:DescribeInstanceStatus",
         "ssm:CancelCommand",
         "ssm:DescribeInstanceInformation",
-        "ssm:GetCommandInvocation",
         "ssm:ListCommandInvocations",
         "ssm:ListCommands",
       ].sort(),
     );
   });
 
-  test("is trusted by exactly the five task functions' roles", () => {
+  test("is trusted by exactly the six task functions' roles", () => {
     const { template } = faultTemplate();
     const [faultRole] = Object.entries(template.findResources("AWS::IAM::Role")).filter(([id]) =>
       id.startsWith("FaultFaultRole"),
@@ -107,7 +106,7 @@ describe("the fault role", () => {
       (s: { Principal: { AWS: unknown } }) => asList(s.Principal.AWS),
     );
     expect(principals.map((p: { "Fn::GetAtt": string[] }) => p["Fn::GetAtt"][0]).sort()).toEqual(
-      ["CheckProgress", "Cleanup", "Report", "ResolveTargets", "SendCommand"].map((t) =>
+      ["CheckProgress", "Cleanup", "Report", "ResolveTargets", "SendCommand", "StopExperiments"].map((t) =>
         expect.stringMatching(new RegExp(`^FaultTasks${t}Role`)),
       ),
     );
@@ -133,7 +132,7 @@ describe("the task functions' roles", () => {
     assumableRoleArns: [otherRole],
   });
   const template = Template.fromStack(stack);
-  const tasks = ["ResolveTargets", "SendCommand", "CheckProgress", "Cleanup", "Report"];
+  const tasks = ["ResolveTargets", "SendCommand", "CheckProgress", "Cleanup", "Report", "StopExperiments"];
 
   test.each(tasks)(
     "%s may assume the fault role and exactly the allowed roles, and reach no EC2 or SSM",
@@ -160,14 +159,38 @@ describe("the task functions' roles", () => {
     },
   );
 
-  test("only check-progress reads the alarms, and only the configured ones", () => {
+  test("only resolve-targets and check-progress read the alarms, and only the configured ones", () => {
     for (const task of tasks) {
       const reads = statementsOf(template, `FaultTasks${task}Role`).filter(
         (s) => s.Action === "cloudwatch:DescribeAlarms",
       );
       expect(reads).toEqual(
-        task === "CheckProgress" ? [expect.objectContaining({ Resource: alarm.alarmArn })] : [],
+        ["ResolveTargets", "CheckProgress"].includes(task)
+          ? [expect.objectContaining({ Resource: alarm.alarmArn })]
+          : [],
       );
+    }
+  });
+
+  test("only the stop function may list, stop and read executions, and only this state machine's", () => {
+    for (const task of tasks) {
+      const states = statementsOf(template, `FaultTasks${task}Role`).filter((s) =>
+        asList(s.Action).some((a) => String(a).startsWith("states:")),
+      );
+      if (task !== "StopExperiments") {
+        expect(states).toEqual([]);
+        continue;
+      }
+      expect(states).toEqual([
+        expect.objectContaining({
+          Action: "states:ListExecutions",
+          Resource: { Ref: expect.stringMatching(/^FaultStateMachine/) },
+        }),
+        expect.objectContaining({
+          Action: ["states:StopExecution", "states:DescribeExecution"],
+          Resource: expect.objectContaining({ "Fn::Join": expect.anything() }),
+        }),
+      ]);
     }
   });
 

@@ -2,7 +2,8 @@ import { Match } from "aws-cdk-lib/assertions";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
-import { buildDefinition, STOP_ERRORS } from "../../lib/fault-definition";
+import { buildDefinition } from "../../lib/fault-definition";
+import { STOP_ERRORS } from "../../lib/stop-errors";
 import {
   executionTimeout,
   FIXED_MARGIN_SECONDS,
@@ -47,6 +48,7 @@ function renderAsl(): Asl {
       checkProgress: fn("check"),
       cleanup: fn("cleanup"),
       report: fn("report"),
+      stopExperiments: fn("stop"),
     },
     s3.Bucket.fromBucketName(stack, "Records", "records-bucket"),
   );

@@ -2,8 +2,12 @@ import { resetEnvironment, setEnvironment } from "./support/environment";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { DescribeInstanceInformationCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { alarmClient, faultClients, forgetCredentials, type FaultAccess } from "../../lambda/aws-clients";
+import { writeReport } from "../../lambda/records";
+import { tracer } from "../../lambda/telemetry";
+import { planFor } from "./support/plan";
 import { awsError } from "./support/fake-aws";
 
 const sts = mockClient(STSClient);
@@ -216,4 +220,23 @@ test("stop-condition alarms are read with the function's own identity, where it 
   expect(await cloudwatch.config.region()).toBe("eu-west-1");
   expect(await identityOf(cloudwatch)).toBe("AKIDLAMBDA");
   expect(await retryModeOf(cloudwatch)).toBe("adaptive");
+});
+
+test("every AWS client the functions make is traced, so X-Ray shows each call", async () => {
+  const s3 = mockClient(S3Client);
+  s3.on(PutObjectCommand).resolves({});
+  const capture = jest.spyOn(tracer, "captureAWSv3Client");
+  try {
+    // A secret's credentials, then a role assumed with them: Secrets Manager, STS, EC2 and SSM.
+    await faultClients(access({ authenticationSecret: SECRET, assumeRoleArn: ROLE }));
+    alarmClient();
+    await writeReport(planFor(["i-0123456789abcdef0"]), {});
+    const traced = capture.mock.calls.map(([client]) => (client as object).constructor.name).sort();
+    expect(traced).toEqual(
+      ["CloudWatchClient", "EC2Client", "S3Client", "SSMClient", "STSClient", "SecretsManagerClient"].sort(),
+    );
+  } finally {
+    capture.mockRestore();
+    s3.restore();
+  }
 });

@@ -1,10 +1,14 @@
 import { setEnvironment } from "./support/environment";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import { FAILURES_LISTED, handler as check } from "../../lambda/handlers/check-progress";
-import { handler as send } from "../../lambda/handlers/send-command";
+import { FAILURES_LISTED, handler as checkHandler } from "../../lambda/handlers/check-progress";
+import { handler as sendHandler } from "../../lambda/handlers/send-command";
 import { logger } from "../../lambda/telemetry";
 import { instanceIds, useFakeAws } from "./support/fake-aws";
 import { injectOutput, planFor } from "./support/plan";
+import { invoked } from "./support/invoke";
+
+const check = invoked(checkHandler);
+const send = invoked(sendHandler);
 
 const fake = useFakeAws();
 

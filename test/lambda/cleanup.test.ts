@@ -1,11 +1,15 @@
 import { setEnvironment } from "./support/environment";
 import { CancelCommandCommand, ListCommandsCommand } from "@aws-sdk/client-ssm";
-import { handler as cleanup } from "../../lambda/handlers/cleanup";
+import { handler as cleanupHandler } from "../../lambda/handlers/cleanup";
 import type { CleanupResult, ExecutionStatusChangeEvent } from "../../lambda/contract";
-import { handler as send } from "../../lambda/handlers/send-command";
+import { handler as sendHandler } from "../../lambda/handlers/send-command";
 import { metrics } from "../../lambda/telemetry";
 import { instanceIds, useFakeAws } from "./support/fake-aws";
 import { injectOutput, planFor } from "./support/plan";
+import { invoked } from "./support/invoke";
+
+const cleanup = invoked(cleanupHandler);
+const send = invoked(sendHandler);
 
 const fake = useFakeAws();
 
@@ -137,7 +141,7 @@ describe("from EventBridge, when an execution ends badly", () => {
     const { plan, targets } = await (async () => {
       const { handler: resolve } = await import("../../lambda/handlers/resolve-targets");
       fake().addInstances(instanceIds(1));
-      return resolve({
+      return invoked(resolve)({
         input: { EC2_INSTANCE_ID: instanceIds(1)[0] },
         executionName: "run 2026.01",
         startTime: "2026-01-01T00:00:00.000Z",

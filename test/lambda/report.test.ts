@@ -1,10 +1,14 @@
 import { GetCommandInvocationCommand, ListCommandInvocationsCommand } from "@aws-sdk/client-ssm";
 import type { Plan } from "../../lambda/contract";
-import { handler, OUTPUT_LIST_LIMIT } from "../../lambda/handlers/report";
-import { handler as send } from "../../lambda/handlers/send-command";
+import { handler as taskHandler, OUTPUT_LIST_LIMIT } from "../../lambda/handlers/report";
+import { handler as sendHandler } from "../../lambda/handlers/send-command";
 import { metrics } from "../../lambda/telemetry";
 import { awsError, instanceIds, useFakeAws } from "./support/fake-aws";
 import { injectOutput, planFor } from "./support/plan";
+import { invoked } from "./support/invoke";
+
+const handler = invoked(taskHandler);
+const send = invoked(sendHandler);
 
 const fake = useFakeAws();
 

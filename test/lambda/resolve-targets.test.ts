@@ -1,11 +1,14 @@
 import { setEnvironment } from "./support/environment";
 import { DescribeInstanceInformationCommand } from "@aws-sdk/client-ssm";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
-import { handler } from "../../lambda/handlers/resolve-targets";
+import { handler as taskHandler } from "../../lambda/handlers/resolve-targets";
 import { MAX_TARGETS } from "../../lib/execution-limits";
 import { metrics } from "../../lambda/telemetry";
 import type { TargetItem } from "../../lambda/contract";
 import { instanceIds, useFakeAws } from "./support/fake-aws";
+import { invoked } from "./support/invoke";
+
+const handler = invoked(taskHandler);
 
 const fake = useFakeAws();
 
@@ -167,6 +170,29 @@ describe("input", () => {
       authenticationSecret: "",
       experimentId: "run-1",
     });
+  });
+});
+
+describe("stop conditions", () => {
+  test("an alarm already in ALARM refuses the execution by name, before any target is looked at", async () => {
+    setEnvironment({ STOP_CONDITION_ALARMS: JSON.stringify(["latency", "checkout-5xx"]) });
+    fake().alarms.set("latency", { state: "OK" });
+    fake().alarms.set("checkout-5xx", { state: "ALARM" });
+    fake().addInstances(["i-0123456789abcdef0"]);
+    const error = await rejection({ EC2_INSTANCE_ID: "i-0123456789abcdef0" });
+    expect(error.name).toBe("StopConditionAlarmError");
+    expect(error.message).toContain("checkout-5xx is in ALARM");
+    expect(fake().ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
+    expect(fake().ssm.commandCalls(DescribeInstanceInformationCommand)).toHaveLength(0);
+  });
+
+  test("with every alarm OK, the execution goes on", async () => {
+    setEnvironment({ STOP_CONDITION_ALARMS: JSON.stringify(["latency"]) });
+    fake().alarms.set("latency", { state: "OK" });
+    fake().addInstances(["i-0123456789abcdef0"]);
+    expect((await resolve({ EC2_INSTANCE_ID: "i-0123456789abcdef0" })).targets).toEqual([
+      "i-0123456789abcdef0",
+    ]);
   });
 });
 

@@ -1,7 +1,10 @@
-import { handler } from "../../lambda/handlers/send-command";
+import { handler as taskHandler } from "../../lambda/handlers/send-command";
 import { metrics } from "../../lambda/telemetry";
 import { instanceIds, useFakeAws } from "./support/fake-aws";
 import { planFor } from "./support/plan";
+import { invoked } from "./support/invoke";
+
+const handler = invoked(taskHandler);
 
 const fake = useFakeAws();
 

@@ -165,22 +165,58 @@ describeAsRoot("whole experiments on namespace-backed instances", () => {
     await expectAnswered(fleet.members, Date.now());
   }, 60_000);
 
-  test("a stop-condition alarm mid-fault stops it early, cleans up, and fails the execution naming the alarm", async () => {
-    const since = Date.now();
-    const run = local.stateMachine.start(EVERY_INSTANCE_FOR_A_MINUTE, FAST_POLLS);
-    await waitFor("a client to be reset", () => fleet.members.some((m) => m.traffic.resets(since) > 0));
-    local.aws.cloudwatch.setAlarmState(ALARM, "ALARM");
-    const outcome = await run.done;
-    expect(outcome.status).toBe("FAILED");
-    expect(outcome.error).toBe("StopConditionAlarm");
-    expect(outcome.cause).toContain(ALARM);
-    // The in-flow cleanup, the parent's and the abort rule's each sent a Cleanup: once they and the
-    // injections have ended, every instance is clean and serves again.
+  /** The rest of a stopped experiment: every command ends, every instance is clean and serves again. */
+  async function expectStoppedAndRestored(since: number): Promise<void> {
     await fleet.commandsEnded();
     // The minute-long injections were stopped, not run to their end.
     expect(injectionStatuses(since)).toEqual(fleet.members.map(() => "Cancelled"));
     for (const m of fleet.members) expectCleanedUp(m, since);
     expect(await fleet.allClean()).toBe(true);
     await expectAnswered(fleet.members, Date.now());
+  }
+
+  test("a stop-condition alarm mid-fault: its event stops the execution at once, naming the alarm, and cleans up", async () => {
+    const since = Date.now();
+    const run = local.stateMachine.start(EVERY_INSTANCE_FOR_A_MINUTE, FAST_POLLS);
+    await waitFor("a client to be reset", () => fleet.members.some((m) => m.traffic.resets(since) > 0));
+    local.aws.cloudwatch.setAlarmState(ALARM, "ALARM", "Threshold Crossed: 5 datapoints were greater than 1");
+    const outcome = await run.done;
+    expect(outcome.status).toBe("ABORTED");
+    expect(outcome.error).toBe("StopConditionAlarm");
+    expect(outcome.cause).toContain(`The stop-condition alarm ${ALARM} went to ALARM`);
+    expect(outcome.cause).toContain("5 datapoints were greater than 1");
+    const [delivery] = local.alarmDeliveries.filter((d) => d.change.at.getTime() >= since);
+    const { result } = await delivery.done;
+    expect(result).toMatchObject({ stopped: [{ executionArn: run.arn }] });
+    await expectStoppedAndRestored(since);
+  }, 60_000);
+
+  test("when the alarm's event is lost, the progress check stops the fault all the same", async () => {
+    const since = Date.now();
+    local.alarmEventsLost = true;
+    try {
+      const run = local.stateMachine.start(EVERY_INSTANCE_FOR_A_MINUTE, FAST_POLLS);
+      await waitFor("a client to be reset", () => fleet.members.some((m) => m.traffic.resets(since) > 0));
+      local.aws.cloudwatch.setAlarmState(ALARM, "ALARM");
+      const outcome = await run.done;
+      expect(outcome.status).toBe("FAILED");
+      expect(outcome.error).toBe("StopConditionAlarm");
+      expect(outcome.cause).toContain(ALARM);
+      await expectStoppedAndRestored(since);
+    } finally {
+      local.alarmEventsLost = false;
+    }
+  }, 60_000);
+
+  test("an experiment started while an alarm is in ALARM is refused by name, and nothing is sent", async () => {
+    local.aws.cloudwatch.setAlarmState(ALARM, "ALARM");
+    // The alarm's own event has come and gone: it stopped what was running then, which was nothing.
+    await Promise.all(local.alarmDeliveries.map((d) => d.done));
+    const since = Date.now();
+    const outcome = await local.stateMachine.start(EVERY_INSTANCE_FOR_A_MINUTE, FAST_POLLS).done;
+    expect(outcome.status).toBe("FAILED");
+    expect(outcome.error).toBe("StopConditionAlarmError");
+    expect(outcome.cause).toContain(`${ALARM} is in ALARM`);
+    expect(local.aws.ssm.commands.filter((c) => c.requestedAt.getTime() >= since)).toEqual([]);
   }, 60_000);
 });

@@ -5,9 +5,12 @@
 import "./environment";
 import type { HttpResetPeerFaultProps } from "../../../lib";
 import type { Stack } from "aws-cdk-lib";
+import { randomUUID } from "node:crypto";
 import { FakeAws, FUNCTION_ROLE_ARN, type FakeAwsOptions } from "./fake-aws";
-import { deploy, REGION, STATE_MACHINE_ROLE_ARN, type Deployment } from "./runner/deployment";
+import type { AlarmStateChange } from "./fake-aws/cloudwatch";
+import { ACCOUNT, deploy, REGION, STATE_MACHINE_ROLE_ARN, type Deployment } from "./runner/deployment";
 import { LocalStateMachine } from "./runner/execution";
+import { invokeAsynchronously, type AsyncInvocation } from "./runner/lambda";
 import { forgetCredentials } from "../../../lambda/aws-clients";
 
 export interface LocalFault {
@@ -16,8 +19,34 @@ export interface LocalFault {
   readonly stateMachine: LocalStateMachine;
   /** The role every task function's environment names as the fault role. */
   readonly faultRoleArn: string;
+  /** Each event the alarm rule delivered to its function, as it went. */
+  readonly alarmDeliveries: AlarmDelivery[];
+  /** Whether EventBridge loses the alarms' events (to show the polled check is the backstop). */
+  alarmEventsLost: boolean;
   dispose(): Promise<void>;
 }
+
+export interface AlarmDelivery {
+  readonly change: AlarmStateChange;
+  readonly done: Promise<AsyncInvocation>;
+}
+
+/** The event EventBridge delivers for an alarm's state change. */
+const alarmEvent = (change: AlarmStateChange) => ({
+  version: "0",
+  id: randomUUID(),
+  "detail-type": "CloudWatch Alarm State Change",
+  source: "aws.cloudwatch",
+  account: ACCOUNT,
+  time: change.at.toISOString().replace(/\.\d+Z$/, "Z"),
+  region: REGION,
+  resources: [change.alarmArn],
+  detail: {
+    alarmName: change.alarmName,
+    state: { value: change.state, reason: change.reason, timestamp: change.at.toISOString() },
+    previousState: { value: change.previousState },
+  },
+});
 
 type Props = HttpResetPeerFaultProps | ((stack: Stack) => HttpResetPeerFaultProps);
 
@@ -38,13 +67,25 @@ export function localFault(options: FakeAwsOptions & { props?: Props } = {}): Lo
   aws.s3.createBucket(deployed.recordsBucket);
   const faultRoleArn = deployed.functions[0].environment.FAULT_ROLE_ARN;
   aws.sts.addRole(faultRoleArn, [FUNCTION_ROLE_ARN]);
-  return {
+  const local: LocalFault = {
     aws,
     deployment: deployed,
-    stateMachine: new LocalStateMachine(deployed, (bucket, key) =>
-      aws.readObjectAs(STATE_MACHINE_ROLE_ARN, REGION, bucket, key),
+    stateMachine: new LocalStateMachine(
+      deployed,
+      (bucket, key) => aws.readObjectAs(STATE_MACHINE_ROLE_ARN, REGION, bucket, key),
+      (execution) => aws.stepFunctions.add(execution),
     ),
     faultRoleArn,
+    alarmDeliveries: [],
+    alarmEventsLost: false,
     dispose: () => aws.dispose(),
   };
+  // The alarm rule: exactly its alarms, going to ALARM.
+  aws.cloudwatch.onStateChange((change) => {
+    const rule = deployed.alarmRule;
+    if (!rule || change.state !== "ALARM" || !rule.alarmArns.includes(change.alarmArn)) return;
+    if (local.alarmEventsLost) return;
+    local.alarmDeliveries.push({ change, done: invokeAsynchronously(rule.target, alarmEvent(change)) });
+  });
+  return local;
 }

@@ -1,5 +1,5 @@
 /**
- * Puts the fake AWS behind the SDK's own clients. Every client of the six services, however the
+ * Puts the fake AWS behind the SDK's own clients. Every client of the seven services, however the
  * handlers make it, gets one more middleware at the start of its deserialize step: the request
  * has been built, retried by the SDK's (adaptive) retry strategy and signed by then, and the fake
  * answers it instead of the network. So retries, backoff, credential resolution and signing all
@@ -9,10 +9,11 @@ import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 
-export type ServiceName = "EC2" | "SSM" | "STS" | "SecretsManager" | "CloudWatch" | "S3";
+export type ServiceName = "EC2" | "SSM" | "STS" | "SecretsManager" | "CloudWatch" | "S3" | "StepFunctions";
 
 /** What answers a signed request. */
 export type Dispatch = (
@@ -29,6 +30,7 @@ const CLIENTS: [ServiceName, { prototype: object }][] = [
   ["SecretsManager", SecretsManagerClient],
   ["CloudWatch", CloudWatchClient],
   ["S3", S3Client],
+  ["StepFunctions", SFNClient],
 ];
 
 interface MiddlewareClient {

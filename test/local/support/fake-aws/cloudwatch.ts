@@ -12,8 +12,26 @@ interface Alarm {
   updatedAt: Date;
 }
 
+/** What CloudWatch tells EventBridge when an alarm's state changes. */
+export interface AlarmStateChange {
+  readonly alarmName: string;
+  readonly alarmArn: string;
+  readonly state: AlarmState;
+  readonly previousState: AlarmState;
+  readonly reason: string;
+  readonly at: Date;
+}
+
+export const alarmArn = (name: string): string => `arn:aws:cloudwatch:eu-west-1:111111111111:alarm:${name}`;
+
 export class FakeCloudWatch {
   private readonly alarms = new Map<string, Alarm>();
+  private readonly listeners: ((change: AlarmStateChange) => void)[] = [];
+
+  /** Calls `listener` on every change of an alarm's state, as CloudWatch sends it to EventBridge. */
+  onStateChange(listener: (change: AlarmStateChange) => void): void {
+    this.listeners.push(listener);
+  }
 
   addAlarm(name: string, type: Alarm["type"] = "MetricAlarm", state: AlarmState = "OK"): void {
     this.alarms.set(name, { name, type, state, reason: "created", updatedAt: new Date() });
@@ -22,7 +40,18 @@ export class FakeCloudWatch {
   setAlarmState(name: string, state: AlarmState, reason = "Threshold Crossed"): void {
     const alarm = this.alarms.get(name);
     if (!alarm) throw new Error(`no alarm ${name}`);
+    const previousState = alarm.state;
     Object.assign(alarm, { state, reason, updatedAt: new Date() });
+    if (previousState === state) return;
+    const change = {
+      alarmName: name,
+      alarmArn: alarmArn(name),
+      state,
+      previousState,
+      reason,
+      at: alarm.updatedAt,
+    };
+    for (const listener of this.listeners) listener(change);
   }
 
   DescribeAlarms(input: DescribeAlarmsCommandInput) {
@@ -41,7 +70,7 @@ export class FakeCloudWatch {
     );
     const shape = (a: Alarm) => ({
       AlarmName: a.name,
-      AlarmArn: `arn:aws:cloudwatch:eu-west-1:111111111111:alarm:${a.name}`,
+      AlarmArn: alarmArn(a.name),
       StateValue: a.state,
       StateReason: a.reason,
       StateUpdatedTimestamp: a.updatedAt,

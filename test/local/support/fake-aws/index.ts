@@ -1,5 +1,6 @@
 /**
- * An in-memory AWS account for the handlers: EC2, SSM, STS, Secrets Manager, CloudWatch and S3, bound
+ * An in-memory AWS account for the handlers: EC2, SSM, STS, Secrets Manager, CloudWatch, S3 and
+ * Step Functions (the executions the local runner started), bound
  * to the SDK's clients. Calls signed with an unknown key are refused as AWS refuses them; a chosen
  * fraction of calls can be throttled; every call is logged with the identity that made it.
  */
@@ -7,6 +8,7 @@ import { CloudWatchServiceException } from "@aws-sdk/client-cloudwatch";
 import { EC2ServiceException } from "@aws-sdk/client-ec2";
 import { S3ServiceException } from "@aws-sdk/client-s3";
 import { SecretsManagerServiceException } from "@aws-sdk/client-secrets-manager";
+import { SFNServiceException } from "@aws-sdk/client-sfn";
 import { SSMServiceException } from "@aws-sdk/client-ssm";
 import { STSServiceException } from "@aws-sdk/client-sts";
 import { bindSdkClients, type ServiceName } from "./bind";
@@ -19,6 +21,7 @@ import { Identities } from "./identities";
 import { FakeS3, streamingBody } from "./s3";
 import { FakeSecretsManager } from "./secrets-manager";
 import { FakeSsm } from "./ssm";
+import { FakeStepFunctions } from "./step-functions";
 import type { Timing } from "./ssm-commands";
 import { FakeSts } from "./sts";
 
@@ -32,6 +35,7 @@ const EXCEPTIONS: Record<ServiceName, ServiceExceptionClass> = {
   SecretsManager: SecretsManagerServiceException as unknown as ServiceExceptionClass,
   CloudWatch: CloudWatchServiceException as unknown as ServiceExceptionClass,
   S3: S3ServiceException as unknown as ServiceExceptionClass,
+  StepFunctions: SFNServiceException as unknown as ServiceExceptionClass,
 };
 
 /** The account the functions run in, and the identity Lambda gives them. */
@@ -53,6 +57,7 @@ export class FakeAws {
   readonly secretsManager = new FakeSecretsManager();
   readonly cloudwatch = new FakeCloudWatch();
   readonly s3 = new FakeS3();
+  readonly stepFunctions = new FakeStepFunctions();
   private unbind?: () => void;
 
   constructor(options: FakeAwsOptions = {}) {
@@ -114,6 +119,7 @@ export class FakeAws {
       SecretsManager: this.secretsManager,
       CloudWatch: this.cloudwatch,
       S3: this.s3,
+      StepFunctions: this.stepFunctions,
     }[service];
   }
 

@@ -23,7 +23,14 @@ interface Resource {
 
 export type TaskName = keyof FaultTaskFunctions;
 
-const TASKS: TaskName[] = ["resolveTargets", "sendCommand", "checkProgress", "cleanup", "report"];
+const TASKS: TaskName[] = [
+  "resolveTargets",
+  "sendCommand",
+  "checkProgress",
+  "cleanup",
+  "report",
+  "stopExperiments",
+];
 
 export interface DeployedFunction {
   readonly task: TaskName;
@@ -45,6 +52,8 @@ export interface Deployment {
   readonly documentContent: Record<string, Json>;
   /** The statuses the abort rule matches, for this state machine. */
   readonly abortStatuses: string[];
+  /** The rule on stop-condition alarms going to ALARM: the alarms' ARNs, and the function it invokes. */
+  readonly alarmRule?: { readonly alarmArns: string[]; readonly target: DeployedFunction };
   /** Each schedule's target input, as the scheduler sends it. */
   readonly scheduleInputs: string[];
   /** The bucket of the experiments' records. */
@@ -135,14 +144,17 @@ export function deploy(
     };
   });
   const [[documentId, document]] = ofType("AWS::SSM::Document");
-  const rules = ofType("AWS::Events::Rule").map(
-    ([, r]) =>
-      resolve(r.Properties?.EventPattern ?? {}) as {
-        detail?: { status?: string[]; stateMachineArn?: string[] };
-      },
-  );
+  const rules = ofType("AWS::Events::Rule").map(([, r]) => ({
+    pattern: resolve(r.Properties?.EventPattern ?? {}) as {
+      source?: string[];
+      resources?: string[];
+      detail?: { status?: string[]; stateMachineArn?: string[] };
+    },
+    targets: resolve(r.Properties?.Targets ?? []) as { Arn: string }[],
+  }));
   const stateMachineArn = physical(machineId);
-  const abortRule = rules.find((p) => p.detail?.stateMachineArn?.includes(stateMachineArn));
+  const abortRule = rules.find((r) => r.pattern.detail?.stateMachineArn?.includes(stateMachineArn))?.pattern;
+  const onAlarms = rules.find((r) => r.pattern.source?.includes("aws.cloudwatch"));
   return {
     definition: JSON.parse(resolve(machine.Properties?.DefinitionString ?? "{}") as string),
     stateMachineArn,
@@ -150,6 +162,10 @@ export function deploy(
     documentName: physical(documentId),
     documentContent: document.Properties?.Content as Record<string, Json>,
     abortStatuses: abortRule?.detail?.status ?? [],
+    alarmRule: onAlarms && {
+      alarmArns: onAlarms.pattern.resources ?? [],
+      target: functions.find((f) => f.arn === onAlarms.targets[0]?.Arn) as DeployedFunction,
+    },
     recordsBucket: physical(idOf(fault.recordsBucket)),
     scheduleInputs: ofType("AWS::Scheduler::Schedule").map(([, r]) =>
       String((r.Properties?.Target as { Input?: Json })?.Input ?? "{}"),

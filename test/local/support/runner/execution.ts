@@ -19,7 +19,7 @@ import {
   payloadBytes,
 } from "./history";
 import { isDistributedMap, runMapRun } from "./distributed-map";
-import { invokeFunction, type Invocation } from "./lambda";
+import { invokeAsynchronously, invokeFunction, type Invocation } from "./lambda";
 import { statesRuntimeError } from "./states-errors";
 
 type Json = Record<string, unknown>;
@@ -141,6 +141,7 @@ function prepare(source: Json): Prepared {
 export class LocalExecution {
   readonly name: string;
   readonly arn: string;
+  readonly stateMachineArn: string;
   readonly startDate = Date.now();
   /** Every event of the run, nested ones and its children's included, as the runner logged them. */
   readonly events: (EventLog & { at: number })[];
@@ -177,6 +178,7 @@ export class LocalExecution {
     this.invocations = scope.parent?.invocations ?? [];
     this.working = scope.parent?.working ?? [];
     this.name = options.name ?? randomUUID();
+    this.stateMachineArn = scope.stateMachineArn;
     this.arn = scope.stateMachineArn.replace(":stateMachine:", ":execution:") + `:${this.name}`;
     const { machine, maps, tasks, waitStates } = prepare(scope.definition);
     this.mapStates = new Set(Object.keys(maps));
@@ -259,6 +261,21 @@ export class LocalExecution {
   }
 
   private stopped = false;
+  /** What a StopExecution gave as the execution's error and cause. */
+  private stoppedWith?: { error?: string; cause?: string };
+  private ended?: Status;
+
+  /** RUNNING, or the status it ended with. */
+  status(): string {
+    return this.ended ?? "RUNNING";
+  }
+
+  /** StopExecution with an error and a cause, as the stop function sends it. */
+  stop(error?: string, cause?: string): void {
+    this.stoppedWith = { error, cause };
+    this.ended = "ABORTED"; // at once, as Step Functions lists it
+    this.abort();
+  }
 
   private breakLimit(error: string, cause: string): void {
     if (this.limitBroken) return;
@@ -320,8 +337,10 @@ export class LocalExecution {
       if (this.limitBroken) {
         status = "FAILED";
         ({ error, cause } = this.limitBroken);
-      } else if (e instanceof ExecutionAbortedError) status = "ABORTED";
-      else if (e instanceof ExecutionTimeoutError) status = "TIMED_OUT";
+      } else if (e instanceof ExecutionAbortedError) {
+        status = "ABORTED";
+        ({ error, cause } = this.stoppedWith ?? {});
+      } else if (e instanceof ExecutionTimeoutError) status = "TIMED_OUT";
       else {
         status = "FAILED";
         const reason = (e as Error).cause instanceof Error ? ((e as Error).cause as Error) : (e as Error);
@@ -329,6 +348,7 @@ export class LocalExecution {
         cause = reason.message;
       }
     }
+    this.ended = status;
     await logged;
     const children = await Promise.all(this.children.map((child) => child.done));
     const stoppedAt = Date.now();
@@ -375,16 +395,7 @@ export class LocalExecution {
       },
     };
     const cleanup = this.deployment.functions.find((f) => f.task === "cleanup") as DeployedFunction;
-    const invokedAt = Date.now();
-    let lastError = "";
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        return { result: await invokeFunction(cleanup, event, this.invocations), invokedAt };
-      } catch (e) {
-        lastError = (e as Error).message;
-      }
-    }
-    return { error: lastError, invokedAt };
+    return invokeAsynchronously(cleanup, event, this.invocations);
   }
 
   /** StopExecution; a parent's stops its Map Run's children too. */
@@ -422,9 +433,13 @@ export class LocalStateMachine {
   constructor(
     readonly deployment: Deployment,
     private readonly readObject: ObjectReader,
+    /** Told of each execution started, as Step Functions' ListExecutions would list it. */
+    private readonly onStart: (execution: LocalExecution) => void = () => undefined,
   ) {}
 
   start(input: unknown, options: RunOptions = {}): LocalExecution {
-    return new LocalExecution(this.deployment, input, { ...options, readObject: this.readObject });
+    const execution = new LocalExecution(this.deployment, input, { ...options, readObject: this.readObject });
+    this.onStart(execution);
+    return execution;
   }
 }

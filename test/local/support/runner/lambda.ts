@@ -15,6 +15,7 @@ const MODULES: Record<TaskName, string> = {
   checkProgress: "check-progress",
   cleanup: "cleanup",
   report: "report",
+  stopExperiments: "stop-experiments",
 };
 
 const handlerOf = (task: TaskName): Handler =>
@@ -84,4 +85,32 @@ export async function invokeFunction(
     record.endedAt = Date.now();
     record.durationMs = performance.now() - began;
   }
+}
+
+/** What an asynchronous invocation came to: its result, or the last attempt's error. */
+export interface AsyncInvocation {
+  readonly result?: unknown;
+  readonly error?: string;
+  readonly invokedAt: number;
+}
+
+/**
+ * An EventBridge rule's target: the function invoked asynchronously, which Lambda retries twice
+ * when it fails.
+ */
+export async function invokeAsynchronously(
+  fn: DeployedFunction,
+  event: unknown,
+  log?: Invocation[],
+): Promise<AsyncInvocation> {
+  const invokedAt = Date.now();
+  let lastError = "";
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return { result: await invokeFunction(fn, event, log), invokedAt };
+    } catch (e) {
+      lastError = (e as Error).message;
+    }
+  }
+  return { error: lastError, invokedAt };
 }

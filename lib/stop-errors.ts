@@ -1,0 +1,8 @@
+/**
+ * Error types an execution fails or is stopped with when the fault is stopped, beside the
+ * handlers' own: the state machine's Fail states and the stop-experiments function name them alike.
+ */
+export const STOP_ERRORS = {
+  alarm: "StopConditionAlarm",
+  commandFailed: "FaultCommandFailed",
+} as const;
