@@ -34,6 +34,8 @@ export const ENVIRONMENT = {
   recordsBucket: "RECORDS_BUCKET",
   /** The fault's state machine, whose running executions an alarm stops (stop-experiments only). */
   stateMachineArn: "STATE_MACHINE_ARN",
+  /** The name of the safety lever's parameter: engaged, no experiment runs. */
+  safetyLever: "SAFETY_LEVER_PARAMETER",
 } as const;
 
 /**
@@ -48,6 +50,7 @@ export const ERROR_NAMES = [
   "TooManyTargetsError",
   "CredentialsError",
   "StopConditionAlarmError",
+  "SafetyLeverEngagedError",
 ] as const;
 
 export type ErrorName = (typeof ERROR_NAMES)[number];
@@ -133,9 +136,11 @@ export interface InvocationFailure {
 }
 
 export interface Progress {
-  readonly state: "InProgress" | "Succeeded" | "Failed" | "AlarmTriggered";
+  readonly state: "InProgress" | "Succeeded" | "Failed" | "AlarmTriggered" | "LeverEngaged";
   /** The alarm found in ALARM, when state is AlarmTriggered. */
   readonly alarm?: string;
+  /** The safety lever's parameter, when state is LeverEngaged. */
+  readonly lever?: string;
   /**
    * When state is Failed: how many invocations ended other than in Success, and the first
    * FAILURES_LISTED of them (the list becomes the execution's Cause, which holds 32,768 characters).
@@ -173,6 +178,17 @@ export interface AlarmStateChangeEvent {
     readonly state: { readonly value: string; readonly reason: string };
   };
 }
+
+/** The fields stop-experiments reads of an EventBridge "Parameter Store Change" event. */
+export interface ParameterChangeEvent {
+  readonly "detail-type": "Parameter Store Change";
+  /** When the parameter changed (ISO 8601). */
+  readonly time: string;
+  readonly detail: { readonly name: string; readonly operation: string };
+}
+
+/** What invokes stop-experiments: a stop-condition alarm, or the safety lever. */
+export type StopExperimentsEvent = AlarmStateChangeEvent | ParameterChangeEvent;
 
 /** What stop-experiments did: the executions it stopped, and how each was undone. */
 export interface StoppedExperiments {

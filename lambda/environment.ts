@@ -36,6 +36,8 @@ export const recordsBucket = (): string => required(ENVIRONMENT.recordsBucket);
 
 export const stateMachineArn = (): string => required(ENVIRONMENT.stateMachineArn);
 
+export const safetyLeverParameter = (): string => required(ENVIRONMENT.safetyLever);
+
 export function tunableDefaults(): Record<string, unknown> {
   const value = json(ENVIRONMENT.tunableDefaults, "{}");
   if (typeof value !== "object" || value === null || Array.isArray(value)) {

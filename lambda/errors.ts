@@ -42,3 +42,8 @@ export class CredentialsError extends FaultError {
 export class StopConditionAlarmError extends FaultError {
   readonly name = "StopConditionAlarmError";
 }
+
+/** The safety lever is engaged: no experiment starts until it is released. */
+export class SafetyLeverEngagedError extends FaultError {
+  readonly name = "SafetyLeverEngagedError";
+}

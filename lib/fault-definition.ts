@@ -125,6 +125,16 @@ function injectBatch(scope: Construct, fns: FaultTaskFunctions): sfn.IChainable 
     },
     resultPath: "$.error",
   }).next(cleanup);
+  const lever = new sfn.Pass(scope, "Safety lever engaged", {
+    parameters: {
+      Error: STOP_ERRORS.lever,
+      Cause: JsonPath.format(
+        "The safety lever {} is engaged: the fault was stopped and cleaned up",
+        JsonPath.stringAt("$.progress.lever"),
+      ),
+    },
+    resultPath: "$.error",
+  }).next(cleanup);
   const failed = new sfn.Pass(scope, "Fault command failed", {
     parameters: {
       Error: STOP_ERRORS.commandFailed,
@@ -156,6 +166,7 @@ function injectBatch(scope: Construct, fns: FaultTaskFunctions): sfn.IChainable 
         .when(Condition.stringEquals(state, "InProgress"), wait)
         .when(Condition.stringEquals(state, "Succeeded"), done)
         .when(Condition.stringEquals(state, "AlarmTriggered"), alarm)
+        .when(Condition.stringEquals(state, "LeverEngaged"), lever)
         .otherwise(failed),
     );
 }

@@ -5,6 +5,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as s3 from "aws-cdk-lib/aws-s3";
+import type * as ssm from "aws-cdk-lib/aws-ssm";
 import type * as scheduler from "aws-cdk-lib/aws-scheduler";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
@@ -18,6 +19,7 @@ import { FaultRole } from "./fault-role";
 import { FaultSchedules, type FaultSchedule } from "./fault-schedules";
 import { acknowledge, nagResource } from "./nag";
 import { optInTagText, type OptInTag } from "./opt-in-tag";
+import { SafetyLever } from "./safety-lever";
 import { AlarmStop } from "./alarm-stop";
 import { TaskFunctions, stateMachineFunctions, type FaultTaskFunctions } from "./task-functions";
 import { HttpResetPeerValidationError } from "./errors";
@@ -137,6 +139,14 @@ export class HttpResetPeerFault extends Construct {
   public readonly abortRule: events.IRule;
   /** The rule that stops the running experiments when a stop-condition alarm goes to ALARM. */
   public readonly alarmRule?: events.IRule;
+  /**
+   * The safety lever: a String parameter, `released` when deployed. Set to `engaged`, it stops
+   * every running experiment of this fault, with cleanup, and new ones fail before anything is
+   * sent, until it is set back to `released`. See `grantPullSafetyLever`.
+   */
+  public readonly safetyLever: ssm.IStringParameter;
+  /** The rule that stops the running experiments when the safety lever is engaged. */
+  public readonly safetyLeverRule: events.IRule;
   /** Abort events the cleanup function could not be given or could not process. */
   public readonly cleanupDeadLetterQueue: sqs.IQueue;
   /** The schedules, in the order given. */
@@ -227,6 +237,13 @@ export class HttpResetPeerFault extends Construct {
     });
 
     functions.stopExecutionsOf(this.stateMachine);
+    const lever = new SafetyLever(this, "SafetyLever", {
+      stopExperiments: functions.stopExperiments,
+      deadLetterQueue: this.cleanupDeadLetterQueue,
+    });
+    this.safetyLever = lever.parameter;
+    this.safetyLeverRule = lever.rule;
+    functions.useSafetyLever(lever.parameter);
     if (alarms.length) {
       this.alarmRule = new AlarmStop(this, "AlarmStop", {
         alarms,
@@ -326,5 +343,10 @@ export class HttpResetPeerFault extends Construct {
   /** Lets a principal start experiments. */
   public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
     return this.stateMachine.grantStartExecution(grantee);
+  }
+
+  /** Lets a principal engage and release the safety lever (ssm:PutParameter on it). */
+  public grantPullSafetyLever(grantee: iam.IGrantable): iam.Grant {
+    return this.safetyLever.grantWrite(grantee);
   }
 }

@@ -4,5 +4,6 @@
  */
 export const STOP_ERRORS = {
   alarm: "StopConditionAlarm",
+  lever: "SafetyLeverEngaged",
   commandFailed: "FaultCommandFailed",
 } as const;

@@ -5,6 +5,7 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import type * as ssm from "aws-cdk-lib/aws-ssm";
 import { Construct } from "constructs";
 import { TaskFunction } from "./task-function";
 
@@ -110,6 +111,8 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
   public readonly roles: iam.IRole[];
   private readonly all: TaskFunction[];
   private readonly stopper: TaskFunction;
+  private readonly resolver: TaskFunction;
+  private readonly checker: TaskFunction;
 
   constructor(scope: Construct, id: string, props: TaskFunctionsProps) {
     super(scope, id);
@@ -132,6 +135,8 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
     this.report = made.report.function;
     this.stopExperiments = made.stopExperiments.function;
     this.stopper = made.stopExperiments;
+    this.resolver = made.resolveTargets;
+    this.checker = made.checkProgress;
     this.all = Object.values(made);
     this.roles = this.all.map((f) => f.role);
 
@@ -173,6 +178,17 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
     stateMachine.grant(this.stopper.role, "states:ListExecutions");
     stateMachine.grantExecution(this.stopper.role, "states:StopExecution", "states:DescribeExecution");
     this.stopper.function.addEnvironment("STATE_MACHINE_ARN", stateMachine.stateMachineArn);
+  }
+
+  /**
+   * Lets the functions that refuse or stop experiments while the safety lever is engaged read it,
+   * and tells them its name.
+   */
+  public useSafetyLever(lever: ssm.IStringParameter): void {
+    for (const reader of [this.resolver, this.checker, this.stopper]) {
+      lever.grantRead(reader.role);
+      reader.function.addEnvironment("SAFETY_LEVER_PARAMETER", lever.parameterName);
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 /**
- * Watches the fault: stop-condition alarms first, then every invocation of every command sent.
+ * Watches the fault: stop-condition alarms and the safety lever first, then every invocation of
+ * every command sent.
  * The state machine Waits between calls.
  */
 import type { CommandInvocation } from "@aws-sdk/client-ssm";
@@ -7,6 +8,7 @@ import { clientsForPlan } from "../aws-clients";
 import type { CheckProgressEvent, InvocationFailure, Progress } from "../contract";
 import { documentSummary } from "../document-output";
 import { commandInvocations, invocationOutput } from "../invocations";
+import { engagedLever } from "../safety-lever";
 import { firingAlarm } from "../stop-conditions";
 import { logger, metrics, MetricUnit, task } from "../telemetry";
 
@@ -31,6 +33,12 @@ export const handler = task(
       metrics.addMetric("StopConditionTriggered", MetricUnit.Count, 1);
       logger.warn("stop-condition alarm in ALARM: stopping the fault", { alarm });
       return { state: "AlarmTriggered", alarm };
+    }
+    // The backstop of the lever's own rule, as of the alarms'.
+    const lever = await engagedLever();
+    if (lever) {
+      logger.warn("the safety lever is engaged: stopping the fault", { lever });
+      return { state: "LeverEngaged", lever };
     }
 
     const { ssm } = await clientsForPlan(plan);

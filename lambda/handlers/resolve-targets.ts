@@ -12,6 +12,7 @@ import { readInput } from "../input";
 import { checkTargetCount, planRun } from "../plan";
 import { checkReadiness } from "../readiness";
 import { writeTargets } from "../records";
+import { refuseWhileEngaged } from "../safety-lever";
 import { sample } from "../sample";
 import { firingAlarm } from "../stop-conditions";
 import { instancesById, runningInstancesByTag } from "../select-instances";
@@ -43,6 +44,7 @@ export const handler = task(
       authenticationSecret: values.AWS_AUTHENTICATION_SECRET,
       experimentId,
     });
+    await refuseWhileEngaged();
     const alarm = await firingAlarm();
     if (alarm) {
       throw new StopConditionAlarmError(

@@ -6,7 +6,8 @@ describe("the abort cleanup", () => {
   const { template } = faultTemplate();
 
   test("runs cleanup on this state machine's aborted, timed-out and failed executions", () => {
-    template.resourceCountIs("AWS::Events::Rule", 1);
+    // Beside the safety lever's rule.
+    template.resourceCountIs("AWS::Events::Rule", 2);
     template.hasResourceProperties("AWS::Events::Rule", {
       EventPattern: {
         source: ["aws.states"],

@@ -54,9 +54,9 @@ describe("the stop on an alarm", () => {
   test("without stop-condition alarms there is no such rule", () => {
     const { template: plain } = faultTemplate();
     expect(
-      Object.values(plain.findResources("AWS::Events::Rule")).map(
-        (r) => (r.Properties.EventPattern as { source: string[] }).source,
-      ),
-    ).toEqual([["aws.states"]]);
+      Object.values(plain.findResources("AWS::Events::Rule"))
+        .map((r) => (r.Properties.EventPattern as { source: string[] }).source)
+        .sort(),
+    ).toEqual([["aws.ssm"], ["aws.states"]]);
   });
 });

@@ -148,8 +148,16 @@ describe("the task functions' roles", () => {
         ]),
       );
       expect(assume).toHaveLength(2);
-      const actions = [...actionsOf(statements)] as string[];
-      expect(actions.filter((a) => /^(ec2|ssm):/.test(a))).toEqual([]);
+      // The safety lever is the one SSM resource a function's own role reads.
+      const ownSsm = statements.filter((s) => asList(s.Action).some((a) => /^(ec2|ssm):/.test(String(a))));
+      for (const s of ownSsm) {
+        expect(
+          asList(s.Action).every((a) =>
+            /^ssm:(DescribeParameters|GetParameters?|GetParameterHistory)$/.test(String(a)),
+          ),
+        ).toBe(true);
+        expect(JSON.stringify(s.Resource)).toContain("FaultSafetyLeverParameter");
+      }
       expect(statements).toContainEqual(
         expect.objectContaining({
           Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],

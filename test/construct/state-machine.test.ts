@@ -121,11 +121,12 @@ describe("the state machine's definition", () => {
       InProgress: "Wait for progress",
       Succeeded: "Batch done",
       AlarmTriggered: "Stop-condition alarm",
+      LeverEngaged: "Safety lever engaged",
     });
     expect(group["Still running?"].Default).toBe("Fault command failed");
   });
 
-  test("cleans up before failing, whether a task fails, a command fails or an alarm fires", () => {
+  test("cleans up before failing, whether a task fails, a command fails, an alarm fires or the lever is engaged", () => {
     for (const task of ["Send the fault", "Check progress"]) {
       expect(group[task].Catch).toEqual([
         { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Clean up" },
@@ -133,6 +134,10 @@ describe("the state machine's definition", () => {
     }
     expect(group["Stop-condition alarm"]).toMatchObject({
       Parameters: { Error: STOP_ERRORS.alarm, "Cause.$": expect.stringContaining("$.progress.alarm") },
+      Next: "Clean up",
+    });
+    expect(group["Safety lever engaged"]).toMatchObject({
+      Parameters: { Error: STOP_ERRORS.lever, "Cause.$": expect.stringContaining("$.progress.lever") },
       Next: "Clean up",
     });
     expect(group["Fault command failed"]).toMatchObject({

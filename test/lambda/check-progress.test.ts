@@ -87,6 +87,21 @@ test("a stop-condition alarm in ALARM comes first and is named", async () => {
   ]);
 });
 
+test("the safety lever engaged stops the fault at the check, naming the lever, before any command is read", async () => {
+  const { plan, commands } = await inject(1);
+  fake().lever = "engaged";
+  fake().ssm.resetHistory();
+  expect(await check({ plan, commands })).toEqual({
+    state: "LeverEngaged",
+    lever: "http-reset-peer-safety-lever",
+  });
+  expect(
+    fake()
+      .ssm.calls()
+      .map((c) => c.args[0].constructor.name),
+  ).toEqual(["GetParameterCommand"]);
+});
+
 test("alarms that are not in ALARM let the fault run; missing ones are logged", async () => {
   setEnvironment({ STOP_CONDITION_ALARMS: JSON.stringify(["latency", "gone"]) });
   fake().alarms.set("latency", { state: "INSUFFICIENT_DATA" });

@@ -186,6 +186,19 @@ describe("stop conditions", () => {
     expect(fake().ssm.commandCalls(DescribeInstanceInformationCommand)).toHaveLength(0);
   });
 
+  test("the safety lever engaged refuses the execution by name; released, it goes on", async () => {
+    fake().addInstances(["i-0123456789abcdef0"]);
+    fake().lever = "engaged";
+    const error = await rejection({ EC2_INSTANCE_ID: "i-0123456789abcdef0" });
+    expect(error.name).toBe("SafetyLeverEngagedError");
+    expect(error.message).toContain("http-reset-peer-safety-lever is engaged");
+    expect(fake().ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
+    fake().lever = "released";
+    expect((await resolve({ EC2_INSTANCE_ID: "i-0123456789abcdef0" })).targets).toEqual([
+      "i-0123456789abcdef0",
+    ]);
+  });
+
   test("with every alarm OK, the execution goes on", async () => {
     setEnvironment({ STOP_CONDITION_ALARMS: JSON.stringify(["latency"]) });
     fake().alarms.set("latency", { state: "OK" });

@@ -6,7 +6,7 @@ import {
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
-import type { AlarmStateChangeEvent } from "../../lambda/contract";
+import type { AlarmStateChangeEvent, ParameterChangeEvent } from "../../lambda/contract";
 import { handler as sendHandler } from "../../lambda/handlers/send-command";
 import { handler as stopHandler } from "../../lambda/handlers/stop-experiments";
 import { instanceIds, useFakeAws } from "./support/fake-aws";
@@ -103,4 +103,40 @@ test("an execution whose input was refused before anything was sent is stopped a
   expect(stopped.map((s) => s.arn)).toEqual([executionArn("refused")]);
   expect(result.stopped[0].cleanup).toEqual({ cancelled: [], cleanupCommands: [] });
   expect(fake().sent("Cleanup")).toEqual([]);
+});
+
+describe("the safety lever", () => {
+  const leverEvent: ParameterChangeEvent = {
+    "detail-type": "Parameter Store Change",
+    time: "2026-01-01T00:06:00Z",
+    detail: { name: "http-reset-peer-safety-lever", operation: "Update" },
+  };
+
+  test("engaged: every running execution is stopped, saying so, and cleaned up after", async () => {
+    const ids = instanceIds(2);
+    await send({ plan: planFor(ids, {}, "exp-a"), instanceIds: ids });
+    const stopped = executions({ "exp-a": { EC2_INSTANCE_ID: ids.join(",") } });
+    fake().lever = "engaged";
+    await stop(leverEvent);
+    expect(stopped).toEqual([
+      {
+        arn: executionArn("exp-a"),
+        error: "SafetyLeverEngaged",
+        cause: "The safety lever http-reset-peer-safety-lever was engaged at 2026-01-01T00:06:00Z",
+      },
+    ]);
+    expect(
+      fake()
+        .sent("Cleanup")
+        .flatMap((c) => c.instanceIds)
+        .sort(),
+    ).toEqual(ids);
+  });
+
+  test("released: nothing is stopped", async () => {
+    const stopped = executions({ "exp-a": { EC2_INSTANCE_ID: instanceIds(1).join(",") } });
+    fake().lever = "released";
+    expect(await stop(leverEvent)).toEqual({ stopped: [] });
+    expect(stopped).toEqual([]);
+  });
 });

@@ -185,7 +185,7 @@ describeAsRoot("whole experiments on namespace-backed instances", () => {
     expect(outcome.error).toBe("StopConditionAlarm");
     expect(outcome.cause).toContain(`The stop-condition alarm ${ALARM} went to ALARM`);
     expect(outcome.cause).toContain("5 datapoints were greater than 1");
-    const [delivery] = local.alarmDeliveries.filter((d) => d.change.at.getTime() >= since);
+    const [delivery] = local.deliveries.filter((d) => d.rule === "alarm" && d.at.getTime() >= since);
     const { result } = await delivery.done;
     expect(result).toMatchObject({ stopped: [{ executionArn: run.arn }] });
     await expectStoppedAndRestored(since);
@@ -211,7 +211,7 @@ describeAsRoot("whole experiments on namespace-backed instances", () => {
   test("an experiment started while an alarm is in ALARM is refused by name, and nothing is sent", async () => {
     local.aws.cloudwatch.setAlarmState(ALARM, "ALARM");
     // The alarm's own event has come and gone: it stopped what was running then, which was nothing.
-    await Promise.all(local.alarmDeliveries.map((d) => d.done));
+    await Promise.all(local.deliveries.map((d) => d.done));
     const since = Date.now();
     const outcome = await local.stateMachine.start(EVERY_INSTANCE_FOR_A_MINUTE, FAST_POLLS).done;
     expect(outcome.status).toBe("FAILED");
@@ -219,4 +219,31 @@ describeAsRoot("whole experiments on namespace-backed instances", () => {
     expect(outcome.cause).toContain(`${ALARM} is in ALARM`);
     expect(local.aws.ssm.commands.filter((c) => c.requestedAt.getTime() >= since)).toEqual([]);
   }, 60_000);
+
+  test("the safety lever engaged mid-fault stops the experiment, with cleanup; none runs until it is released", async () => {
+    const since = Date.now();
+    const run = local.stateMachine.start(EVERY_INSTANCE_FOR_A_MINUTE, FAST_POLLS);
+    await waitFor("a client to be reset", () => fleet.members.some((m) => m.traffic.resets(since) > 0));
+    local.setSafetyLever("engaged");
+    try {
+      const outcome = await run.done;
+      expect(outcome.status).toBe("ABORTED");
+      expect(outcome.error).toBe("SafetyLeverEngaged");
+      expect(outcome.cause).toContain(`The safety lever ${local.deployment.safetyLever.name} was engaged`);
+      await expectStoppedAndRestored(since);
+      await Promise.all(local.deliveries.map((d) => d.done));
+      const refusedSince = Date.now();
+      const refused = await local.stateMachine.start(EVERY_INSTANCE_FOR_A_MINUTE, FAST_POLLS).done;
+      expect(refused).toMatchObject({ status: "FAILED", error: "SafetyLeverEngagedError" });
+      expect(local.aws.ssm.commands.filter((c) => c.requestedAt.getTime() >= refusedSince)).toEqual([]);
+    } finally {
+      local.setSafetyLever("released");
+    }
+    await Promise.all(local.deliveries.map((d) => d.done));
+    const released = await local.stateMachine.start(
+      { ...EVERY_INSTANCE_FOR_A_MINUTE, TOTAL_CHAOS_DURATION: 2 },
+      FAST_POLLS,
+    ).done;
+    expect(released.status).toBe("SUCCEEDED");
+  }, 90_000);
 });

@@ -140,11 +140,12 @@ class LocalFaultRoleCheck {
         .map((c) => c.input.RoleArn),
     );
   }
+  /** Who called EC2 and SSM on the targets (the safety lever is read where the fault is deployed). */
   faultCallIdentities(): Set<string> {
     return new Set(
       this.local.aws.calls.calls
         .slice(this.from)
-        .filter((c) => c.service === "EC2" || c.service === "SSM")
+        .filter((c) => (c.service === "EC2" || c.service === "SSM") && c.operation !== "GetParameter")
         .map((c) => c.identity),
     );
   }

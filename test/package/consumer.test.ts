@@ -59,7 +59,7 @@ test("the tarball ships the build, the handler bundles, the document, README, LI
     "README.md",
   ])
     expect(paths).toContain(required);
-  expect(paths.filter((p) => p.endsWith("/index.js") && p.startsWith("assets/handlers/"))).toHaveLength(5);
+  expect(paths.filter((p) => p.endsWith("/index.js") && p.startsWith("assets/handlers/"))).toHaveLength(6);
   console.log(`package: ${packed.size} bytes packed, ${packed.unpackedSize} unpacked, ${paths.length} files`);
 });
 
@@ -110,9 +110,11 @@ function expectSynthesizedAsTheReadmeSays(app: string, output: string, esbuildFo
     GameDay: expect.objectContaining({
       "AWS::SSM::Document": 1,
       "AWS::StepFunctions::StateMachine": 1,
-      "AWS::Lambda::Function": 5,
+      "AWS::Lambda::Function": 6,
       "AWS::Scheduler::Schedule": 1,
-      "AWS::Events::Rule": 1,
+      // The abort cleanup, the stop on an alarm (the quick start has one), the safety lever.
+      "AWS::Events::Rule": 3,
+      "AWS::SSM::Parameter": 1,
       "AWS::S3::Bucket": 1,
     }),
     GameDayTarget: expect.objectContaining({
@@ -141,7 +143,7 @@ function expectSynthesizedAsTheReadmeSays(app: string, output: string, esbuildFo
   const functionAssets = readdirSync(join(app, "cdk.out")).filter((d) =>
     existsSync(join(app, "cdk.out", d, "index.js")),
   );
-  expect(functionAssets).toHaveLength(5);
+  expect(functionAssets).toHaveLength(6);
   for (const dir of functionAssets)
     expect(bundles.has(readFileSync(join(app, "cdk.out", dir, "index.js"), "utf8"))).toBe(true);
 }

@@ -19,6 +19,7 @@ const BASE: Record<string, string> = {
   ALLOWED_ROLE_ARNS: "[]",
   ALLOWED_SECRET_ARNS: "[]",
   RECORDS_BUCKET: "http-reset-peer-records",
+  SAFETY_LEVER_PARAMETER: "http-reset-peer-safety-lever",
 };
 
 Object.assign(process.env, BASE);

@@ -18,12 +18,14 @@ import {
 import {
   CancelCommandCommand,
   DescribeInstanceInformationCommand,
+  GetParameterCommand,
   ListCommandInvocationsCommand,
   ListCommandsCommand,
   SendCommandCommand,
   SSMClient,
   type CancelCommandCommandInput,
   type DescribeInstanceInformationCommandInput,
+  type GetParameterCommandInput,
   type ListCommandInvocationsCommandInput,
   type ListCommandsCommandInput,
   type SendCommandCommandInput,
@@ -111,6 +113,8 @@ export class FakeAws {
   readonly instances = new Map<string, FakeInstance>();
   readonly commands: FakeCommand[] = [];
   readonly alarms = new Map<string, { state: string; composite?: boolean }>();
+  /** The safety lever parameter's value. */
+  lever = "released";
   /** Every FaultAccess the handlers asked clients for. */
   readonly accesses: FaultAccess[] = [];
   /** How many ListCommandInvocations calls a new command answers with InvocationDoesNotExist. */
@@ -155,6 +159,11 @@ export class FakeAws {
           NextToken,
         };
       });
+    this.ssm.on(GetParameterCommand).callsFake((input: GetParameterCommandInput) => {
+      if (input.Name !== process.env.SAFETY_LEVER_PARAMETER)
+        throw awsError("ParameterNotFound", `Parameter ${input.Name} not found.`);
+      return { Parameter: { Name: input.Name, Type: "String", Value: this.lever } };
+    });
     this.ssm.on(SendCommandCommand).callsFake((input: SendCommandCommandInput) => {
       requireIdLimit(input.InstanceIds);
       const command: FakeCommand = {

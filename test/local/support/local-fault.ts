@@ -8,6 +8,7 @@ import type { Stack } from "aws-cdk-lib";
 import { randomUUID } from "node:crypto";
 import { FakeAws, FUNCTION_ROLE_ARN, type FakeAwsOptions } from "./fake-aws";
 import type { AlarmStateChange } from "./fake-aws/cloudwatch";
+import type { ParameterChange } from "./fake-aws/parameter-store";
 import { ACCOUNT, deploy, REGION, STATE_MACHINE_ROLE_ARN, type Deployment } from "./runner/deployment";
 import { LocalStateMachine } from "./runner/execution";
 import { invokeAsynchronously, type AsyncInvocation } from "./runner/lambda";
@@ -19,33 +20,49 @@ export interface LocalFault {
   readonly stateMachine: LocalStateMachine;
   /** The role every task function's environment names as the fault role. */
   readonly faultRoleArn: string;
-  /** Each event the alarm rule delivered to its function, as it went. */
-  readonly alarmDeliveries: AlarmDelivery[];
+  /** Each event the alarm and safety lever rules delivered to their function, as it went. */
+  readonly deliveries: RuleDelivery[];
   /** Whether EventBridge loses the alarms' events (to show the polled check is the backstop). */
   alarmEventsLost: boolean;
+  /** Sets the safety lever's parameter, as `aws ssm put-parameter --overwrite` does. */
+  setSafetyLever(value: string): void;
   dispose(): Promise<void>;
 }
 
-export interface AlarmDelivery {
-  readonly change: AlarmStateChange;
+export interface RuleDelivery {
+  readonly rule: "alarm" | "safety lever";
+  readonly at: Date;
   readonly done: Promise<AsyncInvocation>;
 }
 
-/** The event EventBridge delivers for an alarm's state change. */
-const alarmEvent = (change: AlarmStateChange) => ({
+/** The envelope of an event EventBridge delivers. */
+const envelope = (detailType: string, source: string, at: Date, resources: string[]) => ({
   version: "0",
   id: randomUUID(),
-  "detail-type": "CloudWatch Alarm State Change",
-  source: "aws.cloudwatch",
+  "detail-type": detailType,
+  source,
   account: ACCOUNT,
-  time: change.at.toISOString().replace(/\.\d+Z$/, "Z"),
+  time: at.toISOString().replace(/\.\d+Z$/, "Z"),
   region: REGION,
-  resources: [change.alarmArn],
+  resources,
+});
+
+/** The event EventBridge delivers for an alarm's state change. */
+const alarmEvent = (change: AlarmStateChange) => ({
+  ...envelope("CloudWatch Alarm State Change", "aws.cloudwatch", change.at, [change.alarmArn]),
   detail: {
     alarmName: change.alarmName,
     state: { value: change.state, reason: change.reason, timestamp: change.at.toISOString() },
     previousState: { value: change.previousState },
   },
+});
+
+/** The event EventBridge delivers for a change of a parameter: its name and the operation, not its value. */
+const parameterEvent = (change: ParameterChange) => ({
+  ...envelope("Parameter Store Change", "aws.ssm", change.at, [
+    `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/${change.name}`,
+  ]),
+  detail: { name: change.name, type: "String", operation: change.operation },
 });
 
 type Props = HttpResetPeerFaultProps | ((stack: Stack) => HttpResetPeerFaultProps);
@@ -67,6 +84,12 @@ export function localFault(options: FakeAwsOptions & { props?: Props } = {}): Lo
   aws.s3.createBucket(deployed.recordsBucket);
   const faultRoleArn = deployed.functions[0].environment.FAULT_ROLE_ARN;
   aws.sts.addRole(faultRoleArn, [FUNCTION_ROLE_ARN]);
+  const lever = deployed.safetyLever;
+  aws.ssm.parameters.PutParameter({
+    Name: lever.name,
+    Value: lever.value,
+    AllowedPattern: lever.allowedPattern,
+  });
   const local: LocalFault = {
     aws,
     deployment: deployed,
@@ -76,8 +99,10 @@ export function localFault(options: FakeAwsOptions & { props?: Props } = {}): Lo
       (execution) => aws.stepFunctions.add(execution),
     ),
     faultRoleArn,
-    alarmDeliveries: [],
+    deliveries: [],
     alarmEventsLost: false,
+    setSafetyLever: (value) =>
+      aws.ssm.parameters.PutParameter({ Name: lever.name, Value: value, Overwrite: true }),
     dispose: () => aws.dispose(),
   };
   // The alarm rule: exactly its alarms, going to ALARM.
@@ -85,7 +110,14 @@ export function localFault(options: FakeAwsOptions & { props?: Props } = {}): Lo
     const rule = deployed.alarmRule;
     if (!rule || change.state !== "ALARM" || !rule.alarmArns.includes(change.alarmArn)) return;
     if (local.alarmEventsLost) return;
-    local.alarmDeliveries.push({ change, done: invokeAsynchronously(rule.target, alarmEvent(change)) });
+    const done = invokeAsynchronously(rule.target, alarmEvent(change));
+    local.deliveries.push({ rule: "alarm", at: change.at, done });
+  });
+  // The safety lever's rule: its parameter, created or updated.
+  aws.ssm.parameters.onChange((change) => {
+    if (change.name !== lever.name || !lever.operations.includes(change.operation)) return;
+    const done = invokeAsynchronously(lever.target, parameterEvent(change));
+    local.deliveries.push({ rule: "safety lever", at: change.at, done });
   });
   return local;
 }

@@ -23,6 +23,7 @@ import {
 } from "@aws-sdk/client-ssm";
 import { serviceError, validationError, type ServiceExceptionClass } from "./errors";
 import type { FakeInstance, Fleet } from "./fleet";
+import { FakeParameterStore } from "./parameter-store";
 import { page } from "./pages";
 import { checkParameters, readDocument, type RegisteredDocument } from "./ssm-document";
 import {
@@ -122,6 +123,17 @@ export class FakeSsm {
   private managed(id: string): FakeInstance | undefined {
     const instance = this.fleet.get(id);
     return instance?.managed && instance.state !== "terminated" ? instance : undefined;
+  }
+
+  /** Parameter Store, which is SSM's too. */
+  readonly parameters = new FakeParameterStore();
+
+  GetParameter(input: { Name: string }) {
+    return this.parameters.GetParameter(input);
+  }
+
+  PutParameter(input: { Name: string; Value: string; Overwrite?: boolean; AllowedPattern?: string }) {
+    return this.parameters.PutParameter(input);
   }
 
   SendCommand(input: SendCommandCommandInput) {

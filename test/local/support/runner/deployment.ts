@@ -54,6 +54,14 @@ export interface Deployment {
   readonly abortStatuses: string[];
   /** The rule on stop-condition alarms going to ALARM: the alarms' ARNs, and the function it invokes. */
   readonly alarmRule?: { readonly alarmArns: string[]; readonly target: DeployedFunction };
+  /** The safety lever: its parameter as deployed, and the rule on its changes. */
+  readonly safetyLever: {
+    readonly name: string;
+    readonly value: string;
+    readonly allowedPattern: string;
+    readonly operations: string[];
+    readonly target: DeployedFunction;
+  };
   /** Each schedule's target input, as the scheduler sends it. */
   readonly scheduleInputs: string[];
   /** The bucket of the experiments' records. */
@@ -148,13 +156,17 @@ export function deploy(
     pattern: resolve(r.Properties?.EventPattern ?? {}) as {
       source?: string[];
       resources?: string[];
-      detail?: { status?: string[]; stateMachineArn?: string[] };
+      detail?: { status?: string[]; stateMachineArn?: string[]; name?: string[]; operation?: string[] };
     },
     targets: resolve(r.Properties?.Targets ?? []) as { Arn: string }[],
   }));
   const stateMachineArn = physical(machineId);
   const abortRule = rules.find((r) => r.pattern.detail?.stateMachineArn?.includes(stateMachineArn))?.pattern;
   const onAlarms = rules.find((r) => r.pattern.source?.includes("aws.cloudwatch"));
+  const onLever = rules.find((r) => r.pattern.source?.includes("aws.ssm"));
+  const [[leverId, lever]] = ofType("AWS::SSM::Parameter");
+  const target = (rule?: { targets: { Arn: string }[] }) =>
+    functions.find((f) => f.arn === rule?.targets[0]?.Arn) as DeployedFunction;
   return {
     definition: JSON.parse(resolve(machine.Properties?.DefinitionString ?? "{}") as string),
     stateMachineArn,
@@ -162,9 +174,13 @@ export function deploy(
     documentName: physical(documentId),
     documentContent: document.Properties?.Content as Record<string, Json>,
     abortStatuses: abortRule?.detail?.status ?? [],
-    alarmRule: onAlarms && {
-      alarmArns: onAlarms.pattern.resources ?? [],
-      target: functions.find((f) => f.arn === onAlarms.targets[0]?.Arn) as DeployedFunction,
+    alarmRule: onAlarms && { alarmArns: onAlarms.pattern.resources ?? [], target: target(onAlarms) },
+    safetyLever: {
+      name: physical(leverId),
+      value: String(lever.Properties?.Value),
+      allowedPattern: String(lever.Properties?.AllowedPattern),
+      operations: onLever?.pattern.detail?.operation ?? [],
+      target: target(onLever),
     },
     recordsBucket: physical(idOf(fault.recordsBucket)),
     scheduleInputs: ofType("AWS::Scheduler::Schedule").map(([, r]) =>
