@@ -147,7 +147,10 @@ export class HttpResetPeerFault extends Construct {
   public readonly safetyLever: ssm.IStringParameter;
   /** The rule that stops the running experiments when the safety lever is engaged. */
   public readonly safetyLeverRule: events.IRule;
-  /** Abort events the cleanup function could not be given or could not process. */
+  /**
+   * Events the cleanup and stop functions could not be given or could not process: executions that
+   * ended abnormally, alarms that went to ALARM, changes of the safety lever.
+   */
   public readonly cleanupDeadLetterQueue: sqs.IQueue;
   /** The schedules, in the order given. */
   public readonly schedules: scheduler.ISchedule[];

@@ -3,9 +3,13 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { DescribeInstanceInformationCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { GetParameterCommand, SSMClient as ParameterClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { alarmClient, faultClients, forgetCredentials, type FaultAccess } from "../../lambda/aws-clients";
+import { runningExecutions } from "../../lambda/executions";
 import { writeReport } from "../../lambda/records";
+import { engagedLever } from "../../lambda/safety-lever";
 import { tracer } from "../../lambda/telemetry";
 import { planFor } from "./support/plan";
 import { awsError } from "./support/fake-aws";
@@ -225,18 +229,39 @@ test("stop-condition alarms are read with the function's own identity, where it 
 test("every AWS client the functions make is traced, so X-Ray shows each call", async () => {
   const s3 = mockClient(S3Client);
   s3.on(PutObjectCommand).resolves({});
+  const sfn = mockClient(SFNClient);
+  sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+  const parameters = mockClient(ParameterClient);
+  parameters.on(GetParameterCommand).resolves({ Parameter: { Value: "released" } });
+  setEnvironment({
+    STATE_MACHINE_ARN: "arn:aws:states:eu-west-1:111111111111:stateMachine:Fault",
+    SAFETY_LEVER_PARAMETER: "lever",
+  });
   const capture = jest.spyOn(tracer, "captureAWSv3Client");
   try {
     // A secret's credentials, then a role assumed with them: Secrets Manager, STS, EC2 and SSM.
     await faultClients(access({ authenticationSecret: SECRET, assumeRoleArn: ROLE }));
     alarmClient();
     await writeReport(planFor(["i-0123456789abcdef0"]), {});
+    await runningExecutions();
+    await engagedLever();
     const traced = capture.mock.calls.map(([client]) => (client as object).constructor.name).sort();
     expect(traced).toEqual(
-      ["CloudWatchClient", "EC2Client", "S3Client", "SSMClient", "STSClient", "SecretsManagerClient"].sort(),
+      [
+        "CloudWatchClient",
+        "EC2Client",
+        "S3Client",
+        "SFNClient",
+        "SSMClient",
+        "SSMClient",
+        "STSClient",
+        "SecretsManagerClient",
+      ].sort(),
     );
   } finally {
     capture.mockRestore();
     s3.restore();
+    sfn.restore();
+    parameters.restore();
   }
 });
