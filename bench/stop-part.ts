@@ -126,7 +126,7 @@ ${markdownTable(
     alone**, the event is lost and the fault stops at the next progress check, as it did before the rule. The figures
     run from the alarm's change of state to the last target's first Cleanup command (as SSM records it), and to no
     process of the fault left on any instance (polled as the payload tests do, so an upper bound). EventBridge's own
-    delivery, typically well under a second on AWS, is not in the figures: the local rule delivers at once.
+    delivery time on AWS is not in the figures: the local rule delivers at once.
     AWS FIS, for comparison, documents that "if a stop condition is triggered during an experiment, AWS FIS stops the
     experiment", and gives no figure for how soon
     ([Stop conditions for AWS FIS](https://docs.aws.amazon.com/fis/latest/userguide/stop-conditions.html)).

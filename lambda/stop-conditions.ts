@@ -3,6 +3,7 @@ import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { alarmClient } from "./aws-clients";
 import { chunk } from "./chunks";
 import { stopConditionAlarms } from "./environment";
+import { StopConditionAlarmError } from "./errors";
 import { collectPages } from "./pages";
 import { logger } from "./telemetry";
 
@@ -35,4 +36,14 @@ export async function firingAlarm(): Promise<string | undefined> {
   // A missing alarm can never stop the fault: say so loudly, but do not fail a run over it.
   if (missing.length) logger.warn("stop-condition alarms not found", { missing });
   return alarms.find((a) => a.StateValue === "ALARM")?.AlarmName;
+}
+
+/** Refuses an experiment while a stop-condition alarm is in ALARM. */
+export async function refuseWhileAlarm(): Promise<void> {
+  const alarm = await firingAlarm();
+  if (alarm) {
+    throw new StopConditionAlarmError(
+      `The stop-condition alarm ${alarm} is in ALARM: the fault does not start while one is. Start it once the alarm is OK`,
+    );
+  }
 }

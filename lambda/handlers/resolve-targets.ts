@@ -6,7 +6,7 @@ import type { Instance } from "@aws-sdk/client-ec2";
 import { faultClients } from "../aws-clients";
 import type { ResolvedTargets, ResolveTargetsEvent } from "../contract";
 import { homeRegion, optInTag } from "../environment";
-import { StopConditionAlarmError, TargetNotOptedInError } from "../errors";
+import { TargetNotOptedInError } from "../errors";
 import { experimentIdFor } from "../experiment-id";
 import { readInput } from "../input";
 import { checkTargetCount, planRun } from "../plan";
@@ -14,7 +14,7 @@ import { checkReadiness } from "../readiness";
 import { writeTargets } from "../records";
 import { refuseWhileEngaged } from "../safety-lever";
 import { sample } from "../sample";
-import { firingAlarm } from "../stop-conditions";
+import { refuseWhileAlarm } from "../stop-conditions";
 import { instancesById, runningInstancesByTag } from "../select-instances";
 import { carriesTag, formatTag, parseTag } from "../tags";
 import { logger, metrics, MetricUnit, task } from "../telemetry";
@@ -45,12 +45,7 @@ export const handler = task(
       experimentId,
     });
     await refuseWhileEngaged();
-    const alarm = await firingAlarm();
-    if (alarm) {
-      throw new StopConditionAlarmError(
-        `The stop-condition alarm ${alarm} is in ALARM: the fault does not start while one is. Start it once the alarm is OK`,
-      );
-    }
+    await refuseWhileAlarm();
 
     const ids = [...new Set(values.EC2_INSTANCE_ID.split(",").filter(Boolean))];
     const candidates = ids.length
