@@ -1,11 +1,12 @@
 /**
  * Example app: the fault deployed into whichever account and region the CLI points at, with a
  * sample console input and a weekly schedule that is deployed switched off, so that a deployment
- * injects nothing by itself.
+ * injects nothing by itself; and its dashboard, beside a target group's health and errors.
  */
 import { App, CfnOutput, Stack } from "aws-cdk-lib";
+import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
 import * as scheduler from "aws-cdk-lib/aws-scheduler";
-import { HttpResetPeerFault } from "../lib";
+import { HttpResetPeerDashboard, HttpResetPeerFault } from "../lib";
 import { SAMPLE_EXECUTION_INPUT } from "./sample-input";
 
 const app = new App();
@@ -28,6 +29,24 @@ const fault = new HttpResetPeerFault(stack, "Fault", {
   schedulesEnabled: app.node.tryGetContext("schedulesEnabled") === "true",
 });
 
+// The service under test's target group, whose health and errors the dashboard graphs beside the
+// fault's. This app has no load balancer: give yours with `-c targetGroupArn=… -c loadBalancerArn=…`;
+// without them, a stand-in's ARNs (its graphs stay empty).
+const STAND_IN = `arn:${stack.partition}:elasticloadbalancing:${stack.region}:${stack.account}`;
+const targetGroup = elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, "ServiceTargetGroup", {
+  targetGroupArn:
+    app.node.tryGetContext("targetGroupArn") ?? `${STAND_IN}:targetgroup/checkout/0123456789abcdef`,
+  loadBalancerArns:
+    app.node.tryGetContext("loadBalancerArn") ?? `${STAND_IN}:loadbalancer/app/checkout/0123456789abcdef`,
+});
+const dashboard = new HttpResetPeerDashboard(stack, "Dashboard", {
+  fault,
+  serviceMetrics: [
+    targetGroup.metrics.unhealthyHostCount({ statistic: "Maximum" }),
+    targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT),
+  ],
+});
+
 new CfnOutput(stack, "StateMachineArn", { value: fault.stateMachine.stateMachineArn });
 new CfnOutput(stack, "SampleExecutionInput", {
   description: "Paste into the Step Functions console's Start execution",
@@ -37,3 +56,4 @@ new CfnOutput(stack, "FunctionRoleArns", {
   description: "Roles a target account's HttpResetPeerTarget must trust",
   value: stack.toJsonString(fault.functionRoles.map((role) => role.roleArn)),
 });
+new CfnOutput(stack, "DashboardName", { value: dashboard.dashboardName });

@@ -1,7 +1,10 @@
 import "../test/local/support/environment";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import type { ReportSummary } from "../lambda/contract";
 import { NamespaceFleet, PORT } from "../test/local/support/fleet";
 import { render } from "../test/local/support/live-view";
-import { localFault } from "../test/local/support/local-fault";
+import { localFault, type LocalFault } from "../test/local/support/local-fault";
 
 const INPUT = {
   EC2_INSTANCE_TAG: "app:web",
@@ -12,8 +15,43 @@ const INPUT = {
   SEQUENCE: "parallel",
 };
 
-export async function runDemo(): Promise<void> {
-  console.log("Synthesizing the construct and starting three instances...");
+/** Where `npm run demo` leaves the experiment's report. */
+export const DEMO_OUTPUT = join(__dirname, "..", "demo-output");
+
+export interface DemoOptions {
+  /** Draw the live view and print the outcome, as `npm run demo` does; quiet otherwise. */
+  readonly live?: boolean;
+  /** Where the report's page and JSON go. */
+  readonly outputDir?: string;
+}
+
+export interface DemoResult {
+  readonly status: string;
+  /** The instances the experiment targeted. */
+  readonly targets: string[];
+  /** The report's page, as the report function wrote it to the records bucket, saved here. */
+  readonly reportPage: string;
+}
+
+/** Copies the report's page and JSON out of the local records bucket; returns the page's path. */
+function saveReport(local: LocalFault, output: ReportSummary, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const [page, json] = [output.reportPage, output.reportObject].map((uri) => {
+    const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri) ?? [];
+    return local.aws.s3.read(bucket, key);
+  });
+  writeFileSync(join(dir, "report.json"), json);
+  const path = join(dir, "report.html");
+  writeFileSync(path, page);
+  return path;
+}
+
+export async function runDemo({
+  live = true,
+  outputDir = DEMO_OUTPUT,
+}: DemoOptions = {}): Promise<DemoResult> {
+  const say = (text: string) => live && console.log(text);
+  say("Synthesizing the construct and starting three instances...");
   const local = localFault();
   const fleet = await NamespaceFleet.create(local.aws, 3, () => ({ app: "web" }));
   let stopping = false;
@@ -21,34 +59,39 @@ export async function runDemo(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await fleet.destroy();
+    await local.dispose();
   };
-  process.once("SIGINT", () => {
+  const interrupted = () => {
     console.log("\nInterrupted: removing the instances...");
     void stop().then(() => process.exit(130));
-  });
+  };
+  process.once("SIGINT", interrupted);
   try {
     await new Promise((r) => setTimeout(r, 1500));
-    console.log(`Input: ${JSON.stringify(INPUT)}`);
+    say(`Input: ${JSON.stringify(INPUT)}`);
     const since = Date.now();
     const execution = local.stateMachine.start(INPUT, { waitMs: { "Wait for progress": 1000 } });
-    const timer = setInterval(
-      () => process.stdout.write(`\x1b[2J\x1b[H${render(fleet, execution, since)}\n`),
-      500,
-    );
+    const draw = () => live && process.stdout.write(`\x1b[2J\x1b[H${render(fleet, execution, since)}\n`);
+    const timer = setInterval(draw, 500);
     const outcome = await execution.done;
     await new Promise((r) => setTimeout(r, 3000));
     clearInterval(timer);
-    process.stdout.write(`\x1b[2J\x1b[H${render(fleet, execution, since)}\n\n`);
-    console.log(`Execution ${outcome.status}${outcome.error ? `: ${outcome.error} ${outcome.cause}` : ""}`);
-    console.log(
+    draw();
+    say(`\nExecution ${outcome.status}${outcome.error ? `: ${outcome.error} ${outcome.cause}` : ""}`);
+    say(
       `${outcome.stateTransitions} state transitions, ${outcome.childExecutions} child execution(s), ` +
         `${outcome.historyEvents} history events in the parent and at most ${outcome.maxChildHistoryEvents} in a child, ` +
         `${local.aws.calls.calls.length} AWS API calls`,
     );
-    console.log("Report:");
-    console.log(JSON.stringify(outcome.output, null, 2));
-    console.log(`Every instance clean afterwards: ${await fleet.allClean()}`);
+    const output = outcome.output as ReportSummary;
+    say("Report:");
+    say(JSON.stringify(output, null, 2));
+    const reportPage = saveReport(local, output, outputDir);
+    say(`The report's page (${output.reportPage} in AWS): ${relative(process.cwd(), reportPage)}`);
+    say(`Every instance clean afterwards: ${await fleet.allClean()}`);
+    return { status: outcome.status, targets: output.targets, reportPage };
   } finally {
+    process.removeListener("SIGINT", interrupted);
     await stop();
   }
 }

@@ -67,8 +67,8 @@ export async function faultClients(access: FaultAccess): Promise<FaultClients> {
   return factory(access);
 }
 
-/** Stop-condition alarms live where the fault is deployed: read with the function's own identity. */
-export const alarmClient = (): CloudWatchClient => traced(new CloudWatchClient(homeConfig()));
+/** CloudWatch where the fault is deployed (its stop-condition alarms, metrics and dashboards), with the function's own identity. */
+export const cloudWatchClient = (): CloudWatchClient => traced(new CloudWatchClient(homeConfig()));
 
 /** Who the experiment a plan describes acts as, and where. */
 export const accessFor = (plan: Plan): FaultAccess => ({

@@ -36,6 +36,8 @@ export const ENVIRONMENT = {
   stateMachineArn: "STATE_MACHINE_ARN",
   /** The name of the safety lever's parameter: engaged, no experiment runs. */
   safetyLever: "SAFETY_LEVER_PARAMETER",
+  /** JSON array of the names of the dashboards that mark each experiment's window (report only). */
+  dashboards: "DASHBOARD_NAMES",
 } as const;
 
 /**
@@ -206,6 +208,9 @@ export interface ExecutionStatusChangeEvent {
     readonly input: string | null;
     /** Epoch milliseconds. */
     readonly startDate?: number;
+    /** What a StopExecution gave, or the failure's; null when none. */
+    readonly error?: string | null;
+    readonly cause?: string | null;
   };
 }
 
@@ -232,6 +237,25 @@ export interface CleanupResult {
 export interface ReportEvent {
   readonly plan: Plan;
   readonly targets: TargetsObject;
+  /** The execution's input, as the context object gives it. */
+  readonly input: Record<string, unknown>;
+  /** Why the experiment stopped early: absent when it ran to its end (or was a dry run). */
+  readonly stop?: StopCause;
+  /** What the cleanup of a stopped experiment cancelled and sent. */
+  readonly cleanup?: CleanupResult;
+}
+
+/**
+ * Connections one instance reset over time: `counts[i]` in the `step` seconds from
+ * `start + i × step`. Buckets are whole seconds of UTC, coarser for long windows so that the
+ * document's summary line stays within what SSM returns of its output.
+ */
+export interface ResetSeries {
+  /** The first bucket's start, a whole second of UTC (ISO 8601). */
+  readonly start: string;
+  /** Seconds each bucket spans. */
+  readonly step: number;
+  readonly counts: number[];
 }
 
 /** What happened on one instance, from the document's first line of output. */
@@ -257,6 +281,8 @@ export interface InstanceReport {
   readonly endedAt: string | null;
   readonly restored: boolean | null;
   readonly outcome: string | null;
+  /** Connections reset over the window, the self-check excluded; null when the document told none. */
+  readonly resetSeries: ResetSeries | null;
   readonly error?: string;
 }
 
@@ -265,6 +291,15 @@ export interface Report {
   readonly experimentId: string;
   readonly dryRun: boolean;
   readonly region: string;
+  /** The execution's input. */
+  readonly input: Record<string, unknown>;
+  /** When the execution started, and when the report was written (ISO 8601). */
+  readonly startedAt: string;
+  readonly reportedAt: string;
+  /** Why the experiment stopped early, when it did. */
+  readonly stop?: StopCause;
+  /** What the cleanup of a stopped experiment cancelled and sent. */
+  readonly cleanup?: CleanupResult;
   readonly targets: string[];
   readonly instances: InstanceReport[];
   readonly totals: {
@@ -281,13 +316,22 @@ export interface Report {
   readonly note?: string;
 }
 
+/** An instance as the execution's output lists it: its series is in the report, the page and the metrics. */
+export type InstanceSummary = Omit<InstanceReport, "resetSeries">;
+
 /**
  * The execution's output: the report with its lists cut to OUTPUT_LIST_LIMIT entries (instances
- * that failed first), and where the whole of it is.
+ * that failed first), without the instances' series (they would take 256 KiB's output a long window
+ * at a time), and where the whole of it is.
  */
-export interface ReportSummary extends Report {
+export interface ReportSummary extends Omit<Report, "instances"> {
+  readonly instances: InstanceSummary[];
   /** s3://bucket/key of the whole report. */
   readonly reportObject: string;
+  /** s3://bucket/key of the report as a page to look at (HTML, self-contained). */
+  readonly reportPage: string;
+  /** The S3 console's page of that object, from which it opens. */
+  readonly reportPageConsoleUrl: string;
   /** Whether `targets` or `instances` holds fewer entries than the whole report. */
   readonly listsCut: boolean;
 }

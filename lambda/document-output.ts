@@ -1,3 +1,5 @@
+import type { ResetSeries } from "./contract";
+
 /**
  * The document prints one JSON object as the first line of its output, success or failure; what
  * follows is for people. Anything else there (an agent error, output cut short) reads as nothing.
@@ -17,6 +19,8 @@ export interface DocumentSummary {
   readonly verifiedBy?: string[];
   readonly restored?: boolean;
   readonly outcome?: string;
+  /** Resets over the window, the self-check's left out. */
+  readonly resetSeries?: ResetSeries;
   readonly error?: string;
 }
 

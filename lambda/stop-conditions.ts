@@ -1,6 +1,6 @@
 /** The stop-condition alarms the fault was deployed with. */
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import { alarmClient } from "./aws-clients";
+import { cloudWatchClient } from "./aws-clients";
 import { chunk } from "./chunks";
 import { stopConditionAlarms } from "./environment";
 import { StopConditionAlarmError } from "./errors";
@@ -14,7 +14,7 @@ const MAX_ALARM_NAMES = 100;
 export async function firingAlarm(): Promise<string | undefined> {
   const names = stopConditionAlarms();
   if (!names.length) return undefined;
-  const cloudwatch = alarmClient();
+  const cloudwatch = cloudWatchClient();
   const alarms: { AlarmName?: string; StateValue?: string }[] = [];
   for (const group of chunk(names, MAX_ALARM_NAMES)) {
     alarms.push(

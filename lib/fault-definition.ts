@@ -25,6 +25,13 @@ const { JsonPath, Condition } = sfn;
 
 const PLAN = JsonPath.objectAt("$.plan");
 
+/** What the report task is given: the plan, the targets, and the execution's input. */
+const REPORT_PAYLOAD = {
+  plan: PLAN,
+  targets: JsonPath.objectAt("$.targets"),
+  input: JsonPath.objectAt(JsonPath.executionInput),
+};
+
 /**
  * A task calling one handler. Its payload is the contract's event and its result the handler's
  * return value; the Lambda service's own transient errors are retried (CDK adds those), and so is
@@ -35,7 +42,7 @@ function invoke(
   id: string,
   fn: lambda.IFunction,
   payload: Record<string, unknown>,
-  result: Pick<tasks.LambdaInvokeProps, "resultPath" | "resultSelector">,
+  result: Pick<tasks.LambdaInvokeProps, "resultPath" | "resultSelector" | "comment">,
 ): sfn.TaskStateBase {
   return new tasks.LambdaInvoke(scope, id, {
     lambdaFunction: fn,
@@ -54,33 +61,47 @@ function invoke(
  * Cleanup, then a Fail with the experiment's stop cause: what `$.error` holds ({Error, Cause}: a
  * Catch's output, or one of the STOP_ERRORS) unless a child execution recorded its own first.
  * Cleanup is idempotent, so any failure of it is retried; if it still fails, the execution fails
- * and the abort rule runs cleanup once more.
+ * and the abort rule runs cleanup once more. With `ids.report`, the experiment's report is written
+ * between the two, with the cause and what the cleanup did; the Fail follows even if it fails.
  */
 function cleanUpThenFail(
   scope: Construct,
-  ids: { readonly cleanup: string; readonly fail: string },
-  fn: lambda.IFunction,
+  ids: { readonly cleanup: string; readonly fail: string; readonly report?: string },
+  fns: Pick<FaultTaskFunctions, "cleanup" | "report">,
   commands: unknown,
   instanceIds?: string[],
 ): sfn.TaskStateBase {
   const cleanup = invoke(
     scope,
     ids.cleanup,
-    fn,
+    fns.cleanup,
     { plan: PLAN, commands, stop: JsonPath.objectAt("$.error"), ...(instanceIds ? { instanceIds } : {}) },
-    { resultPath: "$.cleanup" },
+    {
+      resultPath: "$.cleanup",
+      comment: "Cancels the fault's commands still running and sends Action=Cleanup",
+    },
   ).addRetry({
     errors: [sfn.Errors.ALL],
     interval: Duration.seconds(5),
     maxAttempts: 3,
     backoffRate: 2,
   });
-  cleanup.next(
-    new sfn.Fail(scope, ids.fail, {
-      errorPath: JsonPath.stringAt("$.cleanup.stop.Error"),
-      causePath: JsonPath.stringAt("$.cleanup.stop.Cause"),
-    }),
-  );
+  const fail = new sfn.Fail(scope, ids.fail, {
+    errorPath: JsonPath.stringAt("$.cleanup.stop.Error"),
+    causePath: JsonPath.stringAt("$.cleanup.stop.Cause"),
+  });
+  if (!ids.report) {
+    cleanup.next(fail);
+    return cleanup;
+  }
+  const report = invoke(
+    scope,
+    ids.report,
+    fns.report,
+    { ...REPORT_PAYLOAD, stop: JsonPath.objectAt("$.cleanup.stop"), cleanup: JsonPath.objectAt("$.cleanup") },
+    { resultPath: "$.report", comment: "Writes the report of the stopped experiment, with its cause" },
+  ).addCatch(fail, { resultPath: "$.reportError" });
+  cleanup.next(report).next(fail);
   return cleanup;
 }
 
@@ -93,7 +114,7 @@ function injectBatch(scope: Construct, fns: FaultTaskFunctions): sfn.IChainable 
   const cleanup = cleanUpThenFail(
     scope,
     { cleanup: "Clean up", fail: "Fault stopped" },
-    fns.cleanup,
+    fns,
     JsonPath.objectAt("$.sent.commands"),
     // Its own batch only: the parent undoes the rest once the Map Run has stopped the other children.
     JsonPath.listAt("$.instanceIds"),
@@ -103,9 +124,10 @@ function injectBatch(scope: Construct, fns: FaultTaskFunctions): sfn.IChainable 
     "Send the fault",
     fns.sendCommand,
     { plan: PLAN, instanceIds: JsonPath.listAt("$.instanceIds") },
-    { resultPath: "$.sent" },
+    { resultPath: "$.sent", comment: "Sends the SSM document to this batch's instances" },
   ).addCatch(cleanup, catchInto);
   const wait = new sfn.Wait(scope, "Wait for progress", {
+    comment: "The fault runs on the instances meanwhile",
     time: sfn.WaitTime.secondsPath("$.plan.pollSeconds"),
   });
   const check = invoke(
@@ -113,7 +135,7 @@ function injectBatch(scope: Construct, fns: FaultTaskFunctions): sfn.IChainable 
     "Check progress",
     fns.checkProgress,
     { plan: PLAN, commands: JsonPath.objectAt("$.sent.commands") },
-    { resultPath: "$.progress" },
+    { resultPath: "$.progress", comment: "Stop conditions, the safety lever, then each instance's command" },
   ).addCatch(cleanup, catchInto);
   const alarm = new sfn.Pass(scope, "Stop-condition alarm", {
     parameters: {
@@ -150,6 +172,7 @@ function injectBatch(scope: Construct, fns: FaultTaskFunctions): sfn.IChainable 
   const done = new sfn.Succeed(scope, "Batch done", { outputPath: JsonPath.DISCARD });
   const state = "$.progress.state";
   const take = new sfn.Pass(scope, "Take the batch", {
+    comment: "The instances this child execution injects, one group",
     parameters: {
       plan: JsonPath.objectAt("$.BatchInput.plan"),
       instanceIds: JsonPath.listAt("$.Items[*].instanceId"),
@@ -190,21 +213,17 @@ export function buildDefinition(
       startTime: JsonPath.executionStartTime,
     },
     // Its result replaces the input: every later state reads the plan and where the targets are.
-    {},
+    { comment: "Checks the input, finds the instances, and plans the experiment" },
   );
 
-  const report = invoke(
-    scope,
-    "Report",
-    functions.report,
-    { plan: PLAN, targets: JsonPath.objectAt("$.targets") },
-    {},
-  ).addCatch(
+  const report = invoke(scope, "Report", functions.report, REPORT_PAYLOAD, {
+    comment: "Writes the report (JSON and a page) and the experiment's metrics",
+  }).addCatch(
     // The report comes after the fault: cleanup finds the experiment's commands itself.
     cleanUpThenFail(
       scope,
       { cleanup: "Clean up after the report failed", fail: "Report failed" },
-      functions.cleanup,
+      functions,
       [],
     ),
     { resultPath: "$.error" },
@@ -212,6 +231,7 @@ export function buildDefinition(
 
   const rampSeconds = sfn.WaitTime.secondsPath("$.plan.rampSeconds");
   const inject = new sfn.DistributedMap(scope, "Inject", {
+    comment: "Each batch of targets, a child execution: all at once (parallel) or one by one (serial)",
     itemReader: new sfn.S3JsonItemReader({ bucket: records, key: JsonPath.stringAt("$.targets.key") }),
     // The batcher renders BatchInput as given: the path needs its ".$" spelled out. Step Functions
     // evaluates such a path against the Map state's input: AWS's tutorial passes
@@ -231,17 +251,21 @@ export function buildDefinition(
     .addCatch(
       cleanUpThenFail(
         scope,
-        { cleanup: "Clean up the experiment", fail: "Experiment stopped" },
-        functions.cleanup,
+        {
+          cleanup: "Clean up the experiment",
+          report: "Report the stopped experiment",
+          fail: "Experiment stopped",
+        },
+        functions,
         [],
       ),
       { resultPath: "$.error" },
     );
 
-  const rampUp = new sfn.Wait(scope, "Ramp up", { time: rampSeconds });
+  const rampUp = new sfn.Wait(scope, "Ramp up", { time: rampSeconds, comment: "RAMP_TIME before the fault" });
   rampUp
     .next(inject)
-    .next(new sfn.Wait(scope, "Ramp down", { time: rampSeconds }))
+    .next(new sfn.Wait(scope, "Ramp down", { time: rampSeconds, comment: "RAMP_TIME after the fault" }))
     .next(report);
 
   return resolve.next(

@@ -15,6 +15,7 @@ import { AbortCleanup } from "./abort-cleanup";
 import { executionTimeout } from "./execution-timeout";
 import { buildDefinition } from "./fault-definition";
 import { FaultDocument } from "./fault-document";
+import { METRICS_NAMESPACE, SERVICE } from "./fault-metrics";
 import { FaultRole } from "./fault-role";
 import { FaultSchedules, type FaultSchedule } from "./fault-schedules";
 import { acknowledge, nagResource } from "./nag";
@@ -104,8 +105,8 @@ const RECORD_WRITERS = ["resolveTargets", "cleanup", "report"] as const;
 
 /** Where Powertools puts the handlers' logs and metrics. */
 const POWERTOOLS = {
-  POWERTOOLS_SERVICE_NAME: "http-reset-peer",
-  POWERTOOLS_METRICS_NAMESPACE: "HttpResetPeer",
+  POWERTOOLS_SERVICE_NAME: SERVICE.name,
+  POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
 };
 
 function checkRoleArns(scope: IConstruct, arns: string[]): void {
@@ -156,11 +157,14 @@ export class HttpResetPeerFault extends Construct {
   public readonly schedules: scheduler.ISchedule[];
   /** Each experiment's targets, stop cause and whole report, under `<experimentId>/<start>/`. */
   public readonly recordsBucket: s3.IBucket;
+  /** The stop-condition alarms, as given (empty without them). */
+  public readonly stopConditionAlarms: cloudwatch.IAlarm[];
 
   constructor(scope: Construct, id: string, props: HttpResetPeerFaultProps = {}) {
     super(scope, id);
     const defaults = props.tunableDefaults ?? {};
     const alarms = props.stopConditionAlarms ?? [];
+    this.stopConditionAlarms = [...alarms];
     const assumableRoleArns = props.assumableRoleArns ?? [];
     const credentialSecrets = props.credentialSecrets ?? [];
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
@@ -323,6 +327,16 @@ export class HttpResetPeerFault extends Construct {
         `IAM5[Resource::${nagResource(this, executions + ofMapRun)}]`,
         "The Inject Map describes, stops and redrives its own child executions, whose names Step Functions makes at run time.",
       );
+    }
+    for (const reporter of [this.functions.report.role, this.functions.cleanup.role]) {
+      if (reporter) {
+        acknowledge(
+          reporter,
+          "AwsSolutions",
+          "IAM5[Resource::*]",
+          "cloudwatch:PutMetricData takes no resource ARN; the policy's cloudwatch:namespace condition holds it to the fault's own namespace.",
+        );
+      }
     }
     const stopper = this.functions.stopExperiments.role;
     if (stopper) {

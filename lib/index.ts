@@ -1,4 +1,5 @@
 export * from "./http-reset-peer-fault";
+export { HttpResetPeerDashboard, type HttpResetPeerDashboardProps } from "./http-reset-peer-dashboard";
 export * from "./http-reset-peer-target";
 export * from "./fault-document";
 export * from "./fault-role";

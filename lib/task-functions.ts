@@ -7,6 +7,7 @@ import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import type * as ssm from "aws-cdk-lib/aws-ssm";
 import { Construct } from "constructs";
+import { METRICS_NAMESPACE } from "./fault-metrics";
 import { TaskFunction } from "./task-function";
 
 /** The task functions the state machine invokes, as the handlers' contract names them. */
@@ -113,6 +114,8 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
   private readonly stopper: TaskFunction;
   private readonly resolver: TaskFunction;
   private readonly checker: TaskFunction;
+  /** The functions that report experiments: the report's, and the cleanup's after a stopped one. */
+  private readonly reporters: TaskFunction[];
 
   constructor(scope: Construct, id: string, props: TaskFunctionsProps) {
     super(scope, id);
@@ -137,6 +140,7 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
     this.stopper = made.stopExperiments;
     this.resolver = made.resolveTargets;
     this.checker = made.checkProgress;
+    this.reporters = [made.report, made.cleanup];
     this.all = Object.values(made);
     this.roles = this.all.map((f) => f.role);
 
@@ -167,6 +171,18 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
           }),
         );
       }
+    }
+    // The report's metrics. PutMetricData has no resource type: the namespace condition key is what
+    // narrows it (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html).
+    for (const reporter of this.reporters) {
+      reporter.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: "PublishReportMetrics",
+          actions: ["cloudwatch:PutMetricData"],
+          resources: ["*"],
+          conditions: { StringEquals: { "cloudwatch:namespace": METRICS_NAMESPACE } },
+        }),
+      );
     }
   }
 
@@ -200,5 +216,33 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
       faultRole.grantAssumeRole(role);
       fn.addEnvironment("FAULT_ROLE_ARN", faultRole.roleArn);
     }
+  }
+
+  /** The dashboards the reporting functions mark each experiment's window on. */
+  private readonly dashboardNames: string[] = [];
+
+  /**
+   * Lets the functions that report experiments read and write a dashboard (cloudwatch:GetDashboard
+   * and PutDashboard on its ARN alone), and adds its name to their DASHBOARD_NAMES, a JSON array:
+   * a fault may have several dashboards.
+   */
+  public annotate(dashboardName: string, dashboardArn: string): void {
+    for (const reporter of this.reporters) {
+      if (!this.dashboardNames.length) {
+        // toJsonString is itself lazy (a Lazy.uncachedString): the array is read at synthesis, with
+        // the names of every dashboard given by then.
+        reporter.function.addEnvironment(
+          "DASHBOARD_NAMES",
+          reporter.function.stack.toJsonString(this.dashboardNames),
+        );
+      }
+      reporter.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ["cloudwatch:GetDashboard", "cloudwatch:PutDashboard"],
+          resources: [dashboardArn],
+        }),
+      );
+    }
+    this.dashboardNames.push(dashboardName);
   }
 }

@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the payload tests drive for real. Installed only as root and only when missing.
 # The firewalls (nftables, ufw, firewalld) and nginx are run only inside a test host's namespaces.
-debian_packages=(iptables iproute2 shellcheck curl procps util-linux python3 tini nftables ufw firewalld nginx)
+# chromium is the headless browser the report page's test opens the page in (test/support/chromium.ts).
+debian_packages=(iptables iproute2 shellcheck curl procps util-linux python3 tini nftables ufw firewalld nginx chromium)
 # The services these packages start and enable on install. On this machine they must never run:
 # firewalld, ufw or nftables would firewall it, nginx would take its port 80.
 declare -A service_of=(

@@ -7,7 +7,9 @@ export interface Bill {
   readonly lambdaRequests: number;
   readonly lambdaDuration: number;
   readonly apiCalls: number;
-  /** Step Functions, Lambda and billed API calls. */
+  /** The custom metrics the experiment sent. */
+  readonly metrics: number;
+  /** Step Functions, Lambda, billed API calls and custom metrics. */
   readonly total: number;
   /** The state machine's log of the execution data (not in the total). */
   readonly logs: number;
@@ -32,12 +34,14 @@ export function billOf(run: ExperimentRun): Bill {
     (sum, [name, n]) => sum + n * (BILLED_CALLS[name] ?? 0),
     0,
   );
+  const metrics = run.customMetrics * PRICES.customMetricHour;
   return {
     stepFunctions,
     lambdaRequests,
     lambdaDuration,
     apiCalls,
-    total: stepFunctions + lambdaRequests + lambdaDuration + apiCalls,
+    metrics,
+    total: stepFunctions + lambdaRequests + lambdaDuration + apiCalls + metrics,
     logs: (run.executionDataBytes / 1e9) * PRICES.logsGb,
   };
 }

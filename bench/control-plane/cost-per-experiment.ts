@@ -41,9 +41,14 @@ const ROWS: [string, Cell][] = [
   ["Step Functions", each((_, b) => b.stepFunctions, dollars)],
   ["Lambda: requests + duration", each((_, b) => b.lambdaRequests + b.lambdaDuration, dollars)],
   [
-    "billed API calls: S3 requests, CloudWatch `DescribeAlarms` (an upper bound)",
+    "billed API calls: S3 requests; CloudWatch `PutMetricData` and `DescribeAlarms` (an upper bound)",
     each((_, b) => b.apiCalls, dollars),
   ],
+  [
+    "custom metrics sent (report: per instance and per experiment; live: per experiment and batch)",
+    each((r) => r.customMetrics),
+  ],
+  ["… as metric-hours at CloudWatch's custom-metric price", each((_, b) => b.metrics, dollars)],
   ["**Total, this fault**", each((_, b) => b.total, dollars)],
   ["**AWS FIS, same experiment**", (_, spec) => dollars(fisDollars(spec))],
   ["… FIS action-minutes", (_, spec) => String(fisActionMinutes(spec))],
@@ -88,8 +93,13 @@ function howToRead(results: ExperimentRun[][]): string {
 of what the experiment used, the free tiers ignored (Step Functions' 4,000 transitions a month among them). State transitions are
 nearly all of it: each progress check is three (Wait for progress, Check progress, Still running?) and one Lambda invocation, and
 each batch, a child execution of the Inject Map (one per instance in a serial run, one per 500 in a parallel one), is checked
-every poll interval (10 s for these durations) until its command ends. The records (the targets, the report) add two S3 PUTs
-and two GETs. The functions are
+every poll interval (10 s for these durations) until its command ends. The records (the targets, the report as JSON and as a page)
+add three S3 PUTs and two GETs. The report publishes the experiment's metrics with \`PutMetricData\` (1,000 data a call: the
+resets of the experiment and of each instance its output lists, a datum per bucket of their series, and three totals), and each
+progress check two metrics in the embedded metric format (no API call); CloudWatch bills each metric sent as a metric-hour, and
+these are now most of an experiment's cost. With a
+\`HttpResetPeerDashboard\`, the report also reads and writes the dashboard once (\`GetDashboard\`, \`PutDashboard\`: $0.00002),
+not in these runs. The functions are
 ${functions.join("; ")}, as synthesized. Their duration is measured here against an in-memory AWS, a few milliseconds each; on
 AWS each API call is a network round trip, but even at a whole second per invocation the ${run.invocations.length} invocations of
 ${label} would cost ${dollars(secondEach)} more. A stop-condition alarm adds one \`DescribeAlarms\` per check; CloudWatch's

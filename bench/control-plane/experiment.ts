@@ -51,6 +51,12 @@ export interface ExperimentRun {
   readonly workMs: number;
   /** Every state's input and output: what the state machine's log holds at level ALL with execution data, at the least. */
   readonly executionDataBytes: number;
+  /**
+   * Custom metrics the experiment sent, each a metric-hour: the report's (PutMetricData, one per
+   * name and dimensions) and the progress checks' (ExperimentInProgress, and InstancesUnderFault
+   * per batch, a child execution), counted from the runs, which are all within an hour.
+   */
+  readonly customMetrics: number;
 }
 
 const TAG = { key: "app", value: "web" };
@@ -93,6 +99,9 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRun
       wallMs: outcome.stoppedAt - (execution.events[0]?.at ?? outcome.startedAt),
       workMs: execution.workingMs(),
       executionDataBytes: executionDataBytes(execution),
+      customMetrics:
+        new Set(local.aws.cloudwatch.metricData.map((d) => JSON.stringify([d.MetricName, d.Dimensions])))
+          .size + (outcome.childExecutions ? 1 + outcome.childExecutions : 0),
     };
   } finally {
     await local.dispose();

@@ -22,6 +22,12 @@ export const PRICES = {
    * not named among them; it is counted at that price, so the figure is an upper bound.
    */
   cloudWatchRequest: 0.01 / 1000,
+  /**
+   * CloudWatch custom metrics: $0.30 a metric a month (first 10,000), prorated by the hour and
+   * metered only in the hours the metric is sent: a metric an experiment sends within one hour
+   * costs $0.30 / 730.
+   */
+  customMetricHour: 0.3 / 730,
   /** S3 Standard requests: $0.005 per 1,000 PUT, $0.0004 per 1,000 GET (a record's storage is negligible). */
   s3Put: 0.005 / 1000,
   s3Get: 0.0004 / 1000,
@@ -34,6 +40,9 @@ export const PRICES = {
 /** The API calls among those the fault makes that are billed, and their price per call. */
 export const BILLED_CALLS: Record<string, number> = {
   "CloudWatch:DescribeAlarms": PRICES.cloudWatchRequest,
+  "CloudWatch:PutMetricData": PRICES.cloudWatchRequest,
+  "CloudWatch:GetDashboard": PRICES.cloudWatchRequest,
+  "CloudWatch:PutDashboard": PRICES.cloudWatchRequest,
   "S3:PutObject": PRICES.s3Put,
   "S3:GetObject": PRICES.s3Get,
 };

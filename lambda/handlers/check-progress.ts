@@ -1,11 +1,13 @@
 /**
  * Watches the fault: stop-condition alarms and the safety lever first, then every invocation of
- * every command sent.
+ * every command sent. Each check publishes the experiment's live metrics: it is in progress, and
+ * how many of the batch's instances are under fault.
  * The state machine Waits between calls.
  */
 import type { CommandInvocation } from "@aws-sdk/client-ssm";
+import { DIMENSIONS, LIVE_METRICS } from "../../lib/fault-metrics";
 import { clientsForPlan } from "../aws-clients";
-import type { CheckProgressEvent, InvocationFailure, Progress } from "../contract";
+import type { CheckProgressEvent, CommandRef, InvocationFailure, Plan, Progress } from "../contract";
 import { documentSummary } from "../document-output";
 import { commandInvocations, invocationOutput } from "../invocations";
 import { engagedLever } from "../safety-lever";
@@ -22,6 +24,20 @@ function failure(instanceId: string, invocation: CommandInvocation): InvocationF
   const status = invocation.Status ?? "Unknown";
   const reason = documentSummary(invocationOutput(invocation)).error ?? invocation.StatusDetails ?? status;
   return { instanceId, status, reason };
+}
+
+/**
+ * Published at once, each with dimensions of its own, in the embedded metric format: the dashboard
+ * adds up the batches' counts, and counts the experiments.
+ */
+function publishLive(plan: Plan, commands: CommandRef[], underFault: number): void {
+  const experiment = { [DIMENSIONS.experiment]: plan.experimentId };
+  const inProgress = metrics.singleMetric();
+  inProgress.addDimensions(experiment);
+  inProgress.addMetric(LIVE_METRICS.experimentInProgress, MetricUnit.Count, 1);
+  const batch = metrics.singleMetric();
+  batch.addDimensions({ ...experiment, [DIMENSIONS.batch]: commands[0]?.instanceIds[0] ?? "none" });
+  batch.addMetric(LIVE_METRICS.instancesUnderFault, MetricUnit.Count, underFault);
 }
 
 export const handler = task(
@@ -49,6 +65,7 @@ export const handler = task(
         statuses.push({ instanceId, invocation: invocations.find((i) => i.InstanceId === instanceId) });
       }
     }
+    publishLive(plan, commands, statuses.filter((s) => !ENDED.has(s.invocation?.Status ?? "Pending")).length);
     const failures = statuses.flatMap(({ instanceId, invocation }) =>
       invocation?.Status && invocation.Status !== "Success" && ENDED.has(invocation.Status)
         ? [failure(instanceId, invocation)]

@@ -63,7 +63,14 @@ EXIT_PRECONDITION = 3  # refused before touching the host
 ORIGINS = ("remote", "local")
 ROLES = ("proxy", "warden")
 REMOTE, LOCAL = 0, 1
-COUNTERS = struct.Struct("=QQ")
+# The counters page: the resets by origin, the epoch second of the first slot, then one slot per
+# second of resets by any origin, for the window and some slack (the arming, the proxy's backstop).
+FIRST_SECOND, FIRST_SLOT = 2, 3
+SLACK_SECONDS = 30
+# The summary line's series of resets, at the finest of these steps whose counts fit the budget:
+# SSM returns the first 2,500 characters of the output.
+SERIES_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
+SERIES_BUDGET = 1000
 
 LISTEN_BACKLOG = 4096
 READ_LIMIT = 65536  # a request head larger than this is reset without waiting for its end
@@ -112,21 +119,48 @@ def counters_path(experiment_id):
 
 
 def map_counters(experiment_id):
-    """The resets by origin, in a page shared by every process of the fault: what one counts is
-    in the page cache at once, so no count is lost when a process is killed."""
+    """The resets, in pages shared by every process of the fault: what one counts is in the page
+    cache at once, so no count is lost when a process is killed."""
     fd = open_state_file(counters_path(experiment_id), os.O_RDWR)
     try:
-        return memoryview(mmap.mmap(fd, COUNTERS.size)).cast("Q")
+        return memoryview(mmap.mmap(fd, 0)).cast("Q")
     finally:
         os.close(fd)
+
+
+def second_slot(counters):
+    """The slot counting this second's resets; the first or last for a clock stepped outside them."""
+    return FIRST_SLOT + min(max(int(time.time()) - counters[FIRST_SECOND], 0), len(counters) - FIRST_SLOT - 1)
 
 
 def read_counters(experiment_id):
     try:
         with os.fdopen(open_state_file(counters_path(experiment_id), os.O_RDONLY), "rb") as f:
-            return COUNTERS.unpack(f.read(COUNTERS.size))
-    except (OSError, struct.error):
+            return memoryview(f.read()).cast("Q").tolist()
+    except (OSError, TypeError):
         return None
+
+
+def reset_series(counters, started, ended, uncounted):
+    """The resets per second from the window's start to its end or the last reset, as
+    {"start", "step", "counts"}: buckets of whole UTC seconds aligned to their step. The
+    self-check's resets (`uncounted`) are taken from the earliest, where it made them."""
+    slots, first_second = counters[FIRST_SLOT:], counters[FIRST_SECOND]
+    nonzero = [i for i, count in enumerate(slots) if count]
+    clamp = lambda t: min(max(int(t) - first_second, 0), len(slots) - 1)
+    begin, end = min([clamp(started)] + nonzero[:1]), max([clamp(ended)] + nonzero[-1:])
+    seconds = slots[begin : end + 1]
+    for i, count in enumerate(seconds):
+        taken = min(count, uncounted)
+        seconds[i], uncounted = count - taken, uncounted - taken
+    for step in SERIES_STEPS:
+        lead = (first_second + begin) % step
+        padded = [0] * lead + seconds
+        counts = [sum(padded[i : i + step]) for i in range(0, len(padded), step)]
+        if len(json.dumps(counts, separators=(",", ":"))) <= SERIES_BUDGET:
+            break
+    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(first_second + begin - lead))
+    return {"start": start, "step": step, "counts": counts}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,6 +411,7 @@ def remote_syns_caught(found, experiment_id):
     return sum(ours["packets"].get(chain, 0) for (_, table), ours in found.items() if table == "mangle")
 
 
+
 # ---------------------------------------------------------------------------------------------
 # Processes of the fault
 
@@ -469,6 +504,7 @@ def reset_connection(conn):
 
 def reset_backlog(listener, counters, origin):
     """Accepts and resets every connection waiting in the listener's queue, counting each."""
+    slot = second_slot(counters)
     while True:
         try:
             conn, _ = listener.accept()
@@ -476,6 +512,7 @@ def reset_backlog(listener, counters, origin):
             return
         reset_connection(conn)
         counters[origin] += 1
+        counters[slot] += 1
 
 
 def adopt_listeners(config):
@@ -534,6 +571,7 @@ def proxy_main(experiment_id, config):
         reset_connection(conn)
         if entry:
             counters[entry[2]] += 1
+            counters[second_slot(counters)] += 1
 
     def request_in(conn, tail):
         """Reads what has arrived. True once the request head is in, the client has closed, or the head
@@ -550,6 +588,7 @@ def proxy_main(experiment_id, config):
     def accept_all(listener, origin):
         accept = listener._accept  # the fd alone: the socket object is made with known family and type
         now = None
+        slot = second_slot(counters)
         while True:
             try:
                 fd = accept()[0]
@@ -570,6 +609,7 @@ def proxy_main(experiment_id, config):
                     pass
                 conn.close()
                 counters[origin] += 1
+                counters[slot] += 1
                 continue
             waiting[fd] = [conn, data[-3:] if data else b"", origin]
             ep.register(fd, select.EPOLLIN | select.EPOLLRDHUP)
@@ -709,9 +749,15 @@ def parameters():
 
 
 def report(summary, details, code):
-    """One line of JSON first (what a controller parses), then detail for people."""
-    print(json.dumps(summary, separators=(",", ":")))
+    """One line of JSON first (what a controller parses), then as much detail for people as fits in
+    the 2,500 characters of output SSM returns."""
+    line = json.dumps(summary, separators=(",", ":"))
+    print(line)
+    room = 2500 - len(line) - 1
     for line in details:
+        room -= len(line) + 1
+        if room < 0:
+            break
         print(line)
     sys.stdout.flush()
     return code
@@ -819,7 +865,7 @@ def remote_traffic(remote_resets, caught):
     return "InterceptedNotReset" if caught else "NoRemoteClients"
 
 
-def prepare(experiment_id, families, tables_before):
+def prepare(experiment_id, families, tables_before, duration_seconds):
     """The proxy's listeners, the experiment's chains and its counters, or why the fault cannot
     bite here. Nothing jumps to the chains yet, so a refusal leaves the host as it was."""
     exp_dir = experiment_dir(experiment_id)
@@ -836,7 +882,8 @@ def prepare(experiment_id, families, tables_before):
         why += " (modules xt_TPROXY, nf_tproxy_ipv4, nf_tproxy_ipv6, xt_socket)"
     else:
         with os.fdopen(open_state_file(counters_path(experiment_id), os.O_WRONLY | os.O_CREAT), "wb") as f:
-            f.write(COUNTERS.pack(0, 0))
+            f.write(struct.pack("=3Q", 0, 0, int(time.time())))
+            f.truncate(8 * (FIRST_SLOT + duration_seconds + SLACK_SECONDS))
         return listeners, None
     for s in listeners:
         s.close()
@@ -860,7 +907,7 @@ def inject_main():
         return refuse(summary, "rules of an earlier injection remain; run the document with Action=Cleanup first")
     if "iptables" not in families:
         return refuse(summary, "iptables cannot use the nat table on this instance")
-    listeners, why = prepare(experiment_id, families, tables_before)
+    listeners, why = prepare(experiment_id, families, tables_before, p["durationSeconds"])
     if why:
         return refuse(summary, why)
 
@@ -911,9 +958,11 @@ def inject_main():
     else:
         word = {"armedAt": time.monotonic(), "startedAt": utc_now()}
     os.write(command_life_w, (json.dumps(word) + "\n").encode())
+    armed_epoch = time.time()
     checks = {} if "error" in word else self_check(p["targetPort"], families)
     with os.fdopen(status_r) as status:
         told = status.read()
+    ended_epoch = time.time()
     # The warden is gone. Wait for the proxy too, then make sure, and clean up whatever remains.
     wait_until(lambda: not fault_processes(experiment_id), PROXY_GRACE_SECONDS + 1)
     leftovers = cleanup_experiment(experiment_id) if still_active(experiment_id) else []
@@ -925,9 +974,13 @@ def inject_main():
         end = read_json(os.path.join(experiment_dir(experiment_id), "end.json"))
     if end is None:  # the warden was killed: the proxy took the rules out
         end = {"reason": "warden died", "endedAt": utc_now(), "removed": [], "remoteSynsCaught": None}
-    remote, local = read_counters(experiment_id) or (0, 0)
+    counters = read_counters(experiment_id) or [0, 0, 0]
     remove_tree(experiment_dir(experiment_id))
-    local = max(local - list(checks.values()).count("reset"), 0)
+    remote, self_resets = counters[REMOTE], list(checks.values()).count("reset")
+    local = max(counters[LOCAL] - self_resets, 0)
+    series = None
+    if "error" not in word and len(counters) > FIRST_SLOT:
+        series = reset_series(counters, armed_epoch, ended_epoch, self_resets)
     met = remote_traffic(remote, end["remoteSynsCaught"])
     verified_by = (["remote peers"] if remote else []) + (["localhost"] if "reset" in checks.values() else [])
     verified = bool(verified_by) and "answered" not in checks.values() and met != "InterceptedNotReset"
@@ -939,6 +992,7 @@ def inject_main():
         localConnectionsReset=local,
         remoteSynsCaught=end["remoteSynsCaught"],
         remoteTraffic=met,
+        resetSeries=series,
         selfCheck=checks,
         verified=verified,
         verifiedBy=verified_by,

@@ -180,6 +180,27 @@ describe("the task functions' roles", () => {
     }
   });
 
+  test("only the report and the cleanup publish metrics, and only in the fault's namespace", () => {
+    for (const task of tasks) {
+      const puts = statementsOf(template, `FaultTasks${task}Role`).filter((s) =>
+        asList(s.Action).includes("cloudwatch:PutMetricData"),
+      );
+      expect(puts).toEqual(
+        ["Report", "Cleanup"].includes(task)
+          ? [
+              {
+                Sid: "PublishReportMetrics",
+                Effect: "Allow",
+                Action: "cloudwatch:PutMetricData",
+                Resource: "*",
+                Condition: { StringEquals: { "cloudwatch:namespace": "HttpResetPeer" } },
+              },
+            ]
+          : [],
+      );
+    }
+  });
+
   test("only the stop function may list, stop and read executions, and only this state machine's", () => {
     for (const task of tasks) {
       const states = statementsOf(template, `FaultTasks${task}Role`).filter((s) =>

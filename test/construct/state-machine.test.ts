@@ -106,7 +106,11 @@ describe("the state machine's definition", () => {
       "instanceIds.$": "$.Items[*].instanceId",
       sent: { commands: [] },
     });
-    expect(top.Report.Parameters).toEqual({ "plan.$": "$.plan", "targets.$": "$.targets" });
+    expect(top.Report.Parameters).toEqual({
+      "plan.$": "$.plan",
+      "targets.$": "$.targets",
+      "input.$": "$$.Execution.Input",
+    });
   });
 
   test("sends, then polls with a Wait until the commands end", () => {
@@ -157,7 +161,20 @@ describe("the state machine's definition", () => {
     ]);
     expect(top["Clean up the experiment"]).toMatchObject({
       Parameters: expect.objectContaining({ "plan.$": "$.plan", commands: [], "stop.$": "$.error" }),
+      Next: "Report the stopped experiment",
+    });
+    // The stopped experiment's report has the cause and the cleanup; the Fail follows whatever it does.
+    expect(top["Report the stopped experiment"]).toMatchObject({
+      Parameters: {
+        "plan.$": "$.plan",
+        "targets.$": "$.targets",
+        "input.$": "$$.Execution.Input",
+        "stop.$": "$.cleanup.stop",
+        "cleanup.$": "$.cleanup",
+      },
+      ResultPath: "$.report",
       Next: "Experiment stopped",
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.reportError", Next: "Experiment stopped" }],
     });
     expect(top["Experiment stopped"]).toEqual(stopped);
     expect(top["Report"].Catch).toEqual([
@@ -168,7 +185,7 @@ describe("the state machine's definition", () => {
 
   test("retries the Lambda service's transient errors on every task, and any error of the idempotent cleanup", () => {
     const tasks = [...Object.values(top), ...Object.values(group)].filter((s) => s.Type === "Task");
-    expect(tasks).toHaveLength(7);
+    expect(tasks).toHaveLength(8);
     for (const task of tasks) {
       const retried = task.Retry!.flatMap((r) => r.ErrorEquals);
       expect(retried).toEqual(

@@ -6,7 +6,12 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { GetParameterCommand, SSMClient as ParameterClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
-import { alarmClient, faultClients, forgetCredentials, type FaultAccess } from "../../lambda/aws-clients";
+import {
+  cloudWatchClient,
+  faultClients,
+  forgetCredentials,
+  type FaultAccess,
+} from "../../lambda/aws-clients";
 import { runningExecutions } from "../../lambda/executions";
 import { writeReport } from "../../lambda/records";
 import { engagedLever } from "../../lambda/safety-lever";
@@ -220,7 +225,7 @@ test("a throttled call is retried by the SDK, and then succeeds", async () => {
 });
 
 test("stop-condition alarms are read with the function's own identity, where it is deployed", async () => {
-  const cloudwatch = alarmClient();
+  const cloudwatch = cloudWatchClient();
   expect(await cloudwatch.config.region()).toBe("eu-west-1");
   expect(await identityOf(cloudwatch)).toBe("AKIDLAMBDA");
   expect(await retryModeOf(cloudwatch)).toBe("adaptive");
@@ -241,8 +246,8 @@ test("every AWS client the functions make is traced, so X-Ray shows each call", 
   try {
     // A secret's credentials, then a role assumed with them: Secrets Manager, STS, EC2 and SSM.
     await faultClients(access({ authenticationSecret: SECRET, assumeRoleArn: ROLE }));
-    alarmClient();
-    await writeReport(planFor(["i-0123456789abcdef0"]), {});
+    cloudWatchClient();
+    await writeReport(planFor(["i-0123456789abcdef0"]), {}, "<html></html>");
     await runningExecutions();
     await engagedLever();
     const traced = capture.mock.calls.map(([client]) => (client as object).constructor.name).sort();

@@ -1,8 +1,8 @@
-import { setEnvironment } from "./support/environment";
+import { resetEnvironment, setEnvironment } from "./support/environment";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { FAILURES_LISTED, handler as checkHandler } from "../../lambda/handlers/check-progress";
 import { handler as sendHandler } from "../../lambda/handlers/send-command";
-import { logger } from "../../lambda/telemetry";
+import { logger, metrics } from "../../lambda/telemetry";
 import { instanceIds, useFakeAws } from "./support/fake-aws";
 import { injectOutput, planFor } from "./support/plan";
 import { invoked } from "./support/invoke";
@@ -126,4 +126,42 @@ test("an unexpected SSM error fails the task", async () => {
   await expect(
     check({ plan, commands: [{ commandId: "cmd-404", instanceIds: instanceIds(1) }] }),
   ).rejects.toThrow("InvalidCommandId");
+});
+
+test("every check publishes the experiment's live metrics: in progress, and the batch's instances under fault", async () => {
+  fake().unlistedPolls = 0;
+  const { ids, plan, commands } = await inject(3);
+  fake().finish(commands[0].commandId, ids[0], "Success", injectOutput());
+  setEnvironment({ POWERTOOLS_METRICS_DISABLED: "false" });
+  // Powertools prints each metric, a line of the embedded metric format, with a console of its own.
+  const lines: string[] = [];
+  const single = metrics.singleMetric.bind(metrics);
+  const made = jest.spyOn(metrics, "singleMetric").mockImplementation(() => {
+    const metric = single();
+    (metric as unknown as { console: Pick<Console, "log"> }).console = {
+      log: (line: string) => lines.push(line),
+    };
+    return metric;
+  });
+  try {
+    expect(await check({ plan, commands })).toEqual({ state: "InProgress" });
+  } finally {
+    made.mockRestore();
+    resetEnvironment();
+  }
+  const documents = lines.map(
+    (line) => JSON.parse(line) as Record<string, unknown> & { _aws: { CloudWatchMetrics: unknown[] } },
+  );
+  const metric = (name: string) => documents.find((d) => name in d);
+  expect(metric("ExperimentInProgress")).toMatchObject({
+    ExperimentInProgress: 1,
+    ExperimentId: plan.experimentId,
+    _aws: { CloudWatchMetrics: [{ Namespace: "HttpResetPeer", Dimensions: [["service", "ExperimentId"]] }] },
+  });
+  expect(metric("InstancesUnderFault")).toMatchObject({
+    InstancesUnderFault: 2,
+    ExperimentId: plan.experimentId,
+    Batch: ids[0],
+    _aws: { CloudWatchMetrics: [{ Dimensions: [["service", "ExperimentId", "Batch"]] }] },
+  });
 });

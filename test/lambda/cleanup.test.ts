@@ -220,6 +220,54 @@ describe("from EventBridge, when an execution ends badly", () => {
     expect(fake().ssm.calls()).toHaveLength(0);
   });
 
+  test.each([
+    ["ABORTED", "StopConditionAlarm", "The stop-condition alarm errors went to ALARM"],
+    ["TIMED_OUT", "States.Timeout", "The execution was timed out"],
+  ])(
+    "%s: reports the experiment, with the error and cause it ended with and what the cleanup did",
+    async (status, error, cause) => {
+      const ids = instanceIds(2);
+      const { plan, commands } = await inject(ids, "run-1");
+      fake().objects.set(
+        `${plan.records}targets.json`,
+        JSON.stringify(ids.map((instanceId) => ({ instanceId }))),
+      );
+      const input = { EC2_INSTANCE_ID: ids.join(",") };
+      const event = statusChange("run-1", input, status);
+      const stopped = status === "ABORTED" ? { error, cause } : { error: null, cause: null };
+      const result = await cleanup({
+        ...event,
+        detail: { ...event.detail, ...stopped, startDate: Date.parse(plan.startedAt) },
+      });
+      const report = fake().record(`${plan.records}report.json`) as Record<string, unknown>;
+      expect(report).toMatchObject({
+        experimentId: "run-1",
+        input,
+        startedAt: plan.startedAt,
+        stop: { Error: error, Cause: cause },
+        cleanup: result,
+        targets: ids,
+      });
+      expect((report.instances as { commandId: string }[]).map((i) => i.commandId)).toEqual(
+        ids.map(() => commands[0].commandId),
+      );
+      expect(fake().objects.has(`${plan.records}report.html`)).toBe(true);
+    },
+  );
+
+  test("an execution stopped before its targets were resolved has no report; a failed one reported in the state machine", async () => {
+    const ids = instanceIds(1);
+    const { plan } = await inject(ids, "run-1");
+    const ended = async (status: string) => {
+      const event = statusChange("run-1", { EC2_INSTANCE_ID: ids[0] }, status);
+      await cleanup({ ...event, detail: { ...event.detail, startDate: Date.parse(plan.startedAt) } });
+    };
+    await ended("ABORTED");
+    fake().objects.set(`${plan.records}targets.json`, JSON.stringify([{ instanceId: ids[0] }]));
+    await ended("FAILED");
+    expect([...fake().objects.keys()].filter((k) => k.endsWith("report.json"))).toEqual([]);
+  });
+
   test("a broken deployment is an error, not silently nothing to undo", async () => {
     setEnvironment({ TUNABLE_DEFAULTS: "not json" });
     await expect(cleanup(statusChange("run-1", { EC2_INSTANCE_ID: instanceIds(1)[0] }))).rejects.toThrow(

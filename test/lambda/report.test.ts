@@ -1,10 +1,12 @@
+import { PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { GetCommandInvocationCommand, ListCommandInvocationsCommand } from "@aws-sdk/client-ssm";
-import type { Plan } from "../../lambda/contract";
-import { handler as taskHandler, OUTPUT_LIST_LIMIT } from "../../lambda/handlers/report";
+import type { Plan, ReportEvent } from "../../lambda/contract";
+import { OUTPUT_LIST_LIMIT } from "../../lambda/experiment-report";
+import { handler as taskHandler } from "../../lambda/handlers/report";
 import { handler as sendHandler } from "../../lambda/handlers/send-command";
-import { metrics } from "../../lambda/telemetry";
+import { DATA_PER_CALL } from "../../lambda/report-metrics";
 import { awsError, instanceIds, useFakeAws } from "./support/fake-aws";
-import { injectOutput, planFor } from "./support/plan";
+import { injectOutput, NOTHING_TOLD, planFor } from "./support/plan";
 import { invoked } from "./support/invoke";
 
 const handler = invoked(taskHandler);
@@ -12,12 +14,20 @@ const send = invoked(sendHandler);
 
 const fake = useFakeAws();
 
+const INPUT = { EC2_INSTANCE_TAG: "app:web", TOTAL_CHAOS_DURATION: 30 };
+
 /** Report on `targets`, written where resolve-targets writes them. */
-function report(plan: Plan, targets: string[]) {
+function report(plan: Plan, targets: string[], more: Pick<ReportEvent, "stop" | "cleanup"> = {}) {
   const key = `${plan.records}targets.json`;
   fake().objects.set(key, JSON.stringify(targets.map((instanceId) => ({ instanceId }))));
-  return handler({ plan, targets: { key, count: targets.length } });
+  return handler({ plan, targets: { key, count: targets.length }, input: INPUT, ...more });
 }
+
+/** The metric data the report published, in the order sent. */
+const published = () =>
+  fake()
+    .cloudwatch.commandCalls(PutMetricDataCommand)
+    .flatMap((call) => call.args[0].input.MetricData ?? []);
 
 test("reports each instance from the document's first line of output, and the totals", async () => {
   const ids = instanceIds(5);
@@ -76,21 +86,13 @@ test("reports each instance from the document's first line of output, and the to
       endedAt: "2026-01-01T00:00:30.000Z",
       restored: true,
       outcome: "completed",
+      resetSeries: { start: "2026-01-01T00:00:00Z", step: 1, counts: expect.any(Array) },
     },
     {
       instanceId: refused,
       commandId: runs[1].commands[0].commandId,
       status: "Failed",
-      connectionsReset: null,
-      remoteConnectionsReset: null,
-      localConnectionsReset: null,
-      remoteTraffic: null,
-      verified: null,
-      verifiedBy: null,
-      startedAt: null,
-      endedAt: null,
-      restored: null,
-      outcome: null,
+      ...NOTHING_TOLD,
       error: "nothing listens",
     },
     expect.objectContaining({
@@ -114,10 +116,27 @@ test("reports each instance from the document's first line of output, and the to
     remoteConnectionsReset: 15,
     remoteTraffic: { Reset: 2, InterceptedNotReset: 1 },
   });
-  const { reportObject, listsCut, ...whole } = result;
-  expect(whole).toMatchObject({ experimentId: "run-1", dryRun: false, region: "eu-west-1", targets: ids });
+  const { reportObject, reportPage, reportPageConsoleUrl, listsCut, ...whole } = result;
+  expect(whole).toMatchObject({
+    experimentId: "run-1",
+    dryRun: false,
+    region: "eu-west-1",
+    input: INPUT,
+    startedAt: plan.startedAt,
+    targets: ids,
+  });
+  expect(Date.parse(whole.reportedAt)).toBeGreaterThanOrEqual(Date.parse(plan.startedAt));
+  expect(whole).not.toHaveProperty("stop");
   expect(listsCut).toBe(false);
   expect(reportObject).toBe(`s3://http-reset-peer-records/${plan.records}report.json`);
+  expect(reportPage).toBe(`s3://http-reset-peer-records/${plan.records}report.html`);
+  expect(reportPageConsoleUrl).toBe(
+    "https://console.aws.amazon.com/s3/object/http-reset-peer-records?region=eu-west-1&prefix=" +
+      encodeURIComponent(`${plan.records}report.html`),
+  );
+  const page = fake().objects.get(`${plan.records}report.html`) ?? "";
+  expect(page).toMatch(/^<!DOCTYPE html>/i);
+  for (const id of ids) expect(page).toContain(id);
   // The output lists the instances that failed first; the whole report keeps the targets' order.
   expect(result.instances.map((r) => r.instanceId)).toEqual([refused, early, silent, dropped, ok]);
   expect(written).toEqual({ ...whole, instances: written.instances });
@@ -145,8 +164,7 @@ test("a dry run reports the targets and that nothing was sent", async () => {
   expect(fake().ssm.calls()).toHaveLength(0);
 });
 
-test("reports many instances a page at a time, and counts their resets in a metric", async () => {
-  const addMetric = jest.spyOn(metrics, "addMetric");
+test("reports many instances a page at a time, and publishes their resets at the times they happened", async () => {
   const targets = instanceIds(60);
   const plan = planFor(targets);
   const run = await send({ plan, instanceIds: targets });
@@ -174,7 +192,61 @@ test("reports many instances a page at a time, and counts their resets in a metr
       { key: "InvokedAfter", value: "2026-01-01T00:00:00Z" },
     ]);
   }
-  expect(addMetric).toHaveBeenCalledWith("ConnectionsReset", "Count", 720);
+  // Each instance's series, a datum per second at that second; the experiment's, the sum of them
+  // all, second by second; and the experiment's three totals.
+  const data = published();
+  expect(data).toHaveLength(60 * 30 + 30 + 3);
+  for (const call of fake().cloudwatch.commandCalls(PutMetricDataCommand)) {
+    expect(call.args[0].input.Namespace).toBe("HttpResetPeer");
+    expect(call.args[0].input.MetricData!.length).toBeLessThanOrEqual(DATA_PER_CALL);
+  }
+  const first = data.filter(
+    (d) => d.MetricName === "ConnectionsReset" && d.Dimensions?.some((x) => x.Value === targets[0]),
+  );
+  expect(first).toHaveLength(30);
+  expect(first.reduce((total, d) => total + (d.Value ?? 0), 0)).toBe(12);
+  expect(first[0]).toMatchObject({
+    Dimensions: [
+      { Name: "ExperimentId", Value: "run-1" },
+      { Name: "InstanceId", Value: targets[0] },
+    ],
+    Timestamp: new Date("2026-01-01T00:00:00Z"),
+    Unit: "Count",
+    StorageResolution: 1,
+  });
+  expect(first[29].Timestamp).toEqual(new Date("2026-01-01T00:00:29Z"));
+  const perExperiment = data.filter((d) => d.Dimensions?.length === 1);
+  const totals = Object.fromEntries(
+    perExperiment.filter((d) => d.MetricName !== "ConnectionsReset").map((d) => [d.MetricName, d.Value]),
+  );
+  expect(totals).toEqual({ Targets: 60, InstancesFailed: 0, ExperimentDuration: expect.any(Number) });
+  const experimentSeries = perExperiment.filter((d) => d.MetricName === "ConnectionsReset");
+  expect(experimentSeries.map((d) => d.Value)).toEqual(
+    [3, 3, 2, 2, 2, ...Array(25).fill(0)].map((n) => n * 60),
+  );
+  expect(experimentSeries[0]).toMatchObject({
+    Dimensions: [{ Name: "ExperimentId", Value: "run-1" }],
+    Timestamp: new Date("2026-01-01T00:00:00Z"),
+  });
+});
+
+test("a stopped experiment's report says why it stopped and what its cleanup did", async () => {
+  const targets = instanceIds(2);
+  const plan = planFor(targets);
+  const run = await send({ plan, instanceIds: targets });
+  for (const id of targets) fake().finish(run.commands[0].commandId, id, "Cancelled", "");
+  const stop = { Error: "StopConditionAlarm", Cause: "The alarm <web-5xx> went to ALARM" };
+  const cleanup = {
+    cancelled: [run.commands[0].commandId],
+    cleanupCommands: [{ commandId: "c-1", instances: 2 }],
+  };
+  const result = await report(plan, targets, { stop, cleanup });
+  expect(result).toMatchObject({ stop, cleanup, totals: { failed: 2 } });
+  expect(result.instances.map((r) => r.status)).toEqual(["Cancelled", "Cancelled"]);
+  const page = fake().objects.get(`${plan.records}report.html`) ?? "";
+  expect(page).toContain("StopConditionAlarm");
+  expect(page).toContain("&lt;web-5xx&gt;");
+  expect(page).not.toContain("<web-5xx>");
 });
 
 test("an SSM error other than a missing invocation fails the task", async () => {
@@ -201,4 +273,14 @@ test(`the output lists at most ${OUTPUT_LIST_LIMIT} targets and instances, faile
   const whole = fake().record(`${plan.records}report.json`) as { targets: string[]; instances: unknown[] };
   expect(whole.targets).toEqual(targets);
   expect(whole.instances).toHaveLength(120);
+  // The instances the output lists, and only those, have a metric of their own.
+  const ownMetric = new Set(
+    published().flatMap(
+      (d) => d.Dimensions?.filter((x) => x.Name === "InstanceId").map((x) => x.Value) ?? [],
+    ),
+  );
+  // The failed one printed no series; the output carries no instance's series.
+  const listed = result.instances.map((r) => r.instanceId).filter((id) => id !== targets.at(-1));
+  expect([...ownMetric].sort()).toEqual(listed.sort());
+  expect(result.instances.some((r) => "resetSeries" in r)).toBe(false);
 });

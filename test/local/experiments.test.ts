@@ -9,7 +9,7 @@ import { describeAsRoot } from "../payload/support/root";
 import { waitFor } from "../payload/support/exec";
 import { NamespaceFleet, PORT, type NamespaceInstance } from "./support/fleet";
 import { localFault, type LocalFault } from "./support/local-fault";
-import { ALARM, describeOutcome, reportOf, SCENARIO_PROPS } from "./support/scenario";
+import { ALARM, describeOutcome, recordedReport, reportOf, SCENARIO_PROPS } from "./support/scenario";
 
 /** Progress is checked twice a second; ramps wait as long as the input says. */
 const FAST_POLLS = { waitMs: { "Wait for progress": 500 } };
@@ -189,6 +189,12 @@ describeAsRoot("whole experiments on namespace-backed instances", () => {
     const { result } = await delivery.done;
     expect(result).toMatchObject({ stopped: [{ executionArn: run.arn }] });
     await expectStoppedAndRestored(since);
+    // The abort rule's cleanup reported the experiment, with the cause it was stopped with.
+    expect(outcome.ruleCleanup?.error).toBeUndefined();
+    const report = recordedReport(local, run.name);
+    expect(report?.stop).toEqual({ Error: "StopConditionAlarm", Cause: outcome.cause });
+    expect(report?.cleanup?.cleanupCommands.length).toBeGreaterThan(0);
+    expect(report?.instances.map((i) => i.status)).toEqual(fleet.members.map(() => "Cancelled"));
   }, 60_000);
 
   test("when the alarm's event is lost, the progress check stops the fault all the same", async () => {
@@ -203,6 +209,8 @@ describeAsRoot("whole experiments on namespace-backed instances", () => {
       expect(outcome.error).toBe("StopConditionAlarm");
       expect(outcome.cause).toContain(ALARM);
       await expectStoppedAndRestored(since);
+      // Reported in the state machine, after its cleanup, with the cause it failed with.
+      expect(recordedReport(local, run.name)?.stop).toEqual({ Error: outcome.error, Cause: outcome.cause });
     } finally {
       local.alarmEventsLost = false;
     }

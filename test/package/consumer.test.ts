@@ -116,6 +116,7 @@ function expectSynthesizedAsTheReadmeSays(app: string, output: string, esbuildFo
       "AWS::Events::Rule": 3,
       "AWS::SSM::Parameter": 1,
       "AWS::S3::Bucket": 1,
+      "AWS::CloudWatch::Dashboard": 1,
     }),
     GameDayTarget: expect.objectContaining({
       "AWS::SSM::Document": 1,

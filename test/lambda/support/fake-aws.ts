@@ -7,7 +7,9 @@
 import {
   CloudWatchClient,
   DescribeAlarmsCommand,
+  PutMetricDataCommand,
   type DescribeAlarmsCommandInput,
+  type PutMetricDataCommandInput,
 } from "@aws-sdk/client-cloudwatch";
 import {
   DescribeInstancesCommand,
@@ -255,6 +257,13 @@ export class FakeAws {
         MetricAlarms: types.includes("MetricAlarm") ? of(false) : [],
         CompositeAlarms: types.includes("CompositeAlarm") ? of(true) : [],
       };
+    });
+    // PutMetricData takes at most 1,000 metrics a request, in a namespace not beginning with "AWS/".
+    this.cloudwatch.on(PutMetricDataCommand).callsFake((input: PutMetricDataCommandInput) => {
+      if ((input.MetricData?.length ?? 0) > 1000)
+        throw awsError("ValidationException", "at most 1000 items in metricData");
+      if (!input.Namespace || input.Namespace.startsWith("AWS/")) throw awsError("InvalidParameterValue");
+      return {};
     });
     const requireBucket = (bucket: string | undefined) => {
       if (bucket !== process.env.RECORDS_BUCKET) throw awsError("NoSuchBucket");

@@ -36,5 +36,22 @@ export const injectOutput = (fields: Record<string, unknown> = {}): string =>
     restored: true,
     ipv6: true,
     outcome: "completed",
+    // 12 resets in the 30 seconds of the window.
+    resetSeries: { start: "2026-01-01T00:00:00Z", step: 1, counts: [3, 3, 2, 2, 2, ...Array(25).fill(0)] },
     ...fields,
   }) + "\nhttp-reset-peer run-1: port 80 on eth0, IPv4 and IPv6\n";
+
+/** What the report holds of an instance whose document told nothing (no summary line). */
+export const NOTHING_TOLD = {
+  connectionsReset: null,
+  remoteConnectionsReset: null,
+  localConnectionsReset: null,
+  remoteTraffic: null,
+  verified: null,
+  verifiedBy: null,
+  startedAt: null,
+  endedAt: null,
+  restored: null,
+  outcome: null,
+  resetSeries: null,
+} as const;

@@ -1,7 +1,10 @@
 /**
  * A terminal view of a local experiment: the state the execution is in, and per instance what its
- * agent is doing and what its client saw, second by second (█ answered, ✕ reset, · nothing).
+ * agent is doing, how many connections its fault reset in the last second (what the dashboard's
+ * per-instance graph shows), and what its client saw, second by second (█ answered, ✕ reset,
+ * · nothing).
  */
+import { faultResetsLastSecond } from "./fault-counters";
 import type { NamespaceFleet } from "./fleet";
 import type { LocalExecution } from "./runner/execution";
 
@@ -34,12 +37,20 @@ export function render(fleet: NamespaceFleet, execution: LocalExecution, since: 
     `\x1b[1mEC2 HTTP reset peer — local experiment ${execution.name}\x1b[0m   t+${((now - since) / 1000).toFixed(0)} s`,
     `state machine: ${state}   (${entered.length} states entered)`,
     "",
-    "instance              agent      ok/s  resets  client, one cell a second (█ answered, ✕ reset)",
+    "instance              agent      ok/s  resets/s  resets  client, one cell a second (█ answered, ✕ reset)",
   ];
   for (const m of fleet.members) {
     const lastSecond = m.traffic.between(now - 1000, now);
+    const resetsPerSecond = faultResetsLastSecond(m.world.stateDir, now);
     lines.push(
-      `${m.instance.id}  ${agentState(m)}  ${String(lastSecond.filter((s) => s.outcome === 200).length).padStart(4)}  ${String(m.traffic.resets(since)).padStart(6)}  ${timeline(m, since, now)}`,
+      [
+        m.instance.id,
+        agentState(m),
+        String(lastSecond.filter((s) => s.outcome === 200).length).padStart(4),
+        (resetsPerSecond === null ? "-" : String(resetsPerSecond)).padStart(8),
+        String(m.traffic.resets(since)).padStart(6),
+        timeline(m, since, now),
+      ].join("  "),
     );
   }
   return lines.join("\n");

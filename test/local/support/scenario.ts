@@ -2,6 +2,7 @@
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type { Stack } from "aws-cdk-lib";
 import type { Report, ReportSummary } from "../../../lambda/contract";
+import { experimentIdFor } from "../../../lambda/experiment-id";
 import type { HttpResetPeerFaultProps } from "../../../lib";
 import type { LocalFault } from "./local-fault";
 import type { ExecutionOutcome } from "./runner/execution";
@@ -22,6 +23,20 @@ export const reportOf = (outcome: ExecutionOutcome): ReportSummary => outcome.ou
 export function wholeReport(local: LocalFault, outcome: ExecutionOutcome): Report {
   const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(reportOf(outcome).reportObject) ?? [];
   return JSON.parse(local.aws.s3.read(bucket, key)) as Report;
+}
+
+/**
+ * The report of an execution that has no output to name it (one stopped or timed out, which the
+ * abort rule's cleanup reports), from the records bucket: the last written under its experiment.
+ */
+export function recordedReport(local: LocalFault, executionName: string): Report | undefined {
+  const bucket = local.deployment.recordsBucket;
+  const key = local.aws.s3
+    .keys(bucket)
+    .filter((k) => k.startsWith(`${experimentIdFor(executionName)}/`) && k.endsWith("/report.json"))
+    .sort()
+    .at(-1);
+  return key === undefined ? undefined : (JSON.parse(local.aws.s3.read(bucket, key)) as Report);
 }
 
 /** The error a failed execution names, for assertions' messages. */

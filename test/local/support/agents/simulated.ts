@@ -2,7 +2,33 @@
  * An agent that pretends: it holds an injection for DurationSeconds (scaled) and prints the
  * document's summary line, without touching any network. For fleets of thousands.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ResetSeries } from "../../../../lambda/contract";
 import type { Agent, AgentResult, AgentRun } from "./agent";
+
+/** The series' steps and budget, read from the program that prints it. */
+const PROGRAM = readFileSync(
+  join(__dirname, "..", "..", "..", "..", "ssm-documents", "src", "reset_peer.py"),
+  "utf8",
+);
+const SERIES_STEPS = JSON.parse(`[${/^SERIES_STEPS = \(([^)]*)\)/m.exec(PROGRAM)![1]}]`) as number[];
+const SERIES_BUDGET = Number(/^SERIES_BUDGET = (\d+)/m.exec(PROGRAM)![1]);
+
+/** The series the document prints for `perSecond` resets in each of `seconds` from `start`, at its finest step that fits. */
+function resetSeries(start: Date, seconds: number, perSecond: number): ResetSeries {
+  const first = Math.floor(start.getTime() / 1000);
+  const bucketed = (step: number) => {
+    const lead = first % step;
+    const counts = Array.from({ length: Math.ceil((lead + seconds) / step) }, (_, i) => {
+      const covered = Math.min((i + 1) * step, lead + seconds) - Math.max(i * step, lead);
+      return Math.round(covered * perSecond);
+    });
+    return { start: new Date((first - lead) * 1000).toISOString().replace(/\.\d+Z$/, "Z"), step, counts };
+  };
+  const fits = SERIES_STEPS.find((step) => JSON.stringify(bucketed(step).counts).length <= SERIES_BUDGET);
+  return bucketed(fits ?? SERIES_STEPS[SERIES_STEPS.length - 1]);
+}
 
 /** What an agent holds its runs by: `fn` is called `seconds` later; the returned function cancels it. */
 export interface AgentClock {
@@ -42,6 +68,7 @@ export class SimulatedAgent implements Agent {
     this.runs.push(record);
     const inject = parameters.Action === "Inject";
     const seconds = inject ? Number(parameters.DurationSeconds) : 0;
+    const started = new Date();
     const startedAt = now();
     let finish: (result: AgentResult) => void = () => undefined;
     const done = new Promise<AgentResult>((resolve) => (finish = resolve));
@@ -60,6 +87,7 @@ export class SimulatedAgent implements Agent {
             startedAt,
             endedAt: now(),
             connectionsReset: resets,
+            resetSeries: resetSeries(started, seconds, this.options.resetsPerSecond ?? 0),
             remoteConnectionsReset: resets,
             localConnectionsReset: 0,
             remoteTraffic: resets ? "Reset" : "NoRemoteClients",

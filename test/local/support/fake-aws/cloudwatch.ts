@@ -1,6 +1,30 @@
-/** CloudWatch DescribeAlarms by name, and a way to flip an alarm's state as its metric would. */
-import { CloudWatchServiceException, type DescribeAlarmsCommandInput } from "@aws-sdk/client-cloudwatch";
-import { validationError, type ServiceExceptionClass } from "./errors";
+/**
+ * CloudWatch DescribeAlarms by name, a way to flip an alarm's state as its metric would, and
+ * PutMetricData keeping what it was given.
+ */
+import {
+  CloudWatchServiceException,
+  type DescribeAlarmsCommandInput,
+  type MetricDatum,
+  type PutMetricDataCommandInput,
+} from "@aws-sdk/client-cloudwatch";
+import { serviceError, validationError, type ServiceExceptionClass } from "./errors";
+
+const Exception = CloudWatchServiceException as unknown as ServiceExceptionClass;
+
+/**
+ * PutMetricData's limits (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html):
+ * 1,000 metrics a request, timestamps from two weeks before to two hours after the call, and no
+ * namespace beginning with "AWS/".
+ */
+const MAX_METRIC_DATA = 1000;
+const PAST_MS = 14 * 24 * 3600_000;
+const FUTURE_MS = 2 * 3600_000;
+
+/** A datum as CloudWatch stored it, with its namespace. */
+export interface StoredDatum extends MetricDatum {
+  readonly Namespace: string;
+}
 
 type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
 
@@ -26,6 +50,8 @@ export const alarmArn = (name: string): string => `arn:aws:cloudwatch:eu-west-1:
 
 export class FakeCloudWatch {
   private readonly alarms = new Map<string, Alarm>();
+  /** Every datum PutMetricData took, in order. */
+  readonly metricData: StoredDatum[] = [];
   private readonly listeners: ((change: AlarmStateChange) => void)[] = [];
 
   /** Calls `listener` on every change of an alarm's state, as CloudWatch sends it to EventBridge. */
@@ -79,5 +105,35 @@ export class FakeCloudWatch {
       MetricAlarms: picked.filter((a) => a.type === "MetricAlarm").map(shape),
       CompositeAlarms: picked.filter((a) => a.type === "CompositeAlarm").map(shape),
     };
+  }
+
+  PutMetricData(input: PutMetricDataCommandInput) {
+    const data = input.MetricData ?? [];
+    if (!input.Namespace || input.Namespace.startsWith("AWS/")) {
+      throw serviceError(
+        Exception,
+        "InvalidParameterValue",
+        `The value ${input.Namespace} for parameter Namespace is not valid.`,
+      );
+    }
+    if (data.length > MAX_METRIC_DATA) {
+      throw validationError(
+        Exception,
+        "Value at 'metricData' failed to satisfy constraint: Member must have length less than or equal to 1000",
+      );
+    }
+    const now = Date.now();
+    for (const datum of data) {
+      const at = datum.Timestamp ? new Date(datum.Timestamp).getTime() : now;
+      if (at < now - PAST_MS || at > now + FUTURE_MS) {
+        throw serviceError(
+          Exception,
+          "InvalidParameterValue",
+          `The parameter MetricData.member.Timestamp must specify a time no more than two weeks in the past and no more than two hours in the future.`,
+        );
+      }
+    }
+    this.metricData.push(...data.map((datum) => ({ ...datum, Namespace: input.Namespace! })));
+    return {};
   }
 }

@@ -142,7 +142,13 @@ export class LocalExecution {
   readonly name: string;
   readonly arn: string;
   readonly stateMachineArn: string;
-  readonly startDate = Date.now();
+  /**
+   * When the execution started. aws-local-stepfunctions stamps $$.Execution.StartTime itself as it
+   * begins the definition, a moment after this object is made; on AWS the context object and the
+   * execution's events give one start time, so it is taken from the first task given the context's
+   * StartTime (resolve-targets).
+   */
+  startDate = Date.now();
   /** Every event of the run, nested ones and its children's included, as the runner logged them. */
   readonly events: (EventLog & { at: number })[];
   readonly invocations: Invocation[];
@@ -252,12 +258,17 @@ export class LocalExecution {
       // nothing more. So a stopped execution's iterations fail here, uncatchably, invoking nothing.
       throw statesRuntimeError("the execution was stopped");
     }
-    if (resource.startsWith("arn:aws:states:::lambda:invoke")) {
-      const { FunctionName, Payload } = taskInput as { FunctionName: string; Payload: unknown };
-      const result = await invokeFunction(this.fn(FunctionName), Payload, this.invocations);
-      return { ExecutedVersion: "$LATEST", Payload: result, StatusCode: 200 };
-    }
-    return invokeFunction(this.fn(resource), taskInput, this.invocations);
+    const integration = resource.startsWith("arn:aws:states:::lambda:invoke");
+    const { FunctionName, Payload } = (
+      integration ? taskInput : { FunctionName: resource, Payload: taskInput }
+    ) as {
+      FunctionName: string;
+      Payload: unknown;
+    };
+    const { startTime } = (Payload ?? {}) as { startTime?: unknown };
+    if (typeof startTime === "string" && !this.parent) this.startDate = Date.parse(startTime);
+    const result = await invokeFunction(this.fn(FunctionName), Payload, this.invocations);
+    return integration ? { ExecutedVersion: "$LATEST", Payload: result, StatusCode: 200 } : result;
   }
 
   private stopped = false;
@@ -368,11 +379,23 @@ export class LocalExecution {
     };
     // A Map Run's children belong to their own state machine ARN (".../Inject"): the rule skips them.
     if (this.parent || !this.deployment.abortStatuses.includes(status)) return outcome;
-    return { ...outcome, ruleCleanup: await this.ruleCleanup(status, stoppedAt, output) };
+    return { ...outcome, ruleCleanup: await this.ruleCleanup(outcome) };
   }
 
   /** The abort rule's target: the cleanup function, invoked asynchronously, retried twice on error. */
-  private async ruleCleanup(status: Status, stoppedAt: number, output: unknown) {
+  private async ruleCleanup({
+    status,
+    stoppedAt,
+    output,
+    error,
+    cause,
+  }: {
+    status: Status;
+    stoppedAt: number;
+    output: unknown;
+    error?: string;
+    cause?: string;
+  }) {
     const event = {
       version: "0",
       id: randomUUID(),
@@ -392,6 +415,8 @@ export class LocalExecution {
         input: JSON.stringify(this.input),
         output: status === "SUCCEEDED" ? JSON.stringify(output) : null,
         inputDetails: { included: true },
+        error: error ?? null,
+        cause: cause ?? null,
       },
     };
     const cleanup = this.deployment.functions.find((f) => f.task === "cleanup") as DeployedFunction;

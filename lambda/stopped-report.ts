@@ -1,0 +1,60 @@
+/**
+ * The report of an execution stopped from outside the state machine (by the stop function on a
+ * stop condition, by a person, or by its timeout): no state of it runs any more, so the abort
+ * rule's cleanup writes it, once it has undone the experiment. A failed execution has reported
+ * in the state machine already, after its own cleanup.
+ */
+import type { CleanupResult, ExecutionStatusChangeEvent, ReportSummary, TargetsObject } from "./contract";
+import { homeRegion } from "./environment";
+import { experimentIdFor } from "./experiment-id";
+import { reportExperiment } from "./experiment-report";
+import { readInput } from "./input";
+import { planRun } from "./plan";
+import { readTargets, recordsPrefix, targetsKey } from "./records";
+import { logger } from "./telemetry";
+
+const STOPPED_FROM_OUTSIDE = new Set(["ABORTED", "TIMED_OUT"]);
+
+const errorName = (error: unknown): string => (error instanceof Error ? error.name : "");
+
+/** The targets resolve-targets wrote under a records prefix; undefined when it wrote none. */
+async function writtenTargets(prefix: string): Promise<TargetsObject | undefined> {
+  const key = targetsKey(prefix);
+  try {
+    return { key, count: (await readTargets(key)).length };
+  } catch (error) {
+    if (errorName(error) === "NoSuchKey") return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Reports the experiment of an execution that was stopped or timed out, with the error and cause
+ * it was stopped with, and what its cleanup did; undefined for any other end, or when it was
+ * stopped before its targets were resolved (there is nothing to report on).
+ */
+export async function reportStoppedExecution(
+  { detail }: ExecutionStatusChangeEvent,
+  cleanup: CleanupResult,
+): Promise<ReportSummary | undefined> {
+  if (!STOPPED_FROM_OUTSIDE.has(detail.status) || detail.startDate === undefined) return undefined;
+  const input = JSON.parse(detail.input ?? "{}") as Record<string, unknown>;
+  const values = readInput(input);
+  const experiment = {
+    experimentId: experimentIdFor(detail.name),
+    region: values.REGION || homeRegion(),
+    // As resolve-targets had it from the context object: the same instant, in the same form.
+    startedAt: new Date(detail.startDate).toISOString(),
+  };
+  const targets = await writtenTargets(recordsPrefix(experiment.experimentId, experiment.startedAt));
+  if (!targets) {
+    logger.info("the execution stopped before its targets were resolved: no report");
+    return undefined;
+  }
+  const stop = {
+    Error: detail.error || (detail.status === "TIMED_OUT" ? "States.Timeout" : "Aborted"),
+    Cause: detail.cause || `The execution was ${detail.status === "TIMED_OUT" ? "timed out" : "stopped"}`,
+  };
+  const plan = planRun(values, experiment, targets.count);
+  return reportExperiment({ plan, targets, input, stop, cleanup });
+}

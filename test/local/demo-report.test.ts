@@ -1,0 +1,37 @@
+/**
+ * `npm run demo`'s experiment, run whole, and the report page it leaves, opened in headless
+ * Chromium as a person would open it from the records bucket: it loads without an error or a
+ * request for anything outside itself, and its timeline has a row for every instance targeted,
+ * with the resets the fault counted on it.
+ */
+import "./support/environment";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runDemo } from "../../demo/demo";
+import type { Report } from "../../lambda/contract";
+import { describeAsRoot } from "../payload/support/root";
+import { withPage } from "../support/chromium";
+
+describeAsRoot("the demo's report page", () => {
+  const dir = mkdtempSync(join(tmpdir(), "hrp-demo-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("opens in Chromium without errors, its timeline showing every instance targeted", async () => {
+    const demo = await runDemo({ live: false, outputDir: dir });
+    expect(demo.status).toBe("SUCCEEDED");
+    expect(demo.targets).toHaveLength(2);
+    const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as Report;
+    for (const instance of report.instances) {
+      expect(instance.resetSeries?.counts.some((count) => count > 0)).toBe(true);
+    }
+    await withPage(demo.reportPage, async (page) => {
+      expect(page.errors).toEqual([]);
+      expect(page.requests).toEqual([]);
+      expect([...page.instanceRows].sort()).toEqual([...demo.targets].sort());
+      for (const id of demo.targets) {
+        expect(await page.count(`svg g[data-instance-id="${id}"] rect.bar`)).toBeGreaterThan(0);
+      }
+    });
+  }, 120_000);
+});
