@@ -26,7 +26,8 @@ export const recordsPrefix = (experimentId: string, startedAt: string): string =
 
 const recordUri = (key: string): string => `s3://${recordsBucket()}/${key}`;
 
-const errorName = (error: unknown): string => (error instanceof Error ? error.name : "");
+/** An SDK error's name, as S3 gives it (NoSuchKey, PreconditionFailed, ...). */
+export const errorName = (error: unknown): string => (error instanceof Error ? error.name : "");
 
 /**
  * Writes `value` as JSON, or a page as HTML; with `onlyIfAbsent`, only when no object has the key

@@ -10,12 +10,10 @@ import { experimentIdFor } from "./experiment-id";
 import { reportExperiment } from "./experiment-report";
 import { readInput } from "./input";
 import { planRun } from "./plan";
-import { readTargets, recordsPrefix, targetsKey } from "./records";
+import { errorName, readTargets, recordsPrefix, targetsKey } from "./records";
 import { logger } from "./telemetry";
 
 const STOPPED_FROM_OUTSIDE = new Set(["ABORTED", "TIMED_OUT"]);
-
-const errorName = (error: unknown): string => (error instanceof Error ? error.name : "");
 
 /** The targets resolve-targets wrote under a records prefix; undefined when it wrote none. */
 async function writtenTargets(prefix: string): Promise<TargetsObject | undefined> {

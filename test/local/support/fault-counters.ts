@@ -6,9 +6,9 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { programIntegers } from "./program-constants";
 
-const FIRST_SECOND = 2;
-const FIRST_SLOT = 3;
+const [FIRST_SECOND, FIRST_SLOT] = programIntegers("FIRST_SECOND", "FIRST_SLOT");
 
 /** The resets the fault counted in the whole second before `now` (epoch ms), or null with no fault running. */
 export function faultResetsLastSecond(stateDir: string, now = Date.now()): number | null {

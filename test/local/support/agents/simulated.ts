@@ -2,18 +2,13 @@
  * An agent that pretends: it holds an injection for DurationSeconds (scaled) and prints the
  * document's summary line, without touching any network. For fleets of thousands.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { ResetSeries } from "../../../../lambda/contract";
+import { programIntegers } from "../program-constants";
 import type { Agent, AgentResult, AgentRun } from "./agent";
 
-/** The series' steps and budget, read from the program that prints it. */
-const PROGRAM = readFileSync(
-  join(__dirname, "..", "..", "..", "..", "ssm-documents", "src", "reset_peer.py"),
-  "utf8",
-);
-const SERIES_STEPS = JSON.parse(`[${/^SERIES_STEPS = \(([^)]*)\)/m.exec(PROGRAM)![1]}]`) as number[];
-const SERIES_BUDGET = Number(/^SERIES_BUDGET = (\d+)/m.exec(PROGRAM)![1]);
+/** The series' steps and budget, as the program that prints it has them. */
+const SERIES_STEPS = programIntegers("SERIES_STEPS");
+const [SERIES_BUDGET] = programIntegers("SERIES_BUDGET");
 
 /** The series the document prints for `perSecond` resets in each of `seconds` from `start`, at its finest step that fits. */
 function resetSeries(start: Date, seconds: number, perSecond: number): ResetSeries {
