@@ -2,7 +2,8 @@ import type { TunableInput } from "../lib/tunable-input";
 
 /**
  * An execution input to paste into the Step Functions console ("Start execution"): five minutes
- * of resets on port 8080 of a quarter of the instances tagged app=checkout, one after another.
+ * of resets of half the connections to port 8080 of a quarter of the instances tagged
+ * app=checkout, one after another.
  * DRY_RUN=True checks the targets and injects nothing: remove it to run the fault.
  */
 export const SAMPLE_EXECUTION_INPUT: TunableInput = {
@@ -10,6 +11,7 @@ export const SAMPLE_EXECUTION_INPUT: TunableInput = {
   INSTANCE_AFFECTED_PERC: 25,
   TARGET_SERVICE_PORT: 8080,
   TOTAL_CHAOS_DURATION: 300,
+  RESET_PERCENTAGE: 50,
   SEQUENCE: "serial",
   RAMP_TIME: 60,
   DRY_RUN: "True",

@@ -11,6 +11,8 @@ const INPUT = {
   INSTANCE_AFFECTED_PERC: 67,
   TARGET_SERVICE_PORT: PORT,
   TOTAL_CHAOS_DURATION: 10,
+  // Seven connections in ten are reset, the others answered: pools see partial failure.
+  RESET_PERCENTAGE: 70,
   RAMP_TIME: 3,
   SEQUENCE: "parallel",
 };

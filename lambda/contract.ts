@@ -268,6 +268,8 @@ export interface InstanceReport {
   readonly connectionsReset: number | null;
   readonly remoteConnectionsReset: number | null;
   readonly localConnectionsReset: number | null;
+  /** Connections RESET_PERCENTAGE let through to the service untouched (0 at 100). */
+  readonly connectionsSpared: number | null;
   /**
    * What remote clients met: "Reset"; "NoRemoteClients" (none connected during the window);
    * "InterceptedNotReset" (they connected, and something on the instance dropped them before the
@@ -309,6 +311,7 @@ export interface Report {
     readonly failed: number;
     readonly connectionsReset: number;
     readonly remoteConnectionsReset: number;
+    readonly connectionsSpared: number;
     /** How many instances' remote clients met each outcome (see InstanceReport.remoteTraffic). */
     readonly remoteTraffic: Record<string, number>;
   };

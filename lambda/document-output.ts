@@ -12,6 +12,8 @@ export interface DocumentSummary {
   readonly connectionsReset?: number;
   readonly remoteConnectionsReset?: number;
   readonly localConnectionsReset?: number;
+  /** Connections RESET_PERCENTAGE let through untouched. */
+  readonly connectionsSpared?: number | null;
   /** What remote clients met: "Reset", "NoRemoteClients", "InterceptedNotReset" or "Unknown". */
   readonly remoteTraffic?: string;
   readonly verified?: boolean;

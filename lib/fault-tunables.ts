@@ -37,6 +37,11 @@ export interface FaultTunables {
    */
   readonly totalChaosDuration?: number;
   /**
+   * RESET_PERCENTAGE: Percentage of the connections to the port that are reset, each chosen once when it is first seen; the others reach the service untouched. From 1 to 100.
+   * @default 100
+   */
+  readonly resetPercentage?: number;
+  /**
    * INSTANCE_AFFECTED_PERC: Percentage of the instances matching EC2_INSTANCE_TAG to target; 0 targets one instance. From 0 to 100.
    * @default 0
    */

@@ -98,6 +98,16 @@ export const TUNABLES = {
     range: { min: 1, max: MAX_DURATION_SECONDS },
     documentParameter: "DurationSeconds",
   },
+  RESET_PERCENTAGE: {
+    key: "RESET_PERCENTAGE",
+    description:
+      "Percentage of the connections to the port that are reset, each chosen once when it is first seen; the others reach the service untouched.",
+    kind: "integer",
+    default: "100",
+    pattern: "^([1-9]|[1-9][0-9]|100)$",
+    range: { min: 1, max: 100 },
+    documentParameter: "ResetPercentage",
+  },
   INSTANCE_AFFECTED_PERC: {
     key: "INSTANCE_AFFECTED_PERC",
     description: "Percentage of the instances matching EC2_INSTANCE_TAG to target; 0 targets one instance.",

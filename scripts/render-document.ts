@@ -38,11 +38,22 @@ export const DOCUMENT_PARAMETERS: readonly DocumentParameter[] = [
     TUNABLES.TARGET_SERVICE_PORT,
     TUNABLES.NETWORK_INTERFACE,
     TUNABLES.TOTAL_CHAOS_DURATION,
+    TUNABLES.RESET_PERCENTAGE,
     TUNABLES.INSTALL_DEPENDENCIES,
     TUNABLES.PROXY,
   ].map((t) => ({ name: t.documentParameter, ...t })),
   { name: "ExperimentId", ...DOCUMENT_ONLY_PARAMETERS.ExperimentId },
 ];
+
+/**
+ * The program as the document embeds it: without its docstrings and full-line comments, which are
+ * read in `ssm-documents/src` and would take a third of SSM's 64 KiB. A test checks that what is
+ * left parses to the same program.
+ */
+export function compactProgram(source: string): string {
+  const code = source.replace(/^[ \t]*"""[\s\S]*?"""[ \t]*\n/gm, "").replace(/^[ \t]*#.*\n/gm, "");
+  return `# EC2 HTTP reset peer: ssm-documents/src/reset_peer.py, read there with its documentation.\n${code}`;
+}
 
 function script(): string {
   const source = (name: string) => readFileSync(join(SOURCES, name), "utf8").trimEnd();
@@ -55,7 +66,7 @@ function script(): string {
   return source("payload.sh")
     .replace("@PARAMETER_FALLBACKS@", () => fallbacks.join("\n"))
     .replace("@PARAMETER_CHECKS@", () => ["check_parameters \\", checks.join(" \\\n")].join("\n"))
-    .replace("@RESET_PEER_PY@", () => source("reset_peer.py"));
+    .replace("@RESET_PEER_PY@", () => compactProgram(source("reset_peer.py")));
 }
 
 export function renderDocument(): string {

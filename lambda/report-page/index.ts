@@ -68,6 +68,7 @@ function header(report: Report): string {
     ["failed", totals.failed],
     ["connections reset", totals.connectionsReset],
     ["from remote peers", totals.remoteConnectionsReset],
+    ["spared by RESET_PERCENTAGE", totals.connectionsSpared],
   ];
   return [
     "<header>",
@@ -162,9 +163,10 @@ function targetsSection(report: Report): string {
 function connections(r: InstanceReport): string {
   if (r.connectionsReset === null && r.remoteConnectionsReset === null && r.localConnectionsReset === null)
     return cell(null);
+  const spared = r.connectionsSpared ? `, ${cell(r.connectionsSpared)} spared` : "";
   return `${cell(r.connectionsReset)} <span class="split">(${cell(r.remoteConnectionsReset)} / ${cell(
     r.localConnectionsReset,
-  )})</span>`;
+  )}${spared})</span>`;
 }
 
 function verified(r: InstanceReport): string {
@@ -208,7 +210,7 @@ function instancesSection(report: Report, shown: readonly InstanceReport[]): str
     "Command",
     "SSM status",
     "Outcome",
-    "Connections reset (remote / local)",
+    "Connections reset (remote / local, spared)",
     "Remote traffic",
     "Verified",
     "Restored",

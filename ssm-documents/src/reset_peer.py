@@ -83,6 +83,11 @@ LINGER_RESET = struct.pack("ii", 1, 0)
 # Python defines these from 3.11 on; the values are Linux's (linux/in.h, linux/in6.h).
 IP_TRANSPARENT = getattr(socket, "IP_TRANSPARENT", 19)
 IPV6_TRANSPARENT = getattr(socket, "IPV6_TRANSPARENT", 75)
+SO_MARK = getattr(socket, "SO_MARK", 36)
+# Under ResetPercentage, each connection's fate, in two bits of its conntrack mark: set once, on its
+# first packet the rules see, and read by every later one. Bits high enough to stay clear of the
+# marks Docker, kube-proxy and the VPC CNI use.
+SPARED, CHOSEN, FATE_MASK = 0x02000000, 0x04000000, 0x06000000
 
 
 def utc_now():
@@ -133,10 +138,11 @@ def second_slot(counters):
     return FIRST_SLOT + min(max(int(time.time()) - counters[FIRST_SECOND], 0), len(counters) - FIRST_SLOT - 1)
 
 
-def read_counters(experiment_id):
+def read_counters(fd):
+    """The counters, read through a descriptor the command opened as the window began: a Cleanup
+    that stops the fault removes the file, and the command still reports what was counted."""
     try:
-        with os.fdopen(open_state_file(counters_path(experiment_id), os.O_RDONLY), "rb") as f:
-            return memoryview(f.read()).cast("Q").tolist()
+        return memoryview(os.pread(fd, os.fstat(fd).st_size, 0)).cast("Q").tolist()
     except (OSError, TypeError):
         return None
 
@@ -214,15 +220,45 @@ def run(argv, stdin_text=None):
     return run_all([(argv, stdin_text)])[0]
 
 
-def chains_text(experiment_id, listen_ports):
+def choice_chains(tag, percentage):
+    """Chains that choose a connection's fate, once: chosen (to be reset) at random with the
+    percentage's probability, else spared. The self-check's packets carry the chosen mark already.
+    The SPARE chain's packet counter counts the connections spared. None at 100: all are chosen."""
+    if percentage == 100:
+        return []
+    unmarked = "-m connmark --mark 0/0x%x" % FATE_MASK
+    return [
+        ":%sCHOOSE - [0:0]" % tag,
+        ":%sSPARE - [0:0]" % tag,
+        "-A %sCHOOSE -m mark --mark 0x%x/0x%x -j CONNMARK --set-xmark 0x%x/0x%x"
+        % (tag, CHOSEN, FATE_MASK, CHOSEN, FATE_MASK),
+        "-A %sCHOOSE %s -m statistic --mode random --probability %.5f -j CONNMARK --set-xmark 0x%x/0x%x"
+        % (tag, unmarked, percentage / 100.0, CHOSEN, FATE_MASK),
+        "-A %sCHOOSE %s -j %sSPARE" % (tag, unmarked, tag),
+        "-A %sSPARE -j CONNMARK --set-xmark 0x%x/0x%x" % (tag, SPARED, FATE_MASK),
+    ]
+
+
+def not_spared(percentage):
+    """The match that lets only chosen connections on, where some are spared."""
+    return "" if percentage == 100 else " -m connmark ! --mark 0x%x/0x%x" % (SPARED, FATE_MASK)
+
+
+def chains_text(experiment_id, listen_ports, percentage):
     """The experiment's chains, in iptables-restore form. Nothing jumps to them yet, so putting them
     in changes nothing, and shows that the kernel has what the fault needs before anything does."""
     tag = chain_tag(experiment_id)
+    choice = choice_chains(tag, percentage)
+    # A connection opened before the fault meets the rules first here, and is chosen here.
+    choose_open = ["-A %sOPEN -m connmark --mark 0/0x%x -j %sCHOOSE" % (tag, FATE_MASK, tag)] if choice else []
     return "\n".join(
         [
             "*mangle",
             ":%sIN - [0:0]" % tag,
             ":%sLOCAL - [0:0]" % tag,
+        ]
+        + choice
+        + [
             # The connection's socket becomes the proxy's listener; its addresses stay as they were.
             "-A %sIN -p tcp -j TPROXY --on-port %d" % (tag, listen_ports[REMOTE]),
             "-A %sLOCAL -p tcp -j TPROXY --on-port %d" % (tag, listen_ports[LOCAL]),
@@ -234,31 +270,49 @@ def chains_text(experiment_id, listen_ports):
             "COMMIT",
             "*filter",
             ":%sOPEN - [0:0]" % tag,
-            "-A %sOPEN -m socket --transparent -j RETURN" % tag,
+        ]
+        + choice
+        + ["-A %sOPEN -m socket --transparent -j RETURN" % tag]
+        + choose_open
+        + [
             # What is left is a connection opened before the fault: reset it on its next packet.
-            "-A %sOPEN -p tcp ! --syn -j REJECT --reject-with tcp-reset" % tag,
+            "-A %sOPEN -p tcp ! --syn%s -j REJECT --reject-with tcp-reset" % (tag, not_spared(percentage)),
             "COMMIT",
             "",
         ]
     )
 
 
-def jumps_text(experiment_id, interface, port):
-    """The jumps into the chains, each first in its parent chain, ahead of the host's own rules."""
+def jumps_text(experiment_id, interface, port, percentage):
+    """The jumps into the chains, each first in its parent chain, ahead of the host's own rules
+    (inserted in reverse: each goes in at the top)."""
     tag = chain_tag(experiment_id)
     to_port = '-p tcp --dport %d -m comment --comment "%s %s"' % (port, RULE_COMMENT, experiment_id)
     new = "-p tcp --dport %d --syn -m comment --comment \"%s %s\"" % (port, RULE_COMMENT, experiment_id)
+    local = "-m addrtype --dst-type LOCAL"
+    chosen = not_spared(percentage)
+    choose = []
+    if percentage < 100:
+        # Chosen in mangle, which comes before nat: a spared connection then passes nat as usual.
+        # The instance's own connections are chosen as they leave, ahead of nat's OUTPUT.
+        choose = [
+            "-I PREROUTING 1 -i %s %s -j %sCHOOSE" % (interface, new, tag),
+            "-I OUTPUT 1 %s %s -j %sCHOOSE" % (new, local, tag),
+        ]
     return "\n".join(
         [
             "*mangle",
             # New connections arriving on the interface, and from the instance to itself, such as
             # `curl localhost:PORT`: the kernel delivers those through the loopback interface.
-            "-I PREROUTING 1 -i %s %s -j %sIN" % (interface, new, tag),
-            "-I PREROUTING 1 -i lo %s -j %sLOCAL" % (new, tag),
+            "-I PREROUTING 1 -i %s %s%s -j %sIN" % (interface, new, chosen, tag),
+            "-I PREROUTING 1 -i lo %s%s -j %sLOCAL" % (new, chosen, tag),
+        ]
+        + choose
+        + [
             "COMMIT",
             "*nat",
-            "-I PREROUTING 1 -i %s %s -j %sKEEP" % (interface, to_port, tag),
-            "-I OUTPUT 1 %s -m addrtype --dst-type LOCAL -j %sKEEP" % (to_port, tag),
+            "-I PREROUTING 1 -i %s %s%s -j %sKEEP" % (interface, to_port, chosen, tag),
+            "-I OUTPUT 1 %s %s%s -j %sKEEP" % (to_port, local, chosen, tag),
             "COMMIT",
             "*filter",
             "-I INPUT 1 -i %s %s -j %sOPEN" % (interface, to_port, tag),
@@ -352,7 +406,9 @@ def remove_rules(experiment_id=None, found=None):
             text = ""
             for table, ours in tables:
                 text += "*%s\n" % table + "".join("-D %s\n" % jump[3:] for jump in ours["jumps"])
-                text += "".join("-F %s\n-X %s\n" % (chain, chain) for chain in ours["chains"]) + "COMMIT\n"
+                # Every chain emptied before any goes: one of ours may jump to another.
+                text += "".join("-F %s\n" % chain for chain in ours["chains"])
+                text += "".join("-X %s\n" % chain for chain in ours["chains"]) + "COMMIT\n"
             if text and run([family + "-restore", "-w", "--noflush"], text)[0] == 0:
                 removed += ["%s %s: chains %s" % (family, table, ", ".join(ours["chains"])) for table, ours in tables]
         found = None
@@ -409,6 +465,13 @@ def remote_syns_caught(found, experiment_id):
     counter of the interface's TPROXY rule (SYNs, so a retransmitted one counts twice)."""
     chain = chain_tag(experiment_id) + "IN"
     return sum(ours["packets"].get(chain, 0) for (_, table), ours in found.items() if table == "mangle")
+
+
+def connections_spared(found, experiment_id):
+    """How many connections ResetPercentage spared: the SPARE chains' packet counters, where new
+    connections (mangle) and those opened before the fault (filter) were chosen."""
+    chain = chain_tag(experiment_id) + "SPARE"
+    return sum(ours["packets"].get(chain, 0) for ours in found.values())
 
 
 
@@ -671,6 +734,7 @@ def warden_main(experiment_id, config):
     # client is ever dropped; the proxy resets what it holds.
     found = fault_rules(saved_rules(), experiment_id)
     caught = remote_syns_caught(found, experiment_id) if armed else 0
+    spared = connections_spared(found, experiment_id) if armed else 0
     removed = remove_rules(experiment_id, found)
     removed += drop_tables_made(config["families"], config["tablesBefore"])
     ended_at = utc_now()
@@ -688,6 +752,7 @@ def warden_main(experiment_id, config):
         "endedAt": ended_at,
         "removed": removed,
         "remoteSynsCaught": caught,
+        "connectionsSpared": spared,
     }
     write_json_atomically(os.path.join(experiment_dir(experiment_id), "end.json"), end)
     try:
@@ -745,6 +810,7 @@ def parameters():
         "targetPort": int(env["SSM_TargetServicePort"]),
         "interface": env["SSM_NetworkInterface"],
         "durationSeconds": int(env["SSM_DurationSeconds"]),
+        "resetPercentage": int(env["SSM_ResetPercentage"]),
     }
 
 
@@ -835,8 +901,9 @@ def spawn(role, experiment_id, config, fds):
         os._exit(code)
 
 
-def self_check(port, families):
-    """Asks the fault's own port from localhost, as the Harness fault's verification step does.
+def self_check(port, families, percentage):
+    """Asks the fault's own port from localhost, as the Harness fault's verification step does. Its
+    connections are marked chosen, so that ResetPercentage never spares them.
 
     Returns what each loopback address saw: "reset", "answered" or "unreachable".
     """
@@ -845,7 +912,11 @@ def self_check(port, families):
         if family not in families:
             continue
         try:
-            with socket.create_connection((address, port), timeout=SELF_CHECK_TIMEOUT_SECONDS) as s:
+            with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET) as s:
+                if percentage < 100:
+                    s.setsockopt(socket.SOL_SOCKET, SO_MARK, CHOSEN)
+                s.settimeout(SELF_CHECK_TIMEOUT_SECONDS)
+                s.connect((address, port))
                 s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: http-reset-peer-self-check\r\n\r\n")
                 seen[address] = "reset" if not s.recv(1) else "answered"
         except ConnectionResetError:
@@ -865,7 +936,7 @@ def remote_traffic(remote_resets, caught):
     return "InterceptedNotReset" if caught else "NoRemoteClients"
 
 
-def prepare(experiment_id, families, tables_before, duration_seconds):
+def prepare(experiment_id, families, tables_before, p):
     """The proxy's listeners, the experiment's chains and its counters, or why the fault cannot
     bite here. Nothing jumps to the chains yet, so a refusal leaves the host as it was."""
     exp_dir = experiment_dir(experiment_id)
@@ -874,16 +945,18 @@ def prepare(experiment_id, families, tables_before, duration_seconds):
     listeners = []
     try:
         listeners = [transparent_listener() for _ in ORIGINS]
-        install_rules(families, chains_text(experiment_id, [s.getsockname()[1] for s in listeners]))
+        ports = [s.getsockname()[1] for s in listeners]
+        install_rules(families, chains_text(experiment_id, ports, p["resetPercentage"]))
     except OSError as e:
         why = "cannot open a transparent socket for the proxy (%s): the fault needs root" % e.strerror
     except RuntimeError as e:
         why = "the kernel cannot run the fault's rules (%s): it needs TPROXY and the socket match" % e
-        why += " (modules xt_TPROXY, nf_tproxy_ipv4, nf_tproxy_ipv6, xt_socket)"
+        why += " (modules xt_TPROXY, nf_tproxy_ipv4, nf_tproxy_ipv6, xt_socket"
+        why += ")" if p["resetPercentage"] == 100 else ", and for ResetPercentage xt_connmark, xt_statistic, xt_mark)"
     else:
         with os.fdopen(open_state_file(counters_path(experiment_id), os.O_WRONLY | os.O_CREAT), "wb") as f:
             f.write(struct.pack("=3Q", 0, 0, int(time.time())))
-            f.truncate(8 * (FIRST_SLOT + duration_seconds + SLACK_SECONDS))
+            f.truncate(8 * (FIRST_SLOT + p["durationSeconds"] + SLACK_SECONDS))
         return listeners, None
     for s in listeners:
         s.close()
@@ -898,6 +971,7 @@ def inject_main():
     experiment_id = p["experimentId"]
     summary = {"action": "Inject", "experimentId": experiment_id}
     summary.update(targetPort=p["targetPort"], interface=p["interface"], durationSeconds=p["durationSeconds"])
+    summary.update(resetPercentage=p["resetPercentage"])
     lock = take_lock()
     if lock is None:
         holders = sorted({e for _, _, e in fault_processes()})
@@ -907,9 +981,10 @@ def inject_main():
         return refuse(summary, "rules of an earlier injection remain; run the document with Action=Cleanup first")
     if "iptables" not in families:
         return refuse(summary, "iptables cannot use the nat table on this instance")
-    listeners, why = prepare(experiment_id, families, tables_before, p["durationSeconds"])
+    listeners, why = prepare(experiment_id, families, tables_before, p)
     if why:
         return refuse(summary, why)
+    counters_fd = open_state_file(counters_path(experiment_id), os.O_RDONLY)
 
     listen_fds = [s.fileno() for s in listeners]
     # Pipes that tell one process another has died; each is held open for writing by one process only.
@@ -952,14 +1027,15 @@ def inject_main():
 
     # The warden exists, and takes out whatever goes in if this command dies from here on.
     try:
-        finish_restores(families, restores, jumps_text(experiment_id, p["interface"], p["targetPort"]))
+        jumps = jumps_text(experiment_id, p["interface"], p["targetPort"], p["resetPercentage"])
+        finish_restores(families, restores, jumps)
     except RuntimeError as e:
         word = {"error": "could not put the rules in: %s" % e}
     else:
         word = {"armedAt": time.monotonic(), "startedAt": utc_now()}
     os.write(command_life_w, (json.dumps(word) + "\n").encode())
     armed_epoch = time.time()
-    checks = {} if "error" in word else self_check(p["targetPort"], families)
+    checks = {} if "error" in word else self_check(p["targetPort"], families, p["resetPercentage"])
     with os.fdopen(status_r) as status:
         told = status.read()
     ended_epoch = time.time()
@@ -974,7 +1050,8 @@ def inject_main():
         end = read_json(os.path.join(experiment_dir(experiment_id), "end.json"))
     if end is None:  # the warden was killed: the proxy took the rules out
         end = {"reason": "warden died", "endedAt": utc_now(), "removed": [], "remoteSynsCaught": None}
-    counters = read_counters(experiment_id) or [0, 0, 0]
+        end["connectionsSpared"] = None
+    counters = read_counters(counters_fd) or [0, 0, 0]
     remove_tree(experiment_dir(experiment_id))
     remote, self_resets = counters[REMOTE], list(checks.values()).count("reset")
     local = max(counters[LOCAL] - self_resets, 0)
@@ -991,6 +1068,7 @@ def inject_main():
         remoteConnectionsReset=remote,
         localConnectionsReset=local,
         remoteSynsCaught=end["remoteSynsCaught"],
+        connectionsSpared=end.get("connectionsSpared"),
         remoteTraffic=met,
         resetSeries=series,
         selfCheck=checks,

@@ -25,6 +25,7 @@ function instance(fields: Partial<InstanceReport> & Pick<InstanceReport, "instan
     connectionsReset: 52,
     remoteConnectionsReset: 50,
     localConnectionsReset: 2,
+    connectionsSpared: 0,
     remoteTraffic: "Reset",
     verified: true,
     verifiedBy: ["remote peers", "localhost"],
@@ -86,6 +87,7 @@ function stoppedReport(): Report {
       failed: 2,
       connectionsReset: 63,
       remoteConnectionsReset: 61,
+      connectionsSpared: 0,
       remoteTraffic: { Reset: 2 },
     },
   };
@@ -108,6 +110,7 @@ function dryRunReport(): Report {
       failed: 0,
       connectionsReset: 0,
       remoteConnectionsReset: 0,
+      connectionsSpared: 0,
       remoteTraffic: {},
     },
     note: "Dry run: the targets were resolved and checked; nothing was sent to them",

@@ -79,6 +79,7 @@ test("reports each instance from the document's first line of output, and the to
       connectionsReset: 12,
       remoteConnectionsReset: 12,
       localConnectionsReset: 0,
+      connectionsSpared: 0,
       remoteTraffic: "Reset",
       verified: true,
       verifiedBy: ["remote peers", "localhost"],
@@ -114,6 +115,7 @@ test("reports each instance from the document's first line of output, and the to
     failed: 4,
     connectionsReset: 15,
     remoteConnectionsReset: 15,
+    connectionsSpared: 0,
     remoteTraffic: { Reset: 2, InterceptedNotReset: 1 },
   });
   const { reportObject, reportPage, reportPageConsoleUrl, listsCut, ...whole } = result;
@@ -169,7 +171,9 @@ test("reports many instances a page at a time, and publishes their resets at the
   const plan = planFor(targets);
   const run = await send({ plan, instanceIds: targets });
   run.commands.forEach((c) =>
-    c.instanceIds.forEach((id) => fake().finish(c.commandId, id, "Success", injectOutput())),
+    c.instanceIds.forEach((id) =>
+      fake().finish(c.commandId, id, "Success", injectOutput({ connectionsSpared: 3 })),
+    ),
   );
   const result = await report(plan, targets);
   expect(result.totals).toEqual({
@@ -179,6 +183,7 @@ test("reports many instances a page at a time, and publishes their resets at the
     failed: 0,
     connectionsReset: 720,
     remoteConnectionsReset: 720,
+    connectionsSpared: 180,
     remoteTraffic: { Reset: 60 },
   });
   // The document's invocations since the start are listed in pages of 50, never read one by one

@@ -62,6 +62,7 @@ describe("input", () => {
         DurationSeconds: ["45"],
         InstallDependencies: ["False"],
         Proxy: [""],
+        ResetPercentage: ["100"],
         ExperimentId: ["run-1"],
       },
     });

@@ -33,6 +33,7 @@ test("sends Inject with the plan's parameters, 50 instances per command", async 
       DurationSeconds: ["60"],
       InstallDependencies: ["True"],
       Proxy: ["http://proxy:3128"],
+      ResetPercentage: ["100"],
       ExperimentId: ["run-1"],
     });
   }

@@ -110,6 +110,34 @@ describeAsRoot("whole experiments on namespace-backed instances", () => {
     expect(report.targets).toHaveLength(2);
   }, 60_000);
 
+  test("RESET_PERCENTAGE 50 on one instance: its client meets resets and answers, and the report counts both", async () => {
+    const start = Date.now();
+    const [target] = fleet.members;
+    const run = local.stateMachine.start(
+      {
+        EC2_INSTANCE_ID: target.instance.id,
+        TARGET_SERVICE_PORT: PORT,
+        TOTAL_CHAOS_DURATION: 4,
+        RESET_PERCENTAGE: 50,
+      },
+      FAST_POLLS,
+    );
+    const outcome = await run.done;
+    expect(describeOutcome(outcome)).toBe("SUCCEEDED");
+    const [instance] = reportOf(outcome).instances;
+    const window = target.traffic.resetWindow(start)!;
+    const during = target.traffic.between(window.first, window.last);
+    expect(during.some((s) => s.outcome === 200)).toBe(true);
+    const reset = instance.remoteConnectionsReset!;
+    const spared = instance.connectionsSpared!;
+    const n = reset + spared;
+    expect(n).toBeGreaterThan(100);
+    // Each connection is chosen independently: within five standard deviations of half.
+    expect(Math.abs(reset - n / 2)).toBeLessThan(5 * Math.sqrt(n / 4));
+    expect(reportOf(outcome).totals).toMatchObject({ connectionsSpared: spared, failed: 0 });
+    await expectAnswered([target], outcome.stoppedAt);
+  }, 60_000);
+
   test("serial over explicit IDs: each window follows the last, never overlapping", async () => {
     const ids = fleet.ids.slice(0, 2);
     const start = Date.now();

@@ -1,6 +1,6 @@
 /** The document as a whole: what SSM requires of it, what the agent does with it, and shellcheck. */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderDocument } from "../../scripts/render-document";
@@ -76,9 +76,28 @@ if (!shellcheck && process.env.CI)
   }
 });
 
+const embedded = /<<'RESET_PEER_PY'.*\n([\s\S]*?)\nRESET_PEER_PY\n/.exec(script)![1];
+
 test("the embedded Python parses as Python 3.6, the oldest the document supports", () => {
-  const python = /<<'RESET_PEER_PY'.*\n([\s\S]*?)\nRESET_PEER_PY\n/.exec(script)![1];
   execFileSync("python3", ["-c", "import ast, sys; ast.parse(sys.stdin.read(), feature_version=(3, 6))"], {
-    input: python,
+    input: embedded,
   });
+});
+
+test("the embedded Python is the program of ssm-documents/src, less its docstrings and comments", () => {
+  // Both parsed by Python, the source's docstrings taken out of its tree: the trees must be equal.
+  const program = String.raw`
+import ast, json, sys
+source, embedded = json.load(sys.stdin)
+tree = ast.parse(source)
+for node in ast.walk(tree):
+    body = getattr(node, "body", None)
+    if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+            and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        del body[0]
+print(ast.dump(tree) == ast.dump(ast.parse(embedded)))
+`;
+  const source = readFileSync(join(__dirname, "..", "..", "ssm-documents", "src", "reset_peer.py"), "utf8");
+  const same = execFileSync("python3", ["-c", program], { input: JSON.stringify([source, embedded]) });
+  expect(same.toString().trim()).toBe("True");
 });
