@@ -3,14 +3,45 @@
  * min and max, beside HAProxy measured in the same runs, and the target it is judged by.
  */
 import { markdownTable } from "./markdown";
-import { LOAD_SECONDS, LATENCY_RATE, LoadRun, WindowRun, WINDOW_SECONDS } from "./payload";
+import {
+  type Bystander,
+  LOAD_SECONDS,
+  LATENCY_RATE,
+  LoadRun,
+  SPARED_RESET_PERCENTAGE,
+  WindowRun,
+  WINDOW_SECONDS,
+} from "./payload";
 import { formatSpread, Spread, spread } from "./statistics";
 import type { WrkResult } from "./tools";
 
-export interface BystanderRun {
-  readonly keepAlive: { without: WrkResult; with: WrkResult };
-  readonly newConnections: { without: WrkResult; with: WrkResult };
-}
+/** Item 7's measures: what is measured, how, and the words of its rows. */
+export const BYSTANDER_MEASURES = [
+  { key: "keepAlive", who: "otherPort", keepAlive: true, label: "bystander port requests/s, keep-alive" },
+  {
+    key: "newConnections",
+    who: "otherPort",
+    keepAlive: false,
+    label: "bystander port requests/s, a new connection per request",
+  },
+  {
+    key: "sparedKeepAlive",
+    who: "spared",
+    keepAlive: true,
+    label: `fault's port requests/s, ResetPercentage ${SPARED_RESET_PERCENTAGE}, keep-alive`,
+  },
+  {
+    key: "sparedNewConnections",
+    who: "spared",
+    keepAlive: false,
+    label: `fault's port requests/s, ResetPercentage ${SPARED_RESET_PERCENTAGE}, a new connection per request`,
+  },
+] as const satisfies readonly { key: string; who: Bystander; keepAlive: boolean; label: string }[];
+
+/** One run of item 7: each measure without the fault and with it. */
+export type BystanderRun = {
+  readonly [K in (typeof BYSTANDER_MEASURES)[number]["key"]]: { without: WrkResult; with: WrkResult };
+};
 
 interface Row {
   readonly item: string;
@@ -162,17 +193,16 @@ export function table(
     target: "< 1000",
     result: verdict(kill.max < 1000),
   });
-  for (const mode of ["keepAlive", "newConnections"] as const) {
+  for (const { key: mode, label } of BYSTANDER_MEASURES) {
     const rate = (r: WrkResult) => r.responses / r.seconds;
     const failed = (r: WrkResult) => r.attempts - r.responses;
     const without = spread(bystanders.map((b) => rate(b[mode].without)));
     const during = spread(bystanders.map((b) => rate(b[mode].with)));
     const change = (during.median - without.median) / without.median;
     const noise = (without.max - without.min) / without.median;
-    const label = mode === "keepAlive" ? "keep-alive" : "a new connection per request";
     rows.push({
       item: "7",
-      measure: `bystander port requests/s, ${label}: without the fault`,
+      measure: `${label}: without the fault`,
       ours: fmt(without),
       haproxy: "",
       target: "",

@@ -104,9 +104,10 @@ async function load(world: World, pid: number): Promise<LoadRun> {
 let experiments = 0;
 
 /** Starts the fault and waits until its rules are in; returns the run and its experiment id. */
-async function inject(world: World, durationSeconds: number) {
+async function inject(world: World, durationSeconds: number, parameters: Record<string, string> = {}) {
   const experimentId = `bench-${process.pid}-${experiments++}`;
   const fault = startDocument(world, {
+    ...parameters,
     DurationSeconds: String(durationSeconds),
     ExperimentId: experimentId,
   });
@@ -271,16 +272,30 @@ export async function restoreAfterKill(world: World): Promise<number> {
   return ms;
 }
 
+/** What item 7 measures: the service on another port, or on the fault's port with ResetPercentage 1. */
+export type Bystander = "otherPort" | "spared";
+
+/** The share of connections the spared measurement resets: as few as the fault takes. */
+export const SPARED_RESET_PERCENTAGE = 1;
+
 /**
- * Requests/s of the HTTP service on another port, with the fault on port 80 or without it. Each
- * measurement needs hosts of its own: a new connection per request leaves the server host with
- * thousands of TIME_WAIT sockets, which slow down whatever is measured after them.
+ * Requests/s of an HTTP service with the fault active or without it: on another port, or on the
+ * fault's own port with ResetPercentage 1, where almost every connection is spared by the kernel's
+ * choice. Each measurement needs hosts of its own: a new connection per request leaves the server
+ * host with thousands of TIME_WAIT sockets, which slow down whatever is measured after them.
  */
-export async function bystander(world: World, keepAlive: boolean, faulted: boolean): Promise<WrkResult> {
-  const measure = () =>
-    wrk(wrkOn(world), BYSTANDER_URL, 32, BYSTANDER_SECONDS, keepAlive ? [] : ["Connection: close"]);
+export async function bystander(
+  world: World,
+  who: Bystander,
+  keepAlive: boolean,
+  faulted: boolean,
+): Promise<WrkResult> {
+  const url = who === "spared" ? URL : BYSTANDER_URL;
+  const measure = () => wrk(wrkOn(world), url, 32, BYSTANDER_SECONDS, keepAlive ? [] : ["Connection: close"]);
   if (!faulted) return measure();
-  const { fault, experimentId } = await inject(world, BYSTANDER_SECONDS + 30);
+  const parameters: Record<string, string> =
+    who === "spared" ? { ResetPercentage: String(SPARED_RESET_PERCENTAGE) } : {};
+  const { fault, experimentId } = await inject(world, BYSTANDER_SECONDS + 30, parameters);
   try {
     return await measure();
   } finally {

@@ -42,6 +42,16 @@ export interface FaultTunables {
    */
   readonly resetPercentage?: number;
   /**
+   * RESET_AT: When a connection is reset: connect, right after its handshake; request, once its request head has arrived; response, after the service's response head and RESET_AFTER_BYTES more bytes have reached the client. One of "connect", "request", "response".
+   * @default "request"
+   */
+  readonly resetAt?: string;
+  /**
+   * RESET_AFTER_BYTES: With RESET_AT=response: how many bytes of the response after its head reach the client before the reset. From 0 to 999999999.
+   * @default 0
+   */
+  readonly resetAfterBytes?: number;
+  /**
    * INSTANCE_AFFECTED_PERC: Percentage of the instances matching EC2_INSTANCE_TAG to target; 0 targets one instance. From 0 to 100.
    * @default 0
    */

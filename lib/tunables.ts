@@ -108,6 +108,26 @@ export const TUNABLES = {
     range: { min: 1, max: 100 },
     documentParameter: "ResetPercentage",
   },
+  RESET_AT: {
+    key: "RESET_AT",
+    description:
+      "When a connection is reset: connect, right after its handshake; request, once its request head has arrived; response, after the service's response head and RESET_AFTER_BYTES more bytes have reached the client.",
+    kind: "enum",
+    default: "request",
+    pattern: "^(connect|request|response)$",
+    values: ["connect", "request", "response"],
+    documentParameter: "ResetAt",
+  },
+  RESET_AFTER_BYTES: {
+    key: "RESET_AFTER_BYTES",
+    description:
+      "With RESET_AT=response: how many bytes of the response after its head reach the client before the reset.",
+    kind: "integer",
+    default: "0",
+    pattern: "^(0|[1-9][0-9]{0,8})$",
+    range: { min: 0, max: 999999999 },
+    documentParameter: "ResetAfterBytes",
+  },
   INSTANCE_AFFECTED_PERC: {
     key: "INSTANCE_AFFECTED_PERC",
     description: "Percentage of the instances matching EC2_INSTANCE_TAG to target; 0 targets one instance.",
@@ -292,5 +312,18 @@ export function readTunables(...layers: Record<string, unknown>[]): TunableReadi
       values[key as TunableKey] = text;
     }
   }
+  if (!problems.length) problems.push(...combinationProblems(values));
   return { values, problems };
+}
+
+/**
+ * Tunables that each fit but make no sense together, each named by its first key. Checked on the
+ * values as a whole, so that a later layer can lift an earlier one's setting.
+ */
+function combinationProblems(values: TunableValues): string[] {
+  const problems: string[] = [];
+  if (values.RESET_AFTER_BYTES !== "0" && values.RESET_AT !== "response") {
+    problems.push(`RESET_AFTER_BYTES applies only with RESET_AT=response (RESET_AT is ${values.RESET_AT})`);
+  }
+  return problems;
 }

@@ -39,6 +39,8 @@ export const DOCUMENT_PARAMETERS: readonly DocumentParameter[] = [
     TUNABLES.NETWORK_INTERFACE,
     TUNABLES.TOTAL_CHAOS_DURATION,
     TUNABLES.RESET_PERCENTAGE,
+    TUNABLES.RESET_AT,
+    TUNABLES.RESET_AFTER_BYTES,
     TUNABLES.INSTALL_DEPENDENCIES,
     TUNABLES.PROXY,
   ].map((t) => ({ name: t.documentParameter, ...t })),
@@ -55,6 +57,17 @@ export function compactProgram(source: string): string {
   return `# EC2 HTTP reset peer: ssm-documents/src/reset_peer.py, read there with its documentation.\n${code}`;
 }
 
+/**
+ * The script as the document carries it: without the full-line comments past its header, which
+ * are read in `ssm-documents/src`; shellcheck's directives stay.
+ */
+function compactScript(source: string): string {
+  const lines = source.split("\n");
+  const body = lines.findIndex((line) => !line.startsWith("#"));
+  const kept = lines.slice(body).filter((line) => !/^\s*#(?! shellcheck )/.test(line));
+  return [...lines.slice(0, body), ...kept].join("\n");
+}
+
 function script(): string {
   const source = (name: string) => readFileSync(join(SOURCES, name), "utf8").trimEnd();
   const fallbacks = DOCUMENT_PARAMETERS.map(
@@ -63,7 +76,7 @@ function script(): string {
   const checks = DOCUMENT_PARAMETERS.map(
     (p) => `  ${p.name} "$SSM_${p.name}" '${shellPattern(p)}' '${p.maxLength ?? ""}'`,
   );
-  return source("payload.sh")
+  return compactScript(source("payload.sh"))
     .replace("@PARAMETER_FALLBACKS@", () => fallbacks.join("\n"))
     .replace("@PARAMETER_CHECKS@", () => ["check_parameters \\", checks.join(" \\\n")].join("\n"))
     .replace("@RESET_PEER_PY@", () => compactProgram(source("reset_peer.py")));

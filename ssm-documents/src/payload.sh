@@ -68,6 +68,10 @@ LINES
 }
 @PARAMETER_CHECKS@
 action=$SSM_Action
+# Each fits its pattern; these make no sense together (refused by the state machine too).
+if [ "$SSM_ResetAfterBytes" != 0 ] && [ "$SSM_ResetAt" != response ]; then
+  fail 2 "parameter ResetAfterBytes applies only with ResetAt=response"
+fi
 
 # Installs the named packages with whichever package manager the instance has, through Proxy if set.
 install_packages() {

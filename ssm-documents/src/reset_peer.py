@@ -40,6 +40,7 @@ if sys.version_info < (3, 6):
 
 import fcntl
 import binascii
+import errno
 import json
 import mmap
 import os
@@ -77,6 +78,7 @@ READ_LIMIT = 65536  # a request head larger than this is reset without waiting f
 SILENT_RESET_SECONDS = 1.0  # a connection that sends nothing is reset after this long
 DEFER_ACCEPT_SECONDS = 1  # the kernel holds a connection back until its first data, this long at most
 SILENT_AFTER_DEFER_SECONDS = 0.2  # a deferred connection that still has nothing gets this much longer
+DRAIN_POLL_SECONDS = 0.002  # how often a forwarded client's acknowledgement of the last bytes is checked
 PROXY_GRACE_SECONDS = 1.0  # how long the warden waits for the proxy to stop before SIGKILL
 SELF_CHECK_TIMEOUT_SECONDS = 2.0
 LINGER_RESET = struct.pack("ii", 1, 0)
@@ -239,16 +241,29 @@ def choice_chains(tag, percentage):
     ]
 
 
-def not_spared(percentage):
+def forwards(p):
+    """Whether the proxy passes requests on to the service, over connections of its own."""
+    return p["resetAt"] == "response"
+
+
+def spares(p):
+    """Whether some connections to the port are left alone: those ResetPercentage spares, and the
+    proxy's own to the service, which carry the spared mark from their first packet."""
+    return p["resetPercentage"] < 100 or forwards(p)
+
+
+def not_spared(p):
     """The match that lets only chosen connections on, where some are spared."""
-    return "" if percentage == 100 else " -m connmark ! --mark 0x%x/0x%x" % (SPARED, FATE_MASK)
+    return " -m connmark ! --mark 0x%x/0x%x" % (SPARED, FATE_MASK) if spares(p) else ""
 
 
-def chains_text(experiment_id, listen_ports, percentage):
+def chains_text(experiment_id, listen_ports, p):
     """The experiment's chains, in iptables-restore form. Nothing jumps to them yet, so putting them
     in changes nothing, and shows that the kernel has what the fault needs before anything does."""
     tag = chain_tag(experiment_id)
-    choice = choice_chains(tag, percentage)
+    choice = choice_chains(tag, p["resetPercentage"])
+    # The proxy's connections to the service are marked spared by their socket (see proxy_main).
+    own = [":%sOWN - [0:0]" % tag, "-A %sOWN -j CONNMARK --set-xmark 0x%x/0x%x" % (tag, SPARED, FATE_MASK)]
     # A connection opened before the fault meets the rules first here, and is chosen here.
     choose_open = ["-A %sOPEN -m connmark --mark 0/0x%x -j %sCHOOSE" % (tag, FATE_MASK, tag)] if choice else []
     return "\n".join(
@@ -258,6 +273,7 @@ def chains_text(experiment_id, listen_ports, percentage):
             ":%sLOCAL - [0:0]" % tag,
         ]
         + choice
+        + (own if forwards(p) else [])
         + [
             # The connection's socket becomes the proxy's listener; its addresses stay as they were.
             "-A %sIN -p tcp -j TPROXY --on-port %d" % (tag, listen_ports[REMOTE]),
@@ -276,29 +292,32 @@ def chains_text(experiment_id, listen_ports, percentage):
         + choose_open
         + [
             # What is left is a connection opened before the fault: reset it on its next packet.
-            "-A %sOPEN -p tcp ! --syn%s -j REJECT --reject-with tcp-reset" % (tag, not_spared(percentage)),
+            "-A %sOPEN -p tcp ! --syn%s -j REJECT --reject-with tcp-reset" % (tag, not_spared(p)),
             "COMMIT",
             "",
         ]
     )
 
 
-def jumps_text(experiment_id, interface, port, percentage):
+def jumps_text(experiment_id, interface, port, p):
     """The jumps into the chains, each first in its parent chain, ahead of the host's own rules
     (inserted in reverse: each goes in at the top)."""
     tag = chain_tag(experiment_id)
     to_port = '-p tcp --dport %d -m comment --comment "%s %s"' % (port, RULE_COMMENT, experiment_id)
     new = "-p tcp --dport %d --syn -m comment --comment \"%s %s\"" % (port, RULE_COMMENT, experiment_id)
     local = "-m addrtype --dst-type LOCAL"
-    chosen = not_spared(percentage)
+    chosen = not_spared(p)
     choose = []
-    if percentage < 100:
+    if p["resetPercentage"] < 100:
         # Chosen in mangle, which comes before nat: a spared connection then passes nat as usual.
         # The instance's own connections are chosen as they leave, ahead of nat's OUTPUT.
         choose = [
             "-I PREROUTING 1 -i %s %s -j %sCHOOSE" % (interface, new, tag),
             "-I OUTPUT 1 %s %s -j %sCHOOSE" % (new, local, tag),
         ]
+    if forwards(p):
+        # Last, so first: the proxy's connections are spared before anything else sees them.
+        choose.append("-I OUTPUT 1 %s %s -m mark --mark 0x%x/0x%x -j %sOWN" % (new, local, SPARED, FATE_MASK, tag))
     return "\n".join(
         [
             "*mangle",
@@ -578,6 +597,64 @@ def reset_backlog(listener, counters, origin):
         counters[slot] += 1
 
 
+class Forward(object):
+    """A connection ResetAt=response passes on to the service over one of the proxy's own: the
+    client's bytes as they come, the service's until its response head (interim 1xx heads aside)
+    and `left` more bytes have reached the client, which then gets the reset. Each side is read only
+    once what was last read from it is passed on, so each holds at most one read."""
+
+    __slots__ = ("client", "upstream", "origin", "to_upstream", "to_client", "head", "left", "connecting")
+    __slots__ += ("done", "client_open", "masks")
+
+    def __init__(self, client, upstream, origin, request, after_bytes):
+        self.client, self.upstream, self.origin = client, upstream, origin
+        self.to_upstream, self.to_client = request, b""
+        self.head, self.left = b"", after_bytes
+        self.connecting = True
+        self.done = False  # nothing more of the service's is passed on: reset once the client has it all
+        self.client_open = True  # the client may still send
+        self.masks = {}
+
+    def from_service(self, data):
+        """Passes on what fits within the count, from one read of the service's bytes."""
+        passed = b""
+        while data and self.head is not None:
+            seen = self.head + data
+            end = seen.find(b"\r\n\r\n")
+            if end < 0 and len(seen) < READ_LIMIT:
+                self.head, passed, data = seen, passed + data, b""
+                break
+            cut = len(data) if end < 0 else end + 4 - len(self.head)
+            passed, data = passed + data[:cut], data[cut:]
+            # 100 Continue and 103 Early Hints come ahead of the response; 101 ends HTTP on it.
+            interim = end >= 0 and seen[9:10] == b"1" and seen[9:12] != b"101"
+            self.head = b"" if interim else None
+        taken = data[: self.left]
+        self.left -= len(taken)
+        if self.head is None and self.left == 0:
+            self.done = True
+        self.to_client += passed + taken
+
+    def wanted(self):
+        """The epoll events each of the two sockets waits for now."""
+        reading = self.client_open and not self.to_upstream and not self.done
+        client = (select.EPOLLIN if reading else 0) | (
+            select.EPOLLOUT if self.to_client else 0
+        )
+        upstream = (select.EPOLLOUT if self.connecting or self.to_upstream else 0) | (
+            select.EPOLLIN if not self.connecting and not self.to_client and not self.done else 0
+        )
+        return ((self.client, client), (self.upstream, upstream))
+
+
+def unsent(conn):
+    """Bytes the socket holds that the peer has not acknowledged (SIOCOUTQ, Linux's ioctl 0x5411)."""
+    try:
+        return struct.unpack("i", fcntl.ioctl(conn.fileno(), 0x5411, b"\0\0\0\0"))[0]
+    except OSError:
+        return 0
+
+
 def adopt_listeners(config):
     """The listening sockets the command made, by origin, from the descriptors it passed down."""
     return [socket.socket(config["listenFamily"], socket.SOCK_STREAM, 0, fd) for fd in config["listenFds"]]
@@ -595,13 +672,19 @@ def proxy_main(experiment_id, config):
     all; one that comes without data has stayed silent for the whole deferral (or comes through SYN
     cookies) and is given a short last chance; one with part of a request gets the whole silent
     deadline. Closing a socket also takes it out of the epoll set.
+
+    ResetAt=connect resets each connection as it is accepted, with no deferral, before anything is
+    read; ResetAt=response forwards each from its first bytes (see Forward).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     stop_signal = wakeup_pipe(signal.SIGTERM)
     listeners = adopt_listeners(config)
     silent_seconds = SILENT_RESET_SECONDS
+    at_connect, forwarding = config["resetAt"] == "connect", config["resetAt"] == "response"
     for listener in listeners:
         listener.setblocking(False)
+        if at_connect:
+            continue
         try:
             listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, DEFER_ACCEPT_SECONDS)
             silent_seconds = SILENT_RESET_SECONDS - DEFER_ACCEPT_SECONDS + SILENT_AFTER_DEFER_SECONDS
@@ -636,17 +719,122 @@ def proxy_main(experiment_id, config):
             counters[entry[2]] += 1
             counters[second_slot(counters)] += 1
 
-    def request_in(conn, tail):
-        """Reads what has arrived. True once the request head is in, the client has closed, or the head
-        is too large to wait for."""
+    # fd (of either side) -> Forward, and (deadline, Forward) of those whose client is to be reset
+    # once it has acknowledged every byte passed on.
+    forwards = {}
+    draining = deque()
+
+    def forward(conn, origin, request):
+        """Hands a client's connection, with its first bytes, to a Forward towards its destination."""
+        upstream = new_socket(family, stream)
+        fwd = Forward(conn, upstream, origin, request, config["resetAfterBytes"])
+        forwards[conn.fileno()] = forwards[upstream.fileno()] = fwd
+        try:
+            # The spared mark keeps the fault's rules off the proxy's own connection (jumps_text).
+            upstream.setsockopt(sol_socket, SO_MARK, SPARED)
+            if family == socket.AF_INET6:  # an IPv4 client's destination is IPv4-mapped
+                upstream.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            upstream.setblocking(False)
+            code = upstream.connect_ex(conn.getsockname())
+        except OSError:
+            code = errno.EIO
+        if code not in (0, errno.EINPROGRESS):
+            service_done(fwd)
+        settle(fwd)
+
+    def service_done(fwd):
+        """Nothing more of the service's is passed on: its side closes, and the client is reset once
+        it has what was."""
+        fwd.done = True
+        forwards.pop(fwd.upstream.fileno(), None)
+        if fwd.masks.pop(fwd.upstream, None) is not None:
+            ep.unregister(fwd.upstream.fileno())
+        fwd.upstream.close()
+
+    def settle(fwd):
+        """After any event of a Forward: its sockets wait for what they need next, or it drains."""
+        if fwd.done and not fwd.to_client:
+            forwards.pop(fwd.client.fileno(), None)
+            if fwd.masks.pop(fwd.client, None) is not None:
+                ep.unregister(fwd.client.fileno())
+            draining.append((time.monotonic() + SILENT_RESET_SECONDS, fwd))
+            return
+        for sock, mask in fwd.wanted():
+            if sock.fileno() == -1:
+                continue
+            known = fwd.masks.get(sock)
+            if known is None:
+                ep.register(sock.fileno(), mask)
+            elif known != mask:
+                ep.modify(sock.fileno(), mask)
+            fwd.masks[sock] = mask
+
+    def reset_forwarded(fwd):
+        reset_connection(fwd.client)
+        counters[fwd.origin] += 1
+        counters[second_slot(counters)] += 1
+
+    def on_service(fwd, events):
+        if fwd.connecting:
+            fwd.connecting = False
+            if fwd.upstream.getsockopt(sol_socket, socket.SO_ERROR):
+                return service_done(fwd)  # refused: the client gets the reset
+        elif events & (select.EPOLLIN | select.EPOLLHUP | select.EPOLLERR):
+            # Read on a hang-up too, even with bytes still to pass on: epoll reports it until then.
+            data = fwd.upstream.recv(READ_LIMIT, dontwait)
+            if not data:
+                return service_done(fwd)  # closed: the client gets the reset, not the close
+            fwd.from_service(data)
+            if fwd.done:
+                return service_done(fwd)
+        if fwd.to_upstream:
+            fwd.to_upstream = fwd.to_upstream[fwd.upstream.send(fwd.to_upstream, dontwait) :]
+
+    def on_client(fwd, events):
+        if fwd.to_client and events & select.EPOLLOUT:
+            fwd.to_client = fwd.to_client[fwd.client.send(fwd.to_client, dontwait) :]
+        elif events & (select.EPOLLIN | select.EPOLLHUP | select.EPOLLERR):
+            data = fwd.client.recv(READ_LIMIT, dontwait)
+            if data:
+                fwd.to_upstream += data
+            else:  # the client has sent all it will: so does the proxy
+                fwd.client_open = False
+                if not fwd.done and not fwd.connecting:
+                    fwd.upstream.shutdown(socket.SHUT_WR)
+
+    def on_forward(fd, events):
+        fwd = forwards[fd]
+        from_client = fd == fwd.client.fileno()
+        try:
+            (on_client if from_client else on_service)(fwd, events)
+        except BlockingIOError:
+            pass
+        except OSError:
+            if not from_client:
+                service_done(fwd)
+            else:  # the client is gone (it reset, or its side failed): nothing is left to reset
+                if not fwd.done:
+                    service_done(fwd)
+                forwards.pop(fd, None)
+                fwd.masks.pop(fwd.client, None)
+                fwd.client.close()
+                return
+        settle(fwd)
+
+    def first_bytes(entry):
+        """Forwards a connection that was waiting, once its first bytes are in."""
+        conn = entry[0]
         try:
             data = conn.recv(READ_LIMIT, dontwait)
         except BlockingIOError:
-            return False, tail
+            return
         except OSError:
-            return True, tail
-        seen = tail + data
-        return not data or b"\r\n\r\n" in seen or len(data) >= READ_LIMIT, seen[-3:]
+            data = b""
+        if not data:
+            return reset(conn)
+        del waiting[conn.fileno()]
+        ep.unregister(conn.fileno())
+        forward(conn, entry[2], data)
 
     def accept_all(listener, origin):
         accept = listener._accept  # the fd alone: the socket object is made with known family and type
@@ -658,12 +846,17 @@ def proxy_main(experiment_id, config):
             except OSError:
                 return  # EAGAIN, or EMFILE: the backlog keeps the rest until the next round
             conn = new_socket(family, stream, 0, fd)
-            try:
-                data = conn.recv(READ_LIMIT, dontwait)
-            except BlockingIOError:
-                data = None
-            except OSError:
-                data = b""
+            data = b""
+            if not at_connect:
+                try:
+                    data = conn.recv(READ_LIMIT, dontwait)
+                except BlockingIOError:
+                    data = None
+                except OSError:
+                    pass
+            if forwarding and data:
+                forward(conn, origin, data)
+                continue
             if data is not None and (not data or len(data) >= READ_LIMIT or b"\r\n\r\n" in data):
                 # The common case, inline: the whole request head is in.
                 try:
@@ -689,7 +882,9 @@ def proxy_main(experiment_id, config):
         for queue in silent:
             if queue:
                 timeout = min(timeout, queue[0][0] - time.monotonic())
-        for fd, _ in ep.poll(max(timeout, 0)):
+        if draining:
+            timeout = min(timeout, DRAIN_POLL_SECONDS)
+        for fd, events in ep.poll(max(timeout, 0)):
             if fd in origin_of:
                 accept_all(listeners[origin_of[fd]], origin_of[fd])
             elif fd == config["wardenLifeFd"]:
@@ -698,6 +893,10 @@ def proxy_main(experiment_id, config):
                 stopping = True
             elif fd == stop_signal:
                 stopping = True
+            elif fd in forwards:
+                on_forward(fd, events)
+            elif fd in waiting and forwarding:
+                first_bytes(waiting[fd])
             elif fd in waiting:
                 entry = waiting[fd]
                 done, entry[1] = request_in(entry[0], entry[1])
@@ -705,16 +904,29 @@ def proxy_main(experiment_id, config):
                     reset(entry[0])
         now = time.monotonic()
         for queue in silent:
-            while queue and (queue[0][1].fileno() == -1 or queue[0][0] <= now):
+            # Each waits for its deadline, unless it has been reset or forwarded since.
+            while queue and (queue[0][0] <= now or waiting.get(queue[0][1].fileno(), (None,))[0] is not queue[0][1]):
                 conn = queue.popleft()[1]
-                if conn.fileno() != -1:
+                if waiting.get(conn.fileno(), (None,))[0] is conn:
                     reset(conn)
+        for _ in range(len(draining)):
+            deadline, fwd = draining.popleft()
+            if deadline <= now or not unsent(fwd.client):
+                reset_forwarded(fwd)
+            else:
+                draining.append((deadline, fwd))
         if now >= stop_at:
             # Backstop: the warden should have ended the window before now.
             remove_rules(experiment_id)
             stopping = True
     for conn, _, _ in list(waiting.values()):
         reset(conn)
+    for fwd in set(forwards.values()):
+        if not fwd.done:
+            service_done(fwd)
+        reset_forwarded(fwd)
+    for _, fwd in draining:
+        reset_forwarded(fwd)
     for origin, listener in enumerate(listeners):
         reset_backlog(listener, counters, origin)
         listener.close()
@@ -811,6 +1023,8 @@ def parameters():
         "interface": env["SSM_NetworkInterface"],
         "durationSeconds": int(env["SSM_DurationSeconds"]),
         "resetPercentage": int(env["SSM_ResetPercentage"]),
+        "resetAt": env["SSM_ResetAt"],
+        "resetAfterBytes": int(env["SSM_ResetAfterBytes"]),
     }
 
 
@@ -901,9 +1115,14 @@ def spawn(role, experiment_id, config, fds):
         os._exit(code)
 
 
-def self_check(port, families, percentage):
+SELF_CHECK_REQUEST = b"GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: http-reset-peer-self-check\r\nConnection: close\r\n\r\n"
+
+
+def self_check(port, families, p):
     """Asks the fault's own port from localhost, as the Harness fault's verification step does. Its
-    connections are marked chosen, so that ResetPercentage never spares them.
+    connections are marked chosen, so that ResetPercentage never spares them. Under ResetAt=response
+    the service answers, and the answer is read to its end: a reset, or a close that says the fault
+    did not bite.
 
     Returns what each loopback address saw: "reset", "answered" or "unreachable".
     """
@@ -913,12 +1132,17 @@ def self_check(port, families, percentage):
             continue
         try:
             with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET) as s:
-                if percentage < 100:
+                if p["resetPercentage"] < 100:
                     s.setsockopt(socket.SOL_SOCKET, SO_MARK, CHOSEN)
                 s.settimeout(SELF_CHECK_TIMEOUT_SECONDS)
                 s.connect((address, port))
-                s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: http-reset-peer-self-check\r\n\r\n")
-                seen[address] = "reset" if not s.recv(1) else "answered"
+                s.sendall(SELF_CHECK_REQUEST)
+                data = s.recv(1)
+                if forwards(p):
+                    while data:
+                        data = s.recv(READ_LIMIT)
+                    data = b"closed"
+                seen[address] = "reset" if not data else "answered"
         except ConnectionResetError:
             seen[address] = "reset"
         except OSError:
@@ -946,13 +1170,13 @@ def prepare(experiment_id, families, tables_before, p):
     try:
         listeners = [transparent_listener() for _ in ORIGINS]
         ports = [s.getsockname()[1] for s in listeners]
-        install_rules(families, chains_text(experiment_id, ports, p["resetPercentage"]))
+        install_rules(families, chains_text(experiment_id, ports, p))
     except OSError as e:
         why = "cannot open a transparent socket for the proxy (%s): the fault needs root" % e.strerror
     except RuntimeError as e:
         why = "the kernel cannot run the fault's rules (%s): it needs TPROXY and the socket match" % e
         why += " (modules xt_TPROXY, nf_tproxy_ipv4, nf_tproxy_ipv6, xt_socket"
-        why += ")" if p["resetPercentage"] == 100 else ", and for ResetPercentage xt_connmark, xt_statistic, xt_mark)"
+        why += ", and for ResetPercentage or ResetAt=response xt_connmark, xt_statistic, xt_mark)" if spares(p) else ")"
     else:
         with os.fdopen(open_state_file(counters_path(experiment_id), os.O_WRONLY | os.O_CREAT), "wb") as f:
             f.write(struct.pack("=3Q", 0, 0, int(time.time())))
@@ -971,7 +1195,7 @@ def inject_main():
     experiment_id = p["experimentId"]
     summary = {"action": "Inject", "experimentId": experiment_id}
     summary.update(targetPort=p["targetPort"], interface=p["interface"], durationSeconds=p["durationSeconds"])
-    summary.update(resetPercentage=p["resetPercentage"])
+    summary.update(resetPercentage=p["resetPercentage"], resetAt=p["resetAt"], resetAfterBytes=p["resetAfterBytes"])
     lock = take_lock()
     if lock is None:
         holders = sorted({e for _, _, e in fault_processes()})
@@ -1000,7 +1224,13 @@ def inject_main():
     proxy_pid = spawn(
         "proxy",
         experiment_id,
-        dict(shared, wardenLifeFd=warden_life_r, stopAfterSeconds=p["durationSeconds"] + 3),
+        dict(
+            shared,
+            wardenLifeFd=warden_life_r,
+            stopAfterSeconds=p["durationSeconds"] + 3,
+            resetAt=p["resetAt"],
+            resetAfterBytes=p["resetAfterBytes"],
+        ),
         listen_fds + [warden_life_r, proxy_life_w, lock],
     )
     os.close(proxy_life_w)
@@ -1027,7 +1257,7 @@ def inject_main():
 
     # The warden exists, and takes out whatever goes in if this command dies from here on.
     try:
-        jumps = jumps_text(experiment_id, p["interface"], p["targetPort"], p["resetPercentage"])
+        jumps = jumps_text(experiment_id, p["interface"], p["targetPort"], p)
         finish_restores(families, restores, jumps)
     except RuntimeError as e:
         word = {"error": "could not put the rules in: %s" % e}
@@ -1035,7 +1265,7 @@ def inject_main():
         word = {"armedAt": time.monotonic(), "startedAt": utc_now()}
     os.write(command_life_w, (json.dumps(word) + "\n").encode())
     armed_epoch = time.time()
-    checks = {} if "error" in word else self_check(p["targetPort"], families, p["resetPercentage"])
+    checks = {} if "error" in word else self_check(p["targetPort"], families, p)
     with os.fdopen(status_r) as status:
         told = status.read()
     ended_epoch = time.time()

@@ -24,6 +24,11 @@ describe("constructor validation", () => {
     [{ ec2InstanceId: "i-123" }, /EC2_INSTANCE_ID\) must be a value matching/],
     // What a JavaScript caller could pass where a boolean belongs.
     [{ dryRun: "maybe" }, /dryRun \(DRY_RUN\) must be one of True, False/],
+    [
+      { resetAfterBytes: 100 },
+      /resetAfterBytes \(RESET_AFTER_BYTES\) applies only with RESET_AT=response \(RESET_AT is request\)$/,
+    ],
+    [{ resetAt: "midway" }, /resetAt \(RESET_AT\) must be one of connect, request, response/],
   ])("refuses the bad default %j", (tunableDefaults, message) => {
     expect(build({ tunableDefaults: tunableDefaults as HttpResetPeerFaultProps["tunableDefaults"] })).toThrow(
       message,

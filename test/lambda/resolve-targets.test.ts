@@ -63,6 +63,8 @@ describe("input", () => {
         InstallDependencies: ["False"],
         Proxy: [""],
         ResetPercentage: ["100"],
+        ResetAt: ["request"],
+        ResetAfterBytes: ["0"],
         ExperimentId: ["run-1"],
       },
     });

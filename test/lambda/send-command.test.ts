@@ -34,6 +34,8 @@ test("sends Inject with the plan's parameters, 50 instances per command", async 
       InstallDependencies: ["True"],
       Proxy: ["http://proxy:3128"],
       ResetPercentage: ["100"],
+      ResetAt: ["request"],
+      ResetAfterBytes: ["0"],
       ExperimentId: ["run-1"],
     });
   }

@@ -34,3 +34,13 @@ test("a long bad value is cut short in the message", () => {
   const { problems } = readTunables({ NETWORK_INTERFACE: "x".repeat(500) });
   expect(problems[0].length).toBeLessThan(250);
 });
+
+test("ResetAfterBytes is refused by name without ResetAt=response, whichever layer sets either", () => {
+  expect(readTunables({ RESET_AFTER_BYTES: 10 }).problems).toEqual([
+    "RESET_AFTER_BYTES applies only with RESET_AT=response (RESET_AT is request)",
+  ]);
+  expect(
+    readTunables({ RESET_AT: "response", RESET_AFTER_BYTES: 10 }, { RESET_AT: "connect" }).problems,
+  ).toEqual(["RESET_AFTER_BYTES applies only with RESET_AT=response (RESET_AT is connect)"]);
+  expect(readTunables({ RESET_AFTER_BYTES: 10 }, { RESET_AT: "Response" }).problems).toEqual([]);
+});

@@ -44,6 +44,10 @@ function config(prefix: string, port: number, body: string): string {
       server {
         listen ${port};
         listen [::]:${port};
+        location = /large {
+          default_type application/octet-stream;
+          alias ${inPrefix("large")};
+        }
         location / {
           default_type text/plain;
           return 200 ${JSON.stringify(body)};
@@ -53,13 +57,17 @@ function config(prefix: string, port: number, body: string): string {
   `;
 }
 
-/** Starts nginx answering 200 with `body` on `port`, over IPv4 and IPv6; resolves once it listens. */
+/** What nginx sends for `/large`: a MiB, every byte in its place told apart by its offset. */
+export const LARGE_BODY = Buffer.from(Array.from({ length: 1 << 20 }, (_, i) => (i * 7 + (i >> 8)) % 256));
+
+/** Starts nginx answering 200 with `body` on `port` (and LARGE_BODY at `/large`), over IPv4 and IPv6; resolves once it listens. */
 export async function startNginx(world: World, port: number, body = "nginx"): Promise<Nginx> {
   const prefix = world.tempDir("nginx");
   // The workers, which run as nobody, reach into the prefix for request bodies.
   chmodSync(prefix, 0o755);
   const conf = join(prefix, "nginx.conf");
   writeFileSync(conf, config(prefix, port, body));
+  writeFileSync(join(prefix, "large"), LARGE_BODY, { mode: 0o644 });
   // -e: the log for what happens before the configuration is read.
   const argv = ["nginx", "-p", prefix, "-c", conf, "-e", join(prefix, "error.log"), "-g", "daemon off;"];
   const child = world.start(world.server, argv);

@@ -80,6 +80,8 @@ export class SimulatedAgent implements Agent {
             interface: parameters.NetworkInterface,
             durationSeconds: seconds,
             resetPercentage: Number(parameters.ResetPercentage),
+            resetAt: parameters.ResetAt,
+            resetAfterBytes: Number(parameters.ResetAfterBytes),
             startedAt,
             endedAt: now(),
             connectionsReset: resets,
