@@ -62,6 +62,13 @@ describeAsRoot("whole experiments on namespace-backed instances", () => {
       .filter((c) => c.values.Action === "Inject" && c.requestedAt.getTime() >= since)
       .flatMap((c) => [...c.invocations.values()].map((i) => i.status));
 
+  /** Runs an experiment, polling fast, to its end, which must be success. */
+  const succeeded = async (input: unknown) => {
+    const outcome = await local.stateMachine.start(input, FAST_POLLS).done;
+    expect(describeOutcome(outcome)).toBe("SUCCEEDED");
+    return outcome;
+  };
+
   afterEach(async () => {
     local.aws.cloudwatch.setAlarmState(ALARM, "OK");
     // Every command sent ends first, the abort rule's cleanup included; then nothing of the fault remains.
@@ -71,18 +78,13 @@ describeAsRoot("whole experiments on namespace-backed instances", () => {
 
   test("by tag, 66%, parallel, with a ramp: two instances reset their clients, the third never", async () => {
     const start = Date.now();
-    const run = local.stateMachine.start(
-      {
-        EC2_INSTANCE_TAG: "app:web",
-        INSTANCE_AFFECTED_PERC: "66",
-        TARGET_SERVICE_PORT: PORT,
-        TOTAL_CHAOS_DURATION: 4,
-        RAMP_TIME: 2,
-      },
-      FAST_POLLS,
-    );
-    const outcome = await run.done;
-    expect(describeOutcome(outcome)).toBe("SUCCEEDED");
+    const outcome = await succeeded({
+      EC2_INSTANCE_TAG: "app:web",
+      INSTANCE_AFFECTED_PERC: "66",
+      TARGET_SERVICE_PORT: PORT,
+      TOTAL_CHAOS_DURATION: 4,
+      RAMP_TIME: 2,
+    });
     const report = reportOf(outcome);
     const hit = fleet.members.filter((m) => report.targets.includes(m.instance.id));
     const spared = fleet.members.filter((m) => !report.targets.includes(m.instance.id));
@@ -113,17 +115,12 @@ describeAsRoot("whole experiments on namespace-backed instances", () => {
   test("RESET_PERCENTAGE 50 on one instance: its client meets resets and answers, and the report counts both", async () => {
     const start = Date.now();
     const [target] = fleet.members;
-    const run = local.stateMachine.start(
-      {
-        EC2_INSTANCE_ID: target.instance.id,
-        TARGET_SERVICE_PORT: PORT,
-        TOTAL_CHAOS_DURATION: 4,
-        RESET_PERCENTAGE: 50,
-      },
-      FAST_POLLS,
-    );
-    const outcome = await run.done;
-    expect(describeOutcome(outcome)).toBe("SUCCEEDED");
+    const outcome = await succeeded({
+      EC2_INSTANCE_ID: target.instance.id,
+      TARGET_SERVICE_PORT: PORT,
+      TOTAL_CHAOS_DURATION: 4,
+      RESET_PERCENTAGE: 50,
+    });
     const [instance] = reportOf(outcome).instances;
     const window = target.traffic.resetWindow(start)!;
     const during = target.traffic.between(window.first, window.last);
@@ -141,17 +138,12 @@ describeAsRoot("whole experiments on namespace-backed instances", () => {
   test("serial over explicit IDs: each window follows the last, never overlapping", async () => {
     const ids = fleet.ids.slice(0, 2);
     const start = Date.now();
-    const run = local.stateMachine.start(
-      {
-        EC2_INSTANCE_ID: ids.join(","),
-        SEQUENCE: "serial",
-        TARGET_SERVICE_PORT: String(PORT),
-        TOTAL_CHAOS_DURATION: "3",
-      },
-      FAST_POLLS,
-    );
-    const outcome = await run.done;
-    expect(describeOutcome(outcome)).toBe("SUCCEEDED");
+    const outcome = await succeeded({
+      EC2_INSTANCE_ID: ids.join(","),
+      SEQUENCE: "serial",
+      TARGET_SERVICE_PORT: String(PORT),
+      TOTAL_CHAOS_DURATION: "3",
+    });
     const [a, b] = ids.map((id) => fleet.byId(id));
     const [wa, wb] = [a.traffic.resetWindow(start), b.traffic.resetWindow(start)];
     const runA = a.agent.runs.at(-1)!;
