@@ -719,6 +719,18 @@ def proxy_main(experiment_id, config):
             counters[entry[2]] += 1
             counters[second_slot(counters)] += 1
 
+    def request_in(conn, tail):
+        """Reads what has arrived. True once the request head is in, the client has closed, or the head
+        is too large to wait for."""
+        try:
+            data = conn.recv(READ_LIMIT, dontwait)
+        except BlockingIOError:
+            return False, tail
+        except OSError:
+            return True, tail
+        seen = tail + data
+        return not data or b"\r\n\r\n" in seen or len(data) >= READ_LIMIT, seen[-3:]
+
     # fd (of either side) -> Forward, and (deadline, Forward) of those whose client is to be reset
     # once it has acknowledged every byte passed on.
     forwards = {}

@@ -114,6 +114,28 @@ describeAsRoot("Inject", () => {
     expect((await fault.done).summary).toMatchObject({ connectionsReset: 1 });
   });
 
+  test("a request head that arrives in pieces is reset once it is whole, and the window runs to its end", async () => {
+    const w = world();
+    await w.serveHttp([PORT]);
+    const fault = startDocument(w, { DurationSeconds: "4" });
+    await armed(w);
+    // The first piece comes with the connection, the rest later: the proxy waits for it with epoll.
+    const client = String.raw`
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3)
+s.sendall(b"GET / HTTP/1.1\r\nHost: test\r\n")
+time.sleep(0.3)
+try:
+    s.sendall(b"User-Agent: pieces\r\n\r\n")
+    print("closed" if not s.recv(1) else "answered")
+except ConnectionResetError:
+    print("reset")
+`;
+    const r = await w.on(w.client, ["python3", "-c", client, SERVER_V4, String(PORT)]);
+    expect(r.stdout.trim()).toBe("reset");
+    expect((await fault.done).summary).toMatchObject({ outcome: "completed", connectionsReset: 1 });
+  });
+
   test("a Docker-style DNAT rule for the port does not bypass the fault", async () => {
     const w = world();
     await w.serveHttp([PORT]);
