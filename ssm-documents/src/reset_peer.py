@@ -307,17 +307,17 @@ def jumps_text(experiment_id, interface, port, p):
     new = "-p tcp --dport %d --syn -m comment --comment \"%s %s\"" % (port, RULE_COMMENT, experiment_id)
     local = "-m addrtype --dst-type LOCAL"
     chosen = not_spared(p)
-    choose = []
+    first = []  # ahead of the jumps to the proxy
     if p["resetPercentage"] < 100:
         # Chosen in mangle, which comes before nat: a spared connection then passes nat as usual.
         # The instance's own connections are chosen as they leave, ahead of nat's OUTPUT.
-        choose = [
+        first = [
             "-I PREROUTING 1 -i %s %s -j %sCHOOSE" % (interface, new, tag),
             "-I OUTPUT 1 %s %s -j %sCHOOSE" % (new, local, tag),
         ]
     if forwards(p):
         # Last, so first: the proxy's connections are spared before anything else sees them.
-        choose.append("-I OUTPUT 1 %s %s -m mark --mark 0x%x/0x%x -j %sOWN" % (new, local, SPARED, FATE_MASK, tag))
+        first.append("-I OUTPUT 1 %s %s -m mark --mark 0x%x/0x%x -j %sOWN" % (new, local, SPARED, FATE_MASK, tag))
     return "\n".join(
         [
             "*mangle",
@@ -326,7 +326,7 @@ def jumps_text(experiment_id, interface, port, p):
             "-I PREROUTING 1 -i %s %s%s -j %sIN" % (interface, new, chosen, tag),
             "-I PREROUTING 1 -i lo %s%s -j %sLOCAL" % (new, chosen, tag),
         ]
-        + choose
+        + first
         + [
             "COMMIT",
             "*nat",
@@ -1149,12 +1149,13 @@ def self_check(port, families, p):
                 s.settimeout(SELF_CHECK_TIMEOUT_SECONDS)
                 s.connect((address, port))
                 s.sendall(SELF_CHECK_REQUEST)
-                data = s.recv(1)
                 if forwards(p):
-                    while data:
-                        data = s.recv(READ_LIMIT)
-                    data = b"closed"
-                seen[address] = "reset" if not data else "answered"
+                    # The service answers first: only how the answer ends tells.
+                    while s.recv(READ_LIMIT):
+                        pass
+                    seen[address] = "answered"  # a clean close: the fault did not bite
+                else:
+                    seen[address] = "reset" if not s.recv(1) else "answered"
         except ConnectionResetError:
             seen[address] = "reset"
         except OSError:
