@@ -22,7 +22,7 @@ import { processUsage, wrk, WrkResult } from "./tools";
 
 export const PORT = 80;
 export const BYSTANDER_PORT = 8080;
-const HAPROXY_PORT = 18080;
+export const HAPROXY_PORT = 18080;
 const URL = `http://${SERVER_V4}:${PORT}/`;
 const BYSTANDER_URL = `http://${SERVER_V4}:${BYSTANDER_PORT}/`;
 const CLIENT = join(__dirname, "reset_client.py");
@@ -59,7 +59,7 @@ export interface LoadRun {
   readonly peakRssMiB: number;
 }
 
-const wrkOn = (world: World) => (argv: string[], options: { timeoutMs: number }) =>
+export const wrkOn = (world: World) => (argv: string[], options: { timeoutMs: number }) =>
   world.on(world.client, argv, options);
 
 /** Runs the steady-rate client on the client host and returns its report (and its event lines). */
@@ -104,7 +104,7 @@ async function load(world: World, pid: number): Promise<LoadRun> {
 let experiments = 0;
 
 /** Starts the fault and waits until its rules are in; returns the run and its experiment id. */
-async function inject(world: World, durationSeconds: number, parameters: Record<string, string> = {}) {
+export async function inject(world: World, durationSeconds: number, parameters: Record<string, string> = {}) {
   const experimentId = `bench-${process.pid}-${experiments++}`;
   const fault = startDocument(world, {
     ...parameters,
@@ -116,7 +116,7 @@ async function inject(world: World, durationSeconds: number, parameters: Record<
 }
 
 /** Ends the fault with the document's Cleanup action and checks the host is as before. */
-async function cleanup(world: World, experimentId: string): Promise<void> {
+export async function cleanup(world: World, experimentId: string): Promise<void> {
   const result = await startDocument(world, { Action: "Cleanup", ExperimentId: experimentId }).done;
   if (result.code !== 0) throw new Error(`Cleanup exited ${result.code}: ${result.stdout}`);
   if ((await restoredWithin(world, 5000)) === undefined) throw new Error("the host was not restored");
@@ -133,14 +133,10 @@ export async function loadOurs(world: World): Promise<LoadRun> {
 }
 
 /** HAProxy resetting every connection, behind the same kind of TPROXY rule as the fault's proxy. */
-export async function loadHaproxy(world: World): Promise<LoadRun> {
-  const dir = mkdtempSync(join(tmpdir(), "hrp-bench-haproxy-"));
-  const config = join(dir, "haproxy.cfg");
-  writeFileSync(
-    config,
+export const loadHaproxy = (world: World): Promise<LoadRun> =>
+  withHaproxy(
+    world,
     [
-      "global",
-      "  maxconn 8000",
       "defaults",
       "  mode tcp",
       "  timeout connect 2s",
@@ -150,9 +146,23 @@ export async function loadHaproxy(world: World): Promise<LoadRun> {
       `  bind :::${HAPROXY_PORT} v4v6 transparent`,
       "  option nolinger",
       "  tcp-request connection reject",
-      "",
-    ].join("\n"),
+    ],
+    (pid) => load(world, pid),
   );
+
+/**
+ * Runs `measure` with HAProxy on the server host, configured by `sections` (its frontend binds
+ * HAPROXY_PORT, transparent), and new connections to PORT from the client host handed to it by a
+ * TPROXY rule as the fault's are to its proxy. `measure` gets HAProxy's pid.
+ */
+export async function withHaproxy<T>(
+  world: World,
+  sections: string[],
+  measure: (pid: number) => Promise<T>,
+): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), "hrp-bench-haproxy-"));
+  const config = join(dir, "haproxy.cfg");
+  writeFileSync(config, ["global", "  maxconn 8000", ...sections, ""].join("\n"));
   const redirect = (action: "-I" | "-D") =>
     [
       "iptables",
@@ -177,7 +187,7 @@ export async function loadHaproxy(world: World): Promise<LoadRun> {
     await waitListening(world, HAPROXY_PORT);
     await must(world.enter(world.server, redirect("-I")));
     try {
-      return await load(world, await serverPid(world, "haproxy"));
+      return await measure(await serverPid(world, "haproxy"));
     } finally {
       await run(world.enter(world.server, redirect("-D")));
       haproxy.kill("SIGTERM");

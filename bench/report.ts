@@ -9,6 +9,7 @@ const OUTPUT = join(__dirname, "..", "BENCHMARKS.md");
 
 const TITLES: Record<Part, string> = {
   payload: "The payload under load (items 1 to 7)",
+  forwarding: "Forwarding under load (item 12)",
   "control-plane": "The control plane (items 8 and 9)",
   package: "The package (item 10)",
   stop: "Stop conditions (item 11)",
@@ -16,6 +17,7 @@ const TITLES: Record<Part, string> = {
 
 const SHORT: Record<Part, string> = {
   payload: "Payload (1–7)",
+  forwarding: "Forwarding (12)",
   "control-plane": "Control plane (8–9)",
   package: "Package (10)",
   stop: "Stop (11)",
@@ -44,7 +46,7 @@ function document(results: [Part, PartResult][]): string {
   return `# Benchmarks
 
 How hard, how fast and how cheaply the fault bites. The payload of the SSM document
-(\`ssm-documents/http-reset-peer.yaml\`) is measured under load, with HAProxy measured in the same runs for comparison;
+(\`ssm-documents/http-reset-peer.yaml\`) is measured under load, resetting and passing requests on, with HAProxy measured in the same runs for comparison;
 the control plane (the state machine and its Lambda tasks) is counted and priced per experiment and at fleet scale; the
 package is weighed, and what it adds to a user's synthesis timed; how soon a stop-condition alarm ends the fault is
 timed in a whole local experiment. These
@@ -56,14 +58,15 @@ nothing asserts on them.
 \`\`\`sh
 sudo npm run bench                   # everything (as root), then rewrites this file
 sudo npm run bench -- payload        # items 1 to 7 only: network namespaces and iptables need root
+sudo npm run bench -- forwarding     # item 12 only: requests passed on under ResetMethods, beside HAProxy
 npm run bench -- control-plane       # items 8 and 9 only: no root, nothing sent anywhere
 npm run bench -- package             # item 10 only: no root; installs fresh apps from the npm registry
 sudo npm run bench -- stop           # item 11 only: a whole local experiment on namespace-backed instances
 \`\`\`
 
 \`BENCH_RUNS=N\` sets the number of runs (default 5). Each part keeps its last results in \`bench/results/\`, and this
-file is written from all of them, so running one part keeps the others' figures (the table below dates each). The payload part
-installs \`wrk\` and \`haproxy\` from Debian when they are missing. Every run is bounded in time and removes the
+file is written from all of them, so running one part keeps the others' figures (the table below dates each). The payload and forwarding parts
+install \`wrk\` and \`haproxy\` from Debian when they are missing. Every run is bounded in time and removes the
 namespaces, rules and processes it made, even when it fails.
 
 ## Machine

@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: every benchmark, then BENCHMARKS.md. `npm run bench -- payload` or
- * `npm run bench -- control-plane`, `npm run bench -- package` or `npm run bench -- stop` runs one part; the file keeps the
+ * `npm run bench -- forwarding`, `npm run bench -- control-plane`, `npm run bench -- package` or `npm run bench -- stop` runs one part; the file keeps the
  * other parts' last figures.
  * BENCH_RUNS sets the number of runs of each figure (default 5).
  */
 import { runControlPlane } from "./control-plane/part";
+import { runForwarding } from "./forwarding-part";
 import { runPackage } from "./package-part";
 import { PARTS, saveResult, type Part, type PartResult } from "./parts";
 import { runPayload } from "./payload-part";
@@ -13,6 +14,7 @@ import { runStop } from "./stop-part";
 
 const RUNNERS: Record<Part, (runs: number) => Promise<PartResult>> = {
   payload: runPayload,
+  forwarding: runForwarding,
   "control-plane": runControlPlane,
   package: runPackage,
   stop: runStop,

@@ -2,8 +2,9 @@ import type { TunableInput } from "../lib/tunable-input";
 
 /**
  * An execution input to paste into the Step Functions console ("Start execution"): for five
- * minutes, half the connections to port 8080 of a quarter of the instances tagged app=checkout,
- * one instance after another, are reset once 1 KiB of their response body has reached the client.
+ * minutes, on half the connections to port 8080 of a quarter of the instances tagged app=checkout,
+ * one instance after another, the first response to a request under /api/ is reset once 1 KiB of
+ * its body has reached the client; other requests (the load balancer's health checks) are answered.
  * DRY_RUN=True checks the targets and injects nothing: remove it to run the fault.
  */
 export const SAMPLE_EXECUTION_INPUT: TunableInput = {
@@ -14,6 +15,7 @@ export const SAMPLE_EXECUTION_INPUT: TunableInput = {
   RESET_PERCENTAGE: 50,
   RESET_AT: "response",
   RESET_AFTER_BYTES: 1024,
+  RESET_PATHS: "/api/",
   SEQUENCE: "serial",
   RAMP_TIME: 60,
   DRY_RUN: "True",

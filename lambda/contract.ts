@@ -271,7 +271,15 @@ export interface InstanceReport {
   /** Connections RESET_PERCENTAGE let through to the service untouched (0 at 100). */
   readonly connectionsSpared: number | null;
   /**
+   * Requests whose head was read, by method ("GET" ... "TRACE", "other"), the self-check's
+   * excluded: those reset (or whose response was cut), and those passed on to the service under
+   * RESET_METHODS, RESET_PATHS or RESET_AT=response. Null when the document told none.
+   */
+  readonly requestsReset: Record<string, number> | null;
+  readonly requestsForwarded: Record<string, number> | null;
+  /**
    * What remote clients met: "Reset"; "NoRemoteClients" (none connected during the window);
+   * "NotMatched" (they connected, and none of their requests matched RESET_METHODS or RESET_PATHS);
    * "InterceptedNotReset" (they connected, and something on the instance dropped them before the
    * reset); "Unknown" (the fault's warden was killed before it could tell).
    */
@@ -312,6 +320,9 @@ export interface Report {
     readonly connectionsReset: number;
     readonly remoteConnectionsReset: number;
     readonly connectionsSpared: number;
+    /** Requests reset and passed on, by method, over every instance. */
+    readonly requestsReset: Record<string, number>;
+    readonly requestsForwarded: Record<string, number>;
     /** How many instances' remote clients met each outcome (see InstanceReport.remoteTraffic). */
     readonly remoteTraffic: Record<string, number>;
   };

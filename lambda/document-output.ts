@@ -14,7 +14,10 @@ export interface DocumentSummary {
   readonly localConnectionsReset?: number;
   /** Connections RESET_PERCENTAGE let through untouched. */
   readonly connectionsSpared?: number | null;
-  /** What remote clients met: "Reset", "NoRemoteClients", "InterceptedNotReset" or "Unknown". */
+  /** Requests reset, and requests passed on to the service, by method ("other" for the rest). */
+  readonly requestsReset?: Record<string, number>;
+  readonly requestsForwarded?: Record<string, number>;
+  /** What remote clients met: "Reset", "NoRemoteClients", "NotMatched", "InterceptedNotReset" or "Unknown". */
   readonly remoteTraffic?: string;
   readonly verified?: boolean;
   /** What showed that the fault bit: "remote peers", "localhost". */

@@ -37,6 +37,8 @@ function instanceReport(
     remoteConnectionsReset: summary.remoteConnectionsReset ?? null,
     localConnectionsReset: summary.localConnectionsReset ?? null,
     connectionsSpared: summary.connectionsSpared ?? null,
+    requestsReset: summary.requestsReset ?? null,
+    requestsForwarded: summary.requestsForwarded ?? null,
     remoteTraffic: summary.remoteTraffic ?? null,
     verified: summary.verified ?? null,
     verifiedBy: summary.verifiedBy ?? null,
@@ -53,6 +55,14 @@ const succeeded = (r: InstanceReport): boolean => r.status === "Success" && !r.e
 
 const sum = (instances: InstanceReport[], count: (r: InstanceReport) => number | null): number =>
   instances.reduce((total, r) => total + (count(r) ?? 0), 0);
+
+/** The counts by key over every record, each key's summed. */
+function added(records: (Record<string, number> | null)[]): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const [key, n] of records.flatMap((r) => Object.entries(r ?? {})))
+    totals[key] = (totals[key] ?? 0) + n;
+  return totals;
+}
 
 /** How many times each value occurs. */
 function tally(values: string[]): Record<string, number> {
@@ -89,6 +99,8 @@ function report(
       connectionsReset: sum(instances, (r) => r.connectionsReset),
       remoteConnectionsReset: sum(instances, (r) => r.remoteConnectionsReset),
       connectionsSpared: sum(instances, (r) => r.connectionsSpared),
+      requestsReset: added(instances.map((r) => r.requestsReset)),
+      requestsForwarded: added(instances.map((r) => r.requestsForwarded)),
       remoteTraffic: tally(instances.flatMap((r) => (r.remoteTraffic ? [r.remoteTraffic] : []))),
     },
     ...(note ? { note } : {}),

@@ -52,6 +52,16 @@ export interface FaultTunables {
    */
   readonly resetAfterBytes?: number;
   /**
+   * RESET_METHODS: Comma-separated HTTP methods, in capitals: only requests with one of them are reset, the others are passed on to the service and answered.
+   * @default - every method
+   */
+  readonly resetMethods?: string;
+  /**
+   * RESET_PATHS: Comma-separated path prefixes, each beginning with /: only requests whose path begins with one of them are reset, the others are passed on to the service and answered.
+   * @default - every path
+   */
+  readonly resetPaths?: string;
+  /**
    * INSTANCE_AFFECTED_PERC: Percentage of the instances matching EC2_INSTANCE_TAG to target; 0 targets one instance. From 0 to 100.
    * @default 0
    */

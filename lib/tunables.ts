@@ -128,6 +128,35 @@ export const TUNABLES = {
     range: { min: 0, max: 999999999 },
     documentParameter: "ResetAfterBytes",
   },
+  RESET_METHODS: {
+    key: "RESET_METHODS",
+    description:
+      "Comma-separated HTTP methods, in capitals: only requests with one of them are reset, the others are passed on to the service and answered. Empty: every method.",
+    kind: "string",
+    default: "",
+    pattern: "^([A-Z]{1,16}(,[A-Z]{1,16}){0,15})?$",
+    refused: {
+      pattern: "[a-z]",
+      reason: "names methods in capitals, as requests carry them: HTTP methods are case-sensitive",
+    },
+    documentParameter: "ResetMethods",
+  },
+  RESET_PATHS: {
+    key: "RESET_PATHS",
+    description:
+      "Comma-separated path prefixes, each beginning with /: only requests whose path begins with one of them are reset, the others are passed on to the service and answered. Empty: every path.",
+    kind: "string",
+    default: "",
+    // No $, quotes, backslash or ?: the document's script reads the value in double quotes, and a
+    // prefix is compared with the request's target byte for byte, query and all.
+    pattern: "^(/[A-Za-z0-9._~!&()*+;=:@/%,-]{0,1023})?$",
+    maxLength: 1024,
+    refused: {
+      pattern: "^([^/]|.*,([^/]|$))",
+      reason: "is a comma-separated list of path prefixes, each beginning with /",
+    },
+    documentParameter: "ResetPaths",
+  },
   INSTANCE_AFFECTED_PERC: {
     key: "INSTANCE_AFFECTED_PERC",
     description: "Percentage of the instances matching EC2_INSTANCE_TAG to target; 0 targets one instance.",
@@ -324,6 +353,11 @@ function combinationProblems(values: TunableValues): string[] {
   const problems: string[] = [];
   if (values.RESET_AFTER_BYTES !== "0" && values.RESET_AT !== "response") {
     problems.push(`RESET_AFTER_BYTES applies only with RESET_AT=response (RESET_AT is ${values.RESET_AT})`);
+  }
+  for (const key of ["RESET_METHODS", "RESET_PATHS"] as const) {
+    if (values[key] !== "" && values.RESET_AT === "connect") {
+      problems.push(`${key} applies only with RESET_AT=request or RESET_AT=response (RESET_AT is connect)`);
+    }
   }
   return problems;
 }

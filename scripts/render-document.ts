@@ -41,6 +41,8 @@ export const DOCUMENT_PARAMETERS: readonly DocumentParameter[] = [
     TUNABLES.RESET_PERCENTAGE,
     TUNABLES.RESET_AT,
     TUNABLES.RESET_AFTER_BYTES,
+    TUNABLES.RESET_METHODS,
+    TUNABLES.RESET_PATHS,
     TUNABLES.INSTALL_DEPENDENCIES,
     TUNABLES.PROXY,
   ].map((t) => ({ name: t.documentParameter, ...t })),
@@ -48,23 +50,59 @@ export const DOCUMENT_PARAMETERS: readonly DocumentParameter[] = [
 ];
 
 /**
- * The program as the document embeds it: without its docstrings and full-line comments, which are
- * read in `ssm-documents/src` and would take a third of SSM's 64 KiB. A test checks that what is
- * left parses to the same program.
+ * The program's code as Python reads it, with the lines that continue an open bracket joined to
+ * the line that opened it, and without comments. Strings are kept whole: a quote opens one, the
+ * same quote not escaped ends it (the program has no triple-quoted strings but its docstrings).
+ */
+function joinedLines(code: string): string {
+  let out = "";
+  let depth = 0;
+  for (let i = 0; i < code.length; i++) {
+    const c = code[i];
+    if (c === "'" || c === '"') {
+      let end = i + 1;
+      while (code[end] !== c) end += code[end] === "\\" ? 2 : 1;
+      out += code.slice(i, end + 1);
+      i = end;
+    } else if (c === "#") {
+      while (code[i + 1] !== "\n") i++;
+    } else if (c === "\n" && depth > 0) {
+      while (code[i + 1] === " ") i++;
+      out += /[([{]$/.test(out) || ")]}".includes(code[i + 1]) ? "" : " ";
+    } else {
+      depth += "([{".includes(c) ? 1 : ")]}".includes(c) ? -1 : 0;
+      out += c;
+    }
+  }
+  return out;
+}
+
+/**
+ * The program as the document embeds it: without its docstrings and comments, which are read in
+ * `ssm-documents/src` and would take a third of SSM's 64 KiB, with each statement on one line, and
+ * with a space for each level of indentation (Python asks only that a block's lines agree). A test
+ * checks that what is left parses to the same program.
  */
 export function compactProgram(source: string): string {
-  const code = source.replace(/^[ \t]*"""[\s\S]*?"""[ \t]*\n/gm, "").replace(/^[ \t]*#.*\n/gm, "");
+  const code = joinedLines(source.replace(/^[ \t]*"""[\s\S]*?"""[ \t]*\n/gm, ""))
+    .replace(/[ \t]+$/gm, "")
+    .replace(/^\n/gm, "")
+    .replace(/^ +/gm, (spaces) => " ".repeat(Math.ceil(spaces.length / 4)));
   return `# EC2 HTTP reset peer: ssm-documents/src/reset_peer.py, read there with its documentation.\n${code}`;
 }
 
 /**
  * The script as the document carries it: without the full-line comments past its header, which
- * are read in `ssm-documents/src`; shellcheck's directives stay.
+ * are read in `ssm-documents/src`, and with a space for each level of indentation; shellcheck's
+ * directives stay.
  */
 function compactScript(source: string): string {
   const lines = source.split("\n");
   const body = lines.findIndex((line) => !line.startsWith("#"));
-  const kept = lines.slice(body).filter((line) => !/^\s*#(?! shellcheck )/.test(line));
+  const kept = lines
+    .slice(body)
+    .filter((line) => !/^\s*#(?! shellcheck )/.test(line))
+    .map((line) => line.replace(/^ +/, (spaces) => " ".repeat(Math.ceil(spaces.length / 2))));
   return [...lines.slice(0, body), ...kept].join("\n");
 }
 

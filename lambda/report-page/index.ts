@@ -84,6 +84,7 @@ function header(report: Report): string {
         `<li${label === "failed" && Number(value) > 0 ? ' class="bad"' : ""}><b>${cell(value)}</b>${label}</li>`,
     ),
     "</ul>",
+    ...requestsLine(totals.requestsReset, totals.requestsForwarded),
     `<p>Remote clients met, by instance: ${
       traffic.length
         ? traffic
@@ -93,6 +94,18 @@ function header(report: Report): string {
     }</p>`,
     "</header>",
   ].join("\n");
+}
+
+/** The requests reset and passed on by method, when there are any (reports before they were counted have none). */
+function requestsLine(reset?: Record<string, number>, forwarded?: Record<string, number>): string[] {
+  const byMethod = (counts?: Record<string, number>) =>
+    Object.entries(counts ?? {})
+      .map(([method, n]) => `${escapeHtml(method)} ${cell(n)}`)
+      .join(", ") || cell(0);
+  if (!Object.keys({ ...reset, ...forwarded }).length) return [];
+  return [
+    `<p>Requests reset, by method: ${byMethod(reset)}; passed on to the service: ${byMethod(forwarded)}</p>`,
+  ];
 }
 
 /** A cause that is JSON (a Lambda error, a failure list) indented to read; any other as it is. */

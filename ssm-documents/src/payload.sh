@@ -72,6 +72,9 @@ action=$SSM_Action
 if [ "$SSM_ResetAfterBytes" != 0 ] && [ "$SSM_ResetAt" != response ]; then
   fail 2 "parameter ResetAfterBytes applies only with ResetAt=response"
 fi
+if [ -n "$SSM_ResetMethods$SSM_ResetPaths" ] && [ "$SSM_ResetAt" = connect ]; then
+  fail 2 "parameters ResetMethods and ResetPaths apply only with ResetAt=request or ResetAt=response"
+fi
 
 # Installs the named packages with whichever package manager the instance has, through Proxy if set.
 install_packages() {

@@ -64,9 +64,14 @@ EXIT_PRECONDITION = 3  # refused before touching the host
 ORIGINS = ("remote", "local")
 ROLES = ("proxy", "warden")
 REMOTE, LOCAL = 0, 1
-# The counters page: the resets by origin, the epoch second of the first slot, then one slot per
-# second of resets by any origin, for the window and some slack (the arming, the proxy's backstop).
-FIRST_SECOND, FIRST_SLOT = 2, 3
+# Methods the report counts requests of by name; any other is counted as "other".
+METHODS = (b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"PATCH", b"OPTIONS", b"CONNECT", b"TRACE")
+# The counters page: the resets by origin (0, 1); the connections the proxy forwarded, by origin
+# (2, 3); requests reset and requests forwarded, by method (each METHODS in turn, then "other"); the
+# epoch second of the first slot (24), then one slot per second of resets by any origin, for the
+# window and some slack (the arming, the proxy's backstop, forwarded connections' last seconds).
+ACCEPTED, REQUESTS_RESET, REQUESTS_FORWARDED = 2, 4, 14
+FIRST_SECOND, FIRST_SLOT = 24, 25
 SLACK_SECONDS = 30
 # The summary line's series of resets, at the finest of these steps whose counts fit the budget:
 # SSM returns the first 2,500 characters of the output.
@@ -79,6 +84,7 @@ SILENT_RESET_SECONDS = 1.0  # a connection that sends nothing is reset after thi
 DEFER_ACCEPT_SECONDS = 1  # the kernel holds a connection back until its first data, this long at most
 SILENT_AFTER_DEFER_SECONDS = 0.2  # a deferred connection that still has nothing gets this much longer
 DRAIN_POLL_SECONDS = 0.002  # how often a forwarded client's acknowledgement of the last bytes is checked
+FORWARD_GRACE_SECONDS = 10  # how long forwarded connections outlive the window before they are reset
 PROXY_GRACE_SECONDS = 1.0  # how long the warden waits for the proxy to stop before SIGKILL
 SELF_CHECK_TIMEOUT_SECONDS = 2.0
 LINGER_RESET = struct.pack("ii", 1, 0)
@@ -241,9 +247,19 @@ def choice_chains(tag, percentage):
     ]
 
 
+def filters(p):
+    """Whether only some requests are reset: those ResetMethods and ResetPaths name."""
+    return bool(p["resetMethods"] or p["resetPaths"])
+
+
 def forwards(p):
     """Whether the proxy passes requests on to the service, over connections of its own."""
-    return p["resetAt"] == "response"
+    return p["resetAt"] == "response" or filters(p)
+
+
+def proxy_grace(p):
+    """How long the proxy may take to stop once the window has ended."""
+    return PROXY_GRACE_SECONDS + (FORWARD_GRACE_SECONDS if forwards(p) else 0)
 
 
 def spares(p):
@@ -597,56 +613,6 @@ def reset_backlog(listener, counters, origin):
         counters[slot] += 1
 
 
-class Forward(object):
-    """A connection ResetAt=response passes on to the service over one of the proxy's own: the
-    client's bytes as they come, the service's until its response head (interim 1xx heads aside)
-    and `left` more bytes have reached the client, which then gets the reset. Each side is read only
-    once what was last read from it is passed on, so each holds at most one read."""
-
-    __slots__ = ("client", "upstream", "origin", "to_upstream", "to_client", "head", "left", "connecting")
-    __slots__ += ("done", "client_open", "masks")
-
-    def __init__(self, client, upstream, origin, request, after_bytes):
-        self.client, self.upstream, self.origin = client, upstream, origin
-        self.to_upstream, self.to_client = request, b""
-        self.head, self.left = b"", after_bytes
-        self.connecting = True
-        self.done = False  # nothing more of the service's is passed on: reset once the client has it all
-        self.client_open = True  # the client may still send
-        self.masks = {}
-
-    def from_service(self, data):
-        """Passes on what fits within the count, from one read of the service's bytes."""
-        passed = b""
-        while data and self.head is not None:
-            seen = self.head + data
-            end = seen.find(b"\r\n\r\n")
-            if end < 0 and len(seen) < READ_LIMIT:
-                self.head, passed, data = seen, passed + data, b""
-                break
-            cut = len(data) if end < 0 else end + 4 - len(self.head)
-            passed, data = passed + data[:cut], data[cut:]
-            # 100 Continue and 103 Early Hints come ahead of the response; 101 ends HTTP on it.
-            interim = end >= 0 and seen[9:10] == b"1" and seen[9:12] != b"101"
-            self.head = b"" if interim else None
-        taken = data[: self.left]
-        self.left -= len(taken)
-        if self.head is None and self.left == 0:
-            self.done = True
-        self.to_client += passed + taken
-
-    def wanted(self):
-        """The epoll events each of the two sockets waits for now."""
-        reading = self.client_open and not self.to_upstream and not self.done
-        client = (select.EPOLLIN if reading else 0) | (
-            select.EPOLLOUT if self.to_client else 0
-        )
-        upstream = (select.EPOLLOUT if self.connecting or self.to_upstream else 0) | (
-            select.EPOLLIN if not self.connecting and not self.to_client and not self.done else 0
-        )
-        return ((self.client, client), (self.upstream, upstream))
-
-
 def unsent(conn):
     """Bytes the socket holds that the peer has not acknowledged (SIOCOUTQ, Linux's ioctl 0x5411)."""
     try:
@@ -658,6 +624,286 @@ def unsent(conn):
 def adopt_listeners(config):
     """The listening sockets the command made, by origin, from the descriptors it passed down."""
     return [socket.socket(config["listenFamily"], socket.SOCK_STREAM, 0, fd) for fd in config["listenFds"]]
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP/1.1, as far as filtering and forwarding need it: where each message begins and ends
+# (RFC 9112), so that a connection's requests are told apart one after another and its bytes
+# pass on unchanged.
+
+CHUNKED, UNTIL_CLOSE = -1, -2  # body lengths that are not a byte count; UNTIL_CLOSE never ends
+
+
+def parse_head(head):
+    """A message head's start line, split at its first two spaces, and its fields as
+    {lower-case name: [values]}. ValueError for a head no server would take."""
+    lines = head.lstrip(b"\r\n").split(b"\r\n")
+    start = lines[0].split(b" ", 2)
+    if len(start) < 2:
+        raise ValueError("start line")
+    fields = {}
+    for line in lines[1:]:
+        name, colon, value = line.partition(b":")
+        if line and (not colon or not name or name != name.strip()):
+            raise ValueError("field line")  # obsolete line folding among them
+        if line:
+            fields.setdefault(name.lower(), []).append(value.strip())
+    return start, fields
+
+
+def body_length(fields, request):
+    """The length of the body that follows a head, or CHUNKED, or UNTIL_CLOSE (RFC 9112, 6.3)."""
+    codings = b",".join(fields.get(b"transfer-encoding", ())).lower().split(b",")
+    if codings != [b""]:
+        if codings[-1].strip() == b"chunked":
+            return CHUNKED
+        if request:
+            raise ValueError("request body of unknown length")
+        return UNTIL_CLOSE
+    lengths = {v.strip() for value in fields.get(b"content-length", ()) for v in value.split(b",")}
+    if len(lengths) > 1 or not all(v.isdigit() for v in lengths):
+        raise ValueError("Content-Length")
+    return int(lengths.pop()) if lengths else 0 if request else UNTIL_CLOSE
+
+
+def response_length(method, status, fields):
+    """The body length of a response to `method` (RFC 9112, 6.3, items 1 and 2)."""
+    if method == b"HEAD" or status[:1] == b"1" or status in (b"204", b"304"):
+        return 0
+    return UNTIL_CLOSE if method == b"CONNECT" and status[:1] == b"2" else body_length(fields, False)
+
+
+def switches(method, fields):
+    """Whether a request asks to leave HTTP on its connection: CONNECT, or an Upgrade."""
+    connection = b",".join(fields.get(b"connection", ())).lower().split(b",")
+    return method == b"CONNECT" or (b"upgrade" in fields and b"upgrade" in [c.strip() for c in connection])
+
+
+class Body(object):
+    """Where one message body ends in its stream, read as it comes."""
+
+    __slots__ = ("left", "chunked", "line")
+
+    def __init__(self, length):
+        self.chunked = length == CHUNKED
+        self.left = None if self.chunked else length  # None: a chunk-size (or trailer) line is next
+        self.line = b""  # the part of a chunked body's line read so far
+
+    def take(self, data):
+        """How many of the first bytes of `data` belong to the body, and whether it ends with them.
+        ValueError for a chunked body no server would take."""
+        taken = 0
+        while taken < len(data):
+            if self.left is None or self.left == CHUNKED:
+                newline = data.find(b"\n", taken)
+                if newline < 0:
+                    self.line += data[taken:]
+                    if len(self.line) > READ_LIMIT:
+                        raise ValueError("chunk line")
+                    return len(data), False
+                line, self.line, taken = (self.line + data[taken:newline]).strip(), b"", newline + 1
+                if self.left == CHUNKED:  # trailer fields, up to an empty line
+                    if not line:
+                        return taken, True
+                    continue
+                size = line.split(b";")[0].strip()
+                if not size.isalnum():
+                    raise ValueError("chunk size")
+                self.left = int(size, 16) + 2 if int(size, 16) else CHUNKED
+            elif self.left == UNTIL_CLOSE:
+                return len(data), False
+            else:
+                step = min(self.left, len(data) - taken)
+                self.left, taken = self.left - step, taken + step
+                if self.left:
+                    break
+                if not self.chunked:
+                    return taken, True
+                self.left = None
+        return taken, self.left == 0
+
+
+def request_filter(methods, paths):
+    """Whether a request is one the fault resets: its method is one of `methods` and its path begins
+    with one of `paths`, each where given. None when every request is."""
+    if not methods and not paths:
+        return None
+    methods = {m.encode() for m in methods}
+    paths = tuple(p.encode() for p in paths)
+
+    def matches(method, target):
+        if target[:1] != b"/" and b"://" in target:  # absolute form: its path alone
+            target = b"/" + target.split(b"://", 1)[1].partition(b"/")[2]
+        return (not methods or method in methods) and (not paths or target.startswith(paths))
+
+    return matches
+
+
+def method_slot(first, method):
+    """The counter of `method`'s requests, in the run of counters from `first`."""
+    return first + (METHODS.index(method) if method in METHODS else len(METHODS))
+
+
+class Exchange(object):
+    """A client's connection whose requests are read one by one: each that matches is reset, the
+    others pass on to the service, over a connection of the proxy's own opened when the first byte is
+    to pass (`upstream`), and its answers come back, every byte unchanged.
+
+    Under ResetAt=request a matching request is never passed on: the connection is reset once the
+    answers to those ahead of it have reached the client. Under ResetAt=response it is passed on, and
+    its response is cut short after its head and `after_bytes` bytes (or at its end, if sooner).
+    From a request that asks to leave HTTP (CONNECT, Upgrade) or one that cannot be framed on, the
+    bytes pass untouched, and nothing more is reset. Each side is read only once what was last read
+    from it is passed on, so each holds at most one read."""
+
+    __slots__ = ("client", "upstream", "origin", "matches", "cut", "after_bytes", "counters")
+    __slots__ += ("connecting", "held", "to_upstream", "to_client", "request", "response", "head")
+    __slots__ += ("asked", "left", "reset_due", "done", "close_due", "client_open", "shut", "masks")
+
+    def __init__(self, client, origin, matches, config, counters):
+        self.client, self.origin, self.counters = client, origin, counters
+        self.matches = matches or (lambda method, target: True)  # None once nothing more is reset
+        self.cut, self.after_bytes = config["resetAt"] == "response", config["resetAfterBytes"]
+        self.upstream, self.connecting = None, False
+        self.held = b""  # the start of a request head, until it is whole
+        self.to_upstream = self.to_client = b""
+        self.request = self.response = None  # the body being passed on; None: a head comes next
+        self.head = b""  # the service's response head so far
+        self.asked = deque()  # (method, to be cut, leaves HTTP) of the requests passed on, unanswered
+        self.left = None  # bytes of the response being cut that are still to pass on
+        self.reset_due = False  # a request matched: nothing more of the client's is read
+        self.done = False  # nothing more passes on: reset once the client has acknowledged it all
+        self.close_due = False  # the service closed: so does the client's side, once it has it all
+        self.client_open = True  # the client may still send
+        self.shut = set()  # the sockets whose sending side the proxy has shut
+        self.masks = {}
+
+    def owes_reset(self):
+        return self.reset_due or self.left is not None or any(cut for _, cut, _ in self.asked)
+
+    def idle(self):
+        """Nothing in flight: a close now is one the client can take as a keep-alive timeout."""
+        busy = self.held or self.to_upstream or self.to_client or self.asked
+        return not busy and self.request is None and self.response is None
+
+    def from_client(self, data):
+        """Takes one read of the client's bytes."""
+        data, self.held = self.held + data, b""
+        while data:
+            if self.request is not None:
+                taken, ended = self.request.take(data)
+                self.to_upstream += data[:taken]
+                data = data[taken:]
+                if ended:
+                    self.request = None
+                continue
+            end = data.find(b"\r\n\r\n")
+            if end < 0 and len(data) < READ_LIMIT and data.lstrip(b"\r\n")[:1].isalpha():
+                self.held = data  # the start of a request line, at least: wait for the rest
+                return
+            head = data[: end + 4]
+            try:
+                if end < 0:
+                    raise ValueError("no request head")  # TLS, say, or a head too large
+                start, fields = parse_head(head)
+                method, target = start[0], start[1]
+                length, leaves = body_length(fields, True), switches(method, fields)
+            except ValueError:
+                return self.unframed(data)
+            match = self.matches is not None and self.matches(method, target)
+            self.counters[method_slot(REQUESTS_RESET if match else REQUESTS_FORWARDED, method)] += 1
+            if match and not self.cut:
+                self.reset_due = True
+                self.done = not self.asked and self.response is None
+                return
+            self.to_upstream += head
+            data = data[end + 4 :]
+            self.asked.append((method, match, leaves))
+            self.request = Body(UNTIL_CLOSE if leaves else length) if leaves or length else None
+
+    def unframed(self, data):
+        """Bytes that are not HTTP/1.1 a server would take: they and all after them pass on."""
+        self.matches, self.request = None, Body(UNTIL_CLOSE)
+        self.to_upstream += data
+
+    def from_service(self, data):
+        """Takes one read of the service's bytes."""
+        while data and not self.done:
+            if self.response is None:
+                seen = self.head + data
+                end = seen.find(b"\r\n\r\n")
+                taken = len(data) if end < 0 else end + 4 - len(self.head)
+                self.to_client += data[:taken]
+                data, self.head = data[taken:], seen if end < 0 else b""
+                if end >= 0:
+                    self.response_head(seen[: end + 4])
+                elif len(seen) >= READ_LIMIT:
+                    self.response, self.head = Body(UNTIL_CLOSE), b""
+                continue
+            try:
+                taken, ended = self.response.take(data)
+            except ValueError:
+                taken, ended, self.response = len(data), False, Body(UNTIL_CLOSE)
+            piece, data = data[:taken], data[taken:]
+            if self.left is not None:
+                piece = piece[: self.left]
+                self.left -= len(piece)
+                self.done = self.left == 0
+            self.to_client += piece
+            if ended:
+                self.response_end()
+
+    def response_head(self, head):
+        try:
+            start, fields = parse_head(head)
+        except ValueError:
+            self.response = Body(UNTIL_CLOSE)
+            return
+        status = start[1]
+        if status[:1] == b"1" and status != b"101":
+            return  # 100 Continue, 103 Early Hints: interim, ahead of the response
+        method, cut, leaves = self.asked.popleft() if self.asked else (None, False, False)
+        try:
+            length = UNTIL_CLOSE if leaves or status == b"101" else response_length(method, status, fields)
+        except ValueError:
+            length = UNTIL_CLOSE
+        self.response = Body(length)
+        if cut:
+            self.left = self.after_bytes
+            self.done = self.left == 0
+        if length == 0:
+            self.response_end()
+
+    def response_end(self):
+        self.response = None
+        if self.left is not None or (self.reset_due and not self.asked):
+            self.done = True
+
+    def service_closed(self):
+        """The service closed its side: the client gets the close, or the reset it is owed."""
+        if self.owes_reset():
+            self.done = True
+        else:
+            self.close_due = True
+
+    def end_window(self):
+        """The window has ended: nothing more is reset, and one that is owed is due now."""
+        self.done = self.done or self.owes_reset()
+        self.matches = None
+
+    def wanted(self):
+        """The epoll events each of the two sockets waits for now."""
+        # Once the service has closed and the client has all it sent, the client's bytes are read
+        # and dropped until it closes too: a close with unread bytes would reset it.
+        discarding = self.close_due and not self.to_client
+        reading = self.client_open and (discarding or not (self.to_upstream or self.reset_due or self.close_due))
+        client = (select.EPOLLIN if reading else 0) | (select.EPOLLOUT if self.to_client else 0)
+        if self.upstream is None:
+            return ((self.client, client),)
+        upstream = (select.EPOLLOUT if self.connecting or self.to_upstream else 0) | (
+            select.EPOLLIN if not self.connecting and not self.to_client and not self.done else 0
+        )
+        return ((self.client, client), (self.upstream, upstream))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -674,13 +920,18 @@ def proxy_main(experiment_id, config):
     deadline. Closing a socket also takes it out of the epoll set.
 
     ResetAt=connect resets each connection as it is accepted, with no deferral, before anything is
-    read; ResetAt=response forwards each from its first bytes (see Forward).
+    read. Under ResetMethods, ResetPaths or ResetAt=response each connection is read request by
+    request, and what is not reset is passed on (see Exchange). When the window ends, those keep
+    working for FORWARD_GRACE_SECONDS at most, and nothing more of theirs is reset.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     stop_signal = wakeup_pipe(signal.SIGTERM)
     listeners = adopt_listeners(config)
     silent_seconds = SILENT_RESET_SECONDS
-    at_connect, forwarding = config["resetAt"] == "connect", config["resetAt"] == "response"
+    at_connect = config["resetAt"] == "connect"
+    matches = request_filter(config["resetMethods"], config["resetPaths"])
+    exchanging = matches is not None or config["resetAt"] == "response"
+    matches = matches or (lambda method, target: True)
     for listener in listeners:
         listener.setblocking(False)
         if at_connect:
@@ -700,7 +951,7 @@ def proxy_main(experiment_id, config):
         origin_of[listener.fileno()] = origin
     ep.register(config["wardenLifeFd"], select.EPOLLHUP)
     ep.register(stop_signal, select.EPOLLIN)
-    # fd -> [socket, last bytes received, origin]: connections whose request is not in yet.
+    # fd -> [socket, last bytes received, origin, first bytes]: connections whose request is not in yet.
     waiting = {}
     # (deadline, socket) of connections with nothing yet, and with part of a request: each in accept
     # order, which is its deadline order.
@@ -712,12 +963,17 @@ def proxy_main(experiment_id, config):
     linger = LINGER_RESET
     sol_socket, so_linger = socket.SOL_SOCKET, socket.SO_LINGER
 
+    def count_reset(origin, first_bytes):
+        counters[origin] += 1
+        counters[second_slot(counters)] += 1
+        if first_bytes:
+            counters[method_slot(REQUESTS_RESET, first_bytes.partition(b" ")[0])] += 1
+
     def reset(conn):
         entry = waiting.pop(conn.fileno(), None)
         reset_connection(conn)
         if entry:
-            counters[entry[2]] += 1
-            counters[second_slot(counters)] += 1
+            count_reset(entry[2], entry[3])
 
     def request_in(conn, tail):
         """Reads what has arrived. True once the request head is in, the client has closed, or the head
@@ -731,122 +987,136 @@ def proxy_main(experiment_id, config):
         seen = tail + data
         return not data or b"\r\n\r\n" in seen or len(data) >= READ_LIMIT, seen[-3:]
 
-    # fd (of either side) -> Forward, and (deadline, Forward) of those whose client is to be reset
+    # fd (of either side) -> Exchange, and (deadline, Exchange) of those whose client is to be reset
     # once it has acknowledged every byte passed on.
-    forwards = {}
+    exchanges = {}
     draining = deque()
+    window = [True]  # open: requests that match are reset
 
-    def forward(conn, origin, request):
-        """Hands a client's connection, with its first bytes, to a Forward towards its destination."""
-        upstream = new_socket(family, stream)
-        fwd = Forward(conn, upstream, origin, request, config["resetAfterBytes"])
-        forwards[conn.fileno()] = forwards[upstream.fileno()] = fwd
+    def exchange(conn, origin, data):
+        """Reads a client's connection request by request (see Exchange), from what has arrived:
+        None for nothing yet, b"" for a close."""
+        ex = Exchange(conn, origin, matches if window[0] else None, config, counters)
+        counters[ACCEPTED + origin] += 1
+        exchanges[conn.fileno()] = ex
+        if data:
+            ex.from_client(data)
+        ex.client_open = data is None or bool(data)
+        settle(ex)
+
+    def connect(ex):
+        """Opens the proxy's own connection to the client's destination, the service."""
+        ex.upstream, ex.connecting = new_socket(family, stream), True
+        exchanges[ex.upstream.fileno()] = ex
         try:
             # The spared mark keeps the fault's rules off the proxy's own connection (jumps_text).
-            upstream.setsockopt(sol_socket, SO_MARK, SPARED)
+            ex.upstream.setsockopt(sol_socket, SO_MARK, SPARED)
             if family == socket.AF_INET6:  # an IPv4 client's destination is IPv4-mapped
-                upstream.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-            upstream.setblocking(False)
-            code = upstream.connect_ex(conn.getsockname())
+                ex.upstream.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            ex.upstream.setblocking(False)
+            code = ex.upstream.connect_ex(ex.client.getsockname())
         except OSError:
             code = errno.EIO
         if code not in (0, errno.EINPROGRESS):
-            service_done(fwd)
-        settle(fwd)
+            service_gone(ex, False)
 
-    def service_done(fwd):
-        """Nothing more of the service's is passed on: its side closes, and the client is reset once
-        it has what was."""
-        fwd.done = True
-        forwards.pop(fwd.upstream.fileno(), None)
-        if fwd.masks.pop(fwd.upstream, None) is not None:
-            ep.unregister(fwd.upstream.fileno())
-        fwd.upstream.close()
+    def forget(ex, sock):
+        exchanges.pop(sock.fileno(), None)
+        if ex.masks.pop(sock, None) is not None:
+            ep.unregister(sock.fileno())
 
-    def settle(fwd):
-        """After any event of a Forward: its sockets wait for what they need next, or it drains."""
-        if fwd.done and not fwd.to_client:
-            forwards.pop(fwd.client.fileno(), None)
-            if fwd.masks.pop(fwd.client, None) is not None:
-                ep.unregister(fwd.client.fileno())
-            draining.append((time.monotonic() + SILENT_RESET_SECONDS, fwd))
+    def service_gone(ex, closed):
+        """The service's side is over: it closed (the client gets the close, or the reset it is owed),
+        or it refused, failed or is no longer needed (the client gets the reset)."""
+        if closed:
+            ex.service_closed()
+        else:
+            ex.done = True
+        forget(ex, ex.upstream)
+        ex.upstream.close()
+        ex.upstream = None
+
+    def finish(ex, reset_client):
+        """The exchange is over: the client's connection is reset (and counted), or closed."""
+        if ex.upstream is not None:
+            forget(ex, ex.upstream)
+            ex.upstream.close()
+        forget(ex, ex.client)
+        if reset_client:
+            reset_connection(ex.client)
+            count_reset(ex.origin, None)
+        else:
+            ex.client.close()
+
+    def settle(ex):
+        """After any event of an Exchange: it connects to the service once it has bytes to pass on,
+        its sockets wait for what they need next, or it ends."""
+        if ex.done and not ex.to_client:
+            if ex.upstream is not None:
+                service_gone(ex, False)
+            forget(ex, ex.client)
+            draining.append((time.monotonic() + SILENT_RESET_SECONDS, ex))
             return
-        for sock, mask in fwd.wanted():
-            if sock.fileno() == -1:
-                continue
-            known = fwd.masks.get(sock)
+        if ex.close_due and not ex.to_client and ex.client not in ex.shut:
+            ex.shut.add(ex.client)
+            try:
+                ex.client.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass  # the client is gone: its close, below, follows
+        if not (ex.client_open or ex.to_client) and (ex.client in ex.shut or not (ex.upstream or ex.to_upstream)):
+            return finish(ex, False)
+        if ex.to_upstream and ex.upstream is None and not ex.close_due:
+            connect(ex)
+        upstream = ex.upstream
+        if upstream and not (ex.client_open or ex.connecting or ex.to_upstream or upstream in ex.shut):
+            ex.shut.add(upstream)  # the client has sent all it will: so does the proxy
+            upstream.shutdown(socket.SHUT_WR)
+        for sock, mask in ex.wanted():
+            known = ex.masks.get(sock)
             if known is None:
                 ep.register(sock.fileno(), mask)
             elif known != mask:
                 ep.modify(sock.fileno(), mask)
-            fwd.masks[sock] = mask
+            ex.masks[sock] = mask
 
-    def reset_forwarded(fwd):
-        reset_connection(fwd.client)
-        counters[fwd.origin] += 1
-        counters[second_slot(counters)] += 1
-
-    def on_service(fwd, events):
-        if fwd.connecting:
-            fwd.connecting = False
-            if fwd.upstream.getsockopt(sol_socket, socket.SO_ERROR):
-                return service_done(fwd)  # refused: the client gets the reset
+    def on_service(ex, events):
+        if ex.connecting:
+            ex.connecting = False
+            if ex.upstream.getsockopt(sol_socket, socket.SO_ERROR):
+                return service_gone(ex, False)  # refused: the client gets the reset
         elif events & (select.EPOLLIN | select.EPOLLHUP | select.EPOLLERR):
             # Read on a hang-up too, even with bytes still to pass on: epoll reports it until then.
-            data = fwd.upstream.recv(READ_LIMIT, dontwait)
+            data = ex.upstream.recv(READ_LIMIT, dontwait)
             if not data:
-                return service_done(fwd)  # closed: the client gets the reset, not the close
-            fwd.from_service(data)
-            if fwd.done:
-                return service_done(fwd)
-        if fwd.to_upstream:
-            fwd.to_upstream = fwd.to_upstream[fwd.upstream.send(fwd.to_upstream, dontwait) :]
+                return service_gone(ex, True)
+            ex.from_service(data)
+            if ex.done:
+                return service_gone(ex, False)
+        if ex.to_upstream:
+            ex.to_upstream = ex.to_upstream[ex.upstream.send(ex.to_upstream, dontwait) :]
 
-    def on_client(fwd, events):
-        if fwd.to_client and events & select.EPOLLOUT:
-            fwd.to_client = fwd.to_client[fwd.client.send(fwd.to_client, dontwait) :]
+    def on_client(ex, events):
+        if ex.to_client and events & select.EPOLLOUT:
+            ex.to_client = ex.to_client[ex.client.send(ex.to_client, dontwait) :]
         elif events & (select.EPOLLIN | select.EPOLLHUP | select.EPOLLERR):
-            data = fwd.client.recv(READ_LIMIT, dontwait)
-            if data:
-                fwd.to_upstream += data
-            else:  # the client has sent all it will: so does the proxy
-                fwd.client_open = False
-                if not fwd.done and not fwd.connecting:
-                    fwd.upstream.shutdown(socket.SHUT_WR)
+            data = ex.client.recv(READ_LIMIT, dontwait)
+            if not data:
+                ex.client_open = False
+            elif not ex.close_due:
+                ex.from_client(data)
 
-    def on_forward(fd, events):
-        fwd = forwards[fd]
-        from_client = fd == fwd.client.fileno()
+    def on_exchange(fd, events):
+        ex = exchanges[fd]
+        from_client = fd == ex.client.fileno()
         try:
-            (on_client if from_client else on_service)(fwd, events)
+            (on_client if from_client else on_service)(ex, events)
         except BlockingIOError:
             pass
         except OSError:
-            if not from_client:
-                service_done(fwd)
-            else:  # the client is gone (it reset, or its side failed): nothing is left to reset
-                if not fwd.done:
-                    service_done(fwd)
-                forwards.pop(fd, None)
-                fwd.masks.pop(fwd.client, None)
-                fwd.client.close()
-                return
-        settle(fwd)
-
-    def first_bytes(entry):
-        """Forwards a connection that was waiting, once its first bytes are in."""
-        conn = entry[0]
-        try:
-            data = conn.recv(READ_LIMIT, dontwait)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        if not data:
-            return reset(conn)
-        del waiting[conn.fileno()]
-        ep.unregister(conn.fileno())
-        forward(conn, entry[2], data)
+            if from_client:  # the client is gone (it reset, or its side failed): nothing is left to reset
+                return finish(ex, False)
+            service_gone(ex, False)
+        settle(ex)
 
     def accept_all(listener, origin):
         accept = listener._accept  # the fd alone: the socket object is made with known family and type
@@ -866,8 +1136,8 @@ def proxy_main(experiment_id, config):
                     data = None
                 except OSError:
                     pass
-            if forwarding and data:
-                forward(conn, origin, data)
+            if exchanging:
+                exchange(conn, origin, data)
                 continue
             if data is not None and (not data or len(data) >= READ_LIMIT or b"\r\n\r\n" in data):
                 # The common case, inline: the whole request head is in.
@@ -878,8 +1148,10 @@ def proxy_main(experiment_id, config):
                 conn.close()
                 counters[origin] += 1
                 counters[slot] += 1
+                if data:
+                    counters[method_slot(REQUESTS_RESET, data.partition(b" ")[0])] += 1
                 continue
-            waiting[fd] = [conn, data[-3:] if data else b"", origin]
+            waiting[fd] = [conn, data[-3:] if data else b"", origin, data[:16] if data else b""]
             ep.register(fd, select.EPOLLIN | select.EPOLLRDHUP)
             if now is None:
                 now = time.monotonic()
@@ -888,9 +1160,29 @@ def proxy_main(experiment_id, config):
             else:
                 silent[0].append((now + silent_seconds, conn))
 
-    stopping = False
-    while not stopping:
-        timeout = stop_at - time.monotonic()
+    def end_window():
+        """The rules are out: what waits is reset, what is passed on goes on, for a while."""
+        window[0] = False
+        for fd in (config["wardenLifeFd"], stop_signal):
+            ep.unregister(fd)
+        for conn, _, _, _ in list(waiting.values()):
+            reset(conn)
+        for origin, listener in enumerate(listeners):
+            if exchanging:
+                accept_all(listener, origin)  # caught in the window, passed on untouched
+            else:
+                reset_backlog(listener, counters, origin)
+            ep.unregister(listener.fileno())
+            listener.close()
+        origin_of.clear()
+        for ex in set(exchanges.values()):
+            ex.end_window()
+            settle(ex)
+        return time.monotonic() + FORWARD_GRACE_SECONDS
+
+    ends_at = None  # once the window has ended: when what is still passed on is reset
+    while ends_at is None or (exchanges or draining) and time.monotonic() < ends_at:
+        timeout = (stop_at if ends_at is None else ends_at) - time.monotonic()
         for queue in silent:
             if queue:
                 timeout = min(timeout, queue[0][0] - time.monotonic())
@@ -899,16 +1191,14 @@ def proxy_main(experiment_id, config):
         for fd, events in ep.poll(max(timeout, 0)):
             if fd in origin_of:
                 accept_all(listeners[origin_of[fd]], origin_of[fd])
-            elif fd == config["wardenLifeFd"]:
+            elif fd == config["wardenLifeFd"] and ends_at is None:
                 # The warden is gone: nobody else will take the rules out.
                 remove_rules(experiment_id)
-                stopping = True
-            elif fd == stop_signal:
-                stopping = True
-            elif fd in forwards:
-                on_forward(fd, events)
-            elif fd in waiting and forwarding:
-                first_bytes(waiting[fd])
+                ends_at = end_window()
+            elif fd == stop_signal and ends_at is None:
+                ends_at = end_window()
+            elif fd in exchanges:
+                on_exchange(fd, events)
             elif fd in waiting:
                 entry = waiting[fd]
                 done, entry[1] = request_in(entry[0], entry[1])
@@ -916,32 +1206,25 @@ def proxy_main(experiment_id, config):
                     reset(entry[0])
         now = time.monotonic()
         for queue in silent:
-            # Each waits for its deadline, unless it has been reset or forwarded since.
+            # Each waits for its deadline, unless it has been reset since.
             while queue and (queue[0][0] <= now or waiting.get(queue[0][1].fileno(), (None,))[0] is not queue[0][1]):
                 conn = queue.popleft()[1]
                 if waiting.get(conn.fileno(), (None,))[0] is conn:
                     reset(conn)
         for _ in range(len(draining)):
-            deadline, fwd = draining.popleft()
-            if deadline <= now or not unsent(fwd.client):
-                reset_forwarded(fwd)
+            deadline, ex = draining.popleft()
+            if deadline <= now or not unsent(ex.client):
+                finish(ex, True)
             else:
-                draining.append((deadline, fwd))
-        if now >= stop_at:
+                draining.append((deadline, ex))
+        if ends_at is None and now >= stop_at:
             # Backstop: the warden should have ended the window before now.
             remove_rules(experiment_id)
-            stopping = True
-    for conn, _, _ in list(waiting.values()):
-        reset(conn)
-    for fwd in set(forwards.values()):
-        if not fwd.done:
-            service_done(fwd)
-        reset_forwarded(fwd)
-    for _, fwd in draining:
-        reset_forwarded(fwd)
-    for origin, listener in enumerate(listeners):
-        reset_backlog(listener, counters, origin)
-        listener.close()
+            ends_at = end_window()
+    for ex in set(exchanges.values()):
+        finish(ex, not ex.idle())  # an idle one closes as a keep-alive timeout would
+    for _, ex in draining:
+        finish(ex, True)
     return 0
 
 
@@ -963,7 +1246,7 @@ def warden_main(experiment_id, config):
     removed += drop_tables_made(config["families"], config["tablesBefore"])
     ended_at = utc_now()
     signal_quietly(config["proxyPid"], signal.SIGTERM)
-    if not hangup_poller(config["proxyLifeFd"]).poll(PROXY_GRACE_SECONDS):
+    if not hangup_poller(config["proxyLifeFd"]).poll(proxy_grace(config)):
         signal_quietly(config["proxyPid"], signal.SIGKILL)
     counters = map_counters(experiment_id)
     for origin, listener in enumerate(adopt_listeners(config)):
@@ -1037,6 +1320,8 @@ def parameters():
         "resetPercentage": int(env["SSM_ResetPercentage"]),
         "resetAt": env["SSM_ResetAt"],
         "resetAfterBytes": int(env["SSM_ResetAfterBytes"]),
+        "resetMethods": [m for m in env["SSM_ResetMethods"].split(",") if m],
+        "resetPaths": [m for m in env["SSM_ResetPaths"].split(",") if m],
     }
 
 
@@ -1127,20 +1412,29 @@ def spawn(role, experiment_id, config, fds):
         os._exit(code)
 
 
-SELF_CHECK_REQUEST = b"GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: http-reset-peer-self-check\r\nConnection: close\r\n\r\n"
+def self_check_method(p):
+    return (p["resetMethods"] or ["GET"])[0]
 
 
 def self_check(port, families, p):
-    """Asks the fault's own port from localhost, as the Harness fault's verification step does. Its
-    connections are marked chosen, so that ResetPercentage never spares them. Under ResetAt=response
-    the service answers, and the answer is read to its end: a reset, or a close that says the fault
-    did not bite.
+    """Asks the fault's own port from localhost, as the Harness fault's verification step does, with
+    a request the fault resets: the first method and path prefix it names. Its connections are
+    marked chosen, so that ResetPercentage never spares them. Under ResetAt=response the service
+    answers, and the answer is read to its end: a reset, or a close that says the fault did not
+    bite; a method that may change the service's state is then not sent at all.
 
-    Returns what each loopback address saw: "reset", "answered" or "unreachable".
+    Returns what each loopback address saw: "reset", "answered", "unreachable" or "skipped".
     """
+    method, path = self_check_method(p), (p["resetPaths"] or ["/"])[0]
+    request = "%s %s HTTP/1.1\r\nHost: localhost\r\nUser-Agent: http-reset-peer-self-check\r\n" % (method, path)
+    request += ("" if method in ("GET", "HEAD") else "Content-Length: 0\r\n") + "Connection: close\r\n\r\n"
+    unsafe = p["resetAt"] == "response" and method not in ("GET", "HEAD", "OPTIONS", "TRACE")
     seen = {}
     for address, family in (("127.0.0.1", "iptables"), ("::1", "ip6tables")):
         if family not in families:
+            continue
+        if unsafe:
+            seen[address] = "skipped"
             continue
         try:
             with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET) as s:
@@ -1148,7 +1442,7 @@ def self_check(port, families, p):
                     s.setsockopt(socket.SOL_SOCKET, SO_MARK, CHOSEN)
                 s.settimeout(SELF_CHECK_TIMEOUT_SECONDS)
                 s.connect((address, port))
-                s.sendall(SELF_CHECK_REQUEST)
+                s.sendall(request.encode())
                 if forwards(p):
                     # The service answers first: only how the answer ends tells.
                     while s.recv(READ_LIMIT):
@@ -1163,14 +1457,25 @@ def self_check(port, families, p):
     return seen
 
 
-def remote_traffic(remote_resets, caught):
-    """What remote clients met, by name: reset; caught by the rules but never reset (something on the
-    instance drops them after the rules); or none came at all."""
+def remote_traffic(remote_resets, caught, remote_read):
+    """What remote clients met, by name: reset; read by the proxy, but none sent a request that
+    matched; caught by the rules but never reset (something on the instance drops them after the
+    rules); or none came at all."""
     if remote_resets:
         return "Reset"
     if caught is None:
         return "Unknown"  # the warden, which reads the rules' counters, was killed
+    if remote_read:
+        return "NotMatched"
     return "InterceptedNotReset" if caught else "NoRemoteClients"
+
+
+def requests_by_method(counters, first, uncounted=(b"", 0)):
+    """The requests counted from `first`, by method, those that were counted only; the self-check's
+    (`uncounted`: its method, and how many) taken out."""
+    counts = counters[first : first + len(METHODS) + 1]
+    counts[method_slot(0, uncounted[0])] -= uncounted[1]
+    return {name: n for name, n in zip([m.decode() for m in METHODS] + ["other"], counts) if n > 0}
 
 
 def prepare(experiment_id, families, tables_before, p):
@@ -1192,7 +1497,7 @@ def prepare(experiment_id, families, tables_before, p):
         why += ", and for ResetPercentage or ResetAt=response xt_connmark, xt_statistic, xt_mark)" if spares(p) else ")"
     else:
         with os.fdopen(open_state_file(counters_path(experiment_id), os.O_WRONLY | os.O_CREAT), "wb") as f:
-            f.write(struct.pack("=3Q", 0, 0, int(time.time())))
+            f.write(struct.pack("=%dQ" % (FIRST_SECOND + 1), *([0] * FIRST_SECOND + [int(time.time())])))
             f.truncate(8 * (FIRST_SLOT + p["durationSeconds"] + SLACK_SECONDS))
         return listeners, None
     for s in listeners:
@@ -1209,6 +1514,7 @@ def inject_main():
     summary = {"action": "Inject", "experimentId": experiment_id}
     summary.update(targetPort=p["targetPort"], interface=p["interface"], durationSeconds=p["durationSeconds"])
     summary.update(resetPercentage=p["resetPercentage"], resetAt=p["resetAt"], resetAfterBytes=p["resetAfterBytes"])
+    summary.update(resetMethods=",".join(p["resetMethods"]), resetPaths=",".join(p["resetPaths"]))
     lock = take_lock()
     if lock is None:
         holders = sorted({e for _, _, e in fault_processes()})
@@ -1234,18 +1540,8 @@ def inject_main():
     # Started before the forks, which make every page this process then writes a copy, and
     # slow; their input, the jumps, comes once the warden exists.
     restores = start_restores(families)
-    proxy_pid = spawn(
-        "proxy",
-        experiment_id,
-        dict(
-            shared,
-            wardenLifeFd=warden_life_r,
-            stopAfterSeconds=p["durationSeconds"] + 3,
-            resetAt=p["resetAt"],
-            resetAfterBytes=p["resetAfterBytes"],
-        ),
-        listen_fds + [warden_life_r, proxy_life_w, lock],
-    )
+    proxy_config = dict(p, wardenLifeFd=warden_life_r, stopAfterSeconds=p["durationSeconds"] + 3, **shared)
+    proxy_pid = spawn("proxy", experiment_id, proxy_config, listen_fds + [warden_life_r, proxy_life_w, lock])
     os.close(proxy_life_w)
     spawn(
         "warden",
@@ -1283,7 +1579,7 @@ def inject_main():
         told = status.read()
     ended_epoch = time.time()
     # The warden is gone. Wait for the proxy too, then make sure, and clean up whatever remains.
-    wait_until(lambda: not fault_processes(experiment_id), PROXY_GRACE_SECONDS + 1)
+    wait_until(lambda: not fault_processes(experiment_id), proxy_grace(p) + 1)
     leftovers = cleanup_experiment(experiment_id) if still_active(experiment_id) else []
     restored = not still_active(experiment_id)
 
@@ -1294,14 +1590,14 @@ def inject_main():
     if end is None:  # the warden was killed: the proxy took the rules out
         end = {"reason": "warden died", "endedAt": utc_now(), "removed": [], "remoteSynsCaught": None}
         end["connectionsSpared"] = None
-    counters = read_counters(counters_fd) or [0, 0, 0]
+    counters = read_counters(counters_fd) or [0] * (FIRST_SECOND + 1)
     remove_tree(experiment_dir(experiment_id))
     remote, self_resets = counters[REMOTE], list(checks.values()).count("reset")
     local = max(counters[LOCAL] - self_resets, 0)
     series = None
     if "error" not in word and len(counters) > FIRST_SLOT:
         series = reset_series(counters, armed_epoch, ended_epoch, self_resets)
-    met = remote_traffic(remote, end["remoteSynsCaught"])
+    met = remote_traffic(remote, end["remoteSynsCaught"], counters[ACCEPTED + REMOTE])
     verified_by = (["remote peers"] if remote else []) + (["localhost"] if "reset" in checks.values() else [])
     verified = bool(verified_by) and "answered" not in checks.values() and met != "InterceptedNotReset"
     summary.update(
@@ -1312,6 +1608,8 @@ def inject_main():
         localConnectionsReset=local,
         remoteSynsCaught=end["remoteSynsCaught"],
         connectionsSpared=end.get("connectionsSpared"),
+        requestsReset=requests_by_method(counters, REQUESTS_RESET, (self_check_method(p).encode(), self_resets)),
+        requestsForwarded=requests_by_method(counters, REQUESTS_FORWARDED),
         remoteTraffic=met,
         resetSeries=series,
         selfCheck=checks,

@@ -29,6 +29,11 @@ describe("constructor validation", () => {
       /resetAfterBytes \(RESET_AFTER_BYTES\) applies only with RESET_AT=response \(RESET_AT is request\)$/,
     ],
     [{ resetAt: "midway" }, /resetAt \(RESET_AT\) must be one of connect, request, response/],
+    [
+      { resetAt: "connect", resetPaths: "/api/" },
+      /resetPaths \(RESET_PATHS\) applies only with RESET_AT=request or RESET_AT=response \(RESET_AT is connect\)$/,
+    ],
+    [{ resetMethods: "get" }, /resetMethods \(RESET_METHODS\) names methods in capitals/],
   ])("refuses the bad default %j", (tunableDefaults, message) => {
     expect(build({ tunableDefaults: tunableDefaults as HttpResetPeerFaultProps["tunableDefaults"] })).toThrow(
       message,

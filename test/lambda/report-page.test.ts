@@ -26,6 +26,8 @@ function instance(fields: Partial<InstanceReport> & Pick<InstanceReport, "instan
     remoteConnectionsReset: 50,
     localConnectionsReset: 2,
     connectionsSpared: 0,
+    requestsReset: { GET: 40, POST: 12 },
+    requestsForwarded: {},
     remoteTraffic: "Reset",
     verified: true,
     verifiedBy: ["remote peers", "localhost"],
@@ -88,6 +90,8 @@ function stoppedReport(): Report {
       connectionsReset: 63,
       remoteConnectionsReset: 61,
       connectionsSpared: 0,
+      requestsReset: { GET: 80, POST: 24 },
+      requestsForwarded: {},
       remoteTraffic: { Reset: 2 },
     },
   };
@@ -111,6 +115,8 @@ function dryRunReport(): Report {
       connectionsReset: 0,
       remoteConnectionsReset: 0,
       connectionsSpared: 0,
+      requestsReset: {},
+      requestsForwarded: {},
       remoteTraffic: {},
     },
     note: "Dry run: the targets were resolved and checked; nothing was sent to them",
@@ -152,6 +158,7 @@ describe("the page's text", () => {
     expect(html).toContain("Commands cancelled: <code>0b7e1f2a-1111-2222-3333-444455556666</code>");
     expect(html).toContain("<code>9c4d0e11-aaaa-bbbb-cccc-ddddeeeeffff</code> to 3 instances");
     expect(html).toContain("Remote clients met, by instance: Reset on 2 instances");
+    expect(html).toContain("Requests reset, by method: GET 80, POST 24; passed on to the service: 0");
     for (const [key, value] of [
       ["EC2_INSTANCE_TAG", "chaos:checkout"],
       ["TOTAL_CHAOS_DURATION", "10"],

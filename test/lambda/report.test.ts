@@ -80,6 +80,8 @@ test("reports each instance from the document's first line of output, and the to
       remoteConnectionsReset: 12,
       localConnectionsReset: 0,
       connectionsSpared: 0,
+      requestsReset: { GET: 10, POST: 2 },
+      requestsForwarded: { GET: 5 },
       remoteTraffic: "Reset",
       verified: true,
       verifiedBy: ["remote peers", "localhost"],
@@ -116,6 +118,9 @@ test("reports each instance from the document's first line of output, and the to
     connectionsReset: 15,
     remoteConnectionsReset: 15,
     connectionsSpared: 0,
+    // Summed by method over the three instances that told their counts.
+    requestsReset: { GET: 30, POST: 6 },
+    requestsForwarded: { GET: 15 },
     remoteTraffic: { Reset: 2, InterceptedNotReset: 1 },
   });
   const { reportObject, reportPage, reportPageConsoleUrl, listsCut, ...whole } = result;
@@ -184,6 +189,8 @@ test("reports many instances a page at a time, and publishes their resets at the
     connectionsReset: 720,
     remoteConnectionsReset: 720,
     connectionsSpared: 180,
+    requestsReset: { GET: 600, POST: 120 },
+    requestsForwarded: { GET: 300 },
     remoteTraffic: { Reset: 60 },
   });
   // The document's invocations since the start are listed in pages of 50, never read one by one

@@ -65,6 +65,8 @@ describe("input", () => {
         ResetPercentage: ["100"],
         ResetAt: ["request"],
         ResetAfterBytes: ["0"],
+        ResetMethods: [""],
+        ResetPaths: [""],
         ExperimentId: ["run-1"],
       },
     });

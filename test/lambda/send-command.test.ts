@@ -36,6 +36,8 @@ test("sends Inject with the plan's parameters, 50 instances per command", async 
       ResetPercentage: ["100"],
       ResetAt: ["request"],
       ResetAfterBytes: ["0"],
+      ResetMethods: [""],
+      ResetPaths: [""],
       ExperimentId: ["run-1"],
     });
   }

@@ -44,3 +44,30 @@ test("ResetAfterBytes is refused by name without ResetAt=response, whichever lay
   ).toEqual(["RESET_AFTER_BYTES applies only with RESET_AT=response (RESET_AT is connect)"]);
   expect(readTunables({ RESET_AFTER_BYTES: 10 }, { RESET_AT: "Response" }).problems).toEqual([]);
 });
+
+test("ResetMethods and ResetPaths: methods in capitals, prefixes from /, never with ResetAt=connect", () => {
+  const { values, problems } = readTunables({ RESET_METHODS: "POST,PATCH", RESET_PATHS: "/api/,/checkout" });
+  expect(problems).toEqual([]);
+  expect(values).toMatchObject({ RESET_METHODS: "POST,PATCH", RESET_PATHS: "/api/,/checkout" });
+  expect(readTunables({ RESET_METHODS: "post" }).problems).toEqual([
+    "RESET_METHODS names methods in capitals, as requests carry them: HTTP methods are case-sensitive",
+  ]);
+  for (const paths of ["api", "/api,", "/api,checkout", ","]) {
+    expect(readTunables({ RESET_PATHS: paths }).problems).toEqual([
+      "RESET_PATHS is a comma-separated list of path prefixes, each beginning with /",
+    ]);
+  }
+  // What the document's script could not hold safely, and what a prefix never matches.
+  for (const paths of ["/a b", "/a?b", '/a"', "/$HOME", "/a'b", "/a\\b", "/" + "a".repeat(1024)]) {
+    expect(readTunables({ RESET_PATHS: paths }).problems).toEqual([
+      expect.stringMatching(/^RESET_PATHS must be/),
+    ]);
+  }
+  expect(readTunables({ RESET_METHODS: "GET,".repeat(16) + "PUT" }).problems).toHaveLength(1);
+  expect(
+    readTunables({ RESET_AT: "connect", RESET_PATHS: "/api" }, { RESET_METHODS: "POST" }).problems,
+  ).toEqual([
+    "RESET_METHODS applies only with RESET_AT=request or RESET_AT=response (RESET_AT is connect)",
+    "RESET_PATHS applies only with RESET_AT=request or RESET_AT=response (RESET_AT is connect)",
+  ]);
+});

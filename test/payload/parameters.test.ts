@@ -43,7 +43,7 @@ describe("document parameters", () => {
       const documentRe = new RegExp(p.pattern);
       const shellRe = new RegExp(shellPattern(p));
       expect(shellPattern(p)).not.toMatch(/\{[0-9]+,[0-9]{3,}\}/);
-      const prefix = p.pattern.includes("https?://") ? "https://" : "";
+      const prefix = p.pattern.includes("https?://") ? "https://" : p.pattern.startsWith("^(/") ? "/" : "";
       const wrong: number[] = [];
       for (let n = 0; n <= p.maxLength! + 10; n++) {
         const value = prefix + "a".repeat(Math.max(n - prefix.length, 0));
@@ -63,6 +63,19 @@ describe("document parameters", () => {
   );
 });
 
+/**
+ * The integers a range's pattern is tried on: every one up to 100,000 (or the range's end and 1,000
+ * past it), and beyond that each one around a change in the number of digits and around the end: a
+ * pattern of alternatives by digit count goes wrong only there, and a billion tries would take minutes.
+ */
+function candidates(max: number): number[] {
+  const all = Array.from({ length: Math.min(max + 1000, 100000) + 1 }, (_, n) => n);
+  for (let power = 100000; power <= max * 10; power *= 10)
+    for (let d = -1000; d <= 1000; d++) all.push(power + d, (power / 10) * 9 + d);
+  for (let d = -1000; d <= 1000; d++) all.push(max + d);
+  return all.filter((n) => n >= 0);
+}
+
 describe("integer tunables", () => {
   const integers = Object.values(TUNABLES).filter((t) => t.kind === "integer");
 
@@ -72,7 +85,7 @@ describe("integer tunables", () => {
       const re = new RegExp(t.pattern);
       const { min, max } = t.range!;
       const wrong: number[] = [];
-      for (let n = 0; n <= max + 1000; n++) if (re.test(String(n)) !== (n >= min && n <= max)) wrong.push(n);
+      for (const n of candidates(max)) if (re.test(String(n)) !== (n >= min && n <= max)) wrong.push(n);
       expect(wrong).toEqual([]);
       expect(re.test(`0${max}`)).toBe(false);
       expect(re.test(`+${min + 1}`)).toBe(false);

@@ -28,12 +28,12 @@ function resetSeries(
   const program = [
     "import json, sys",
     `sys.path.insert(0, ${JSON.stringify(SOURCES)})`,
-    "from reset_peer import reset_series",
-    "page, started, ended, uncounted = json.load(sys.stdin)",
+    "from reset_peer import FIRST_SECOND, reset_series",
+    "per_second, first_second, started, ended, uncounted = json.load(sys.stdin)",
+    "page = [0] * FIRST_SECOND + [first_second] + per_second",
     "print(json.dumps(reset_series(page, started, ended, uncounted)))",
   ].join("\n");
-  const page = [0, 0, firstSecond, ...perSecond];
-  const input = JSON.stringify([page, started, ended, uncounted]);
+  const input = JSON.stringify([perSecond, firstSecond, started, ended, uncounted]);
   return JSON.parse(execFileSync("python3", ["-I", "-c", program], { input }).toString()) as Series;
 }
 

@@ -18,6 +18,9 @@ export interface Logged {
   /** nginx's serial number of the connection, and how many requests it has carried so far. */
   readonly connection: number;
   readonly connectionRequests: number;
+  /** The bytes of the request as nginx read them (request line, fields, body), and of its answer. */
+  readonly requestLength: number;
+  readonly bytesSent: number;
 }
 
 export interface Nginx {
@@ -38,7 +41,8 @@ function config(prefix: string, port: number, body: string): string {
     events { worker_connections 256; }
     http {
       log_format hrp escape=json '{"msec":"$msec","remote":"$remote_addr","request":"$request",'
-        '"status":$status,"connection":$connection,"connectionRequests":$connection_requests}';
+        '"status":$status,"connection":$connection,"connectionRequests":$connection_requests,'
+        '"requestLength":$request_length,"bytesSent":$bytes_sent}';
       access_log ${inPrefix("access.log")} hrp;
       ${temps.join("\n      ")}
       server {
