@@ -1049,8 +1049,24 @@ def proxy_main(experiment_id, config):
             ex.client.close()
 
     def settle(ex):
-        """After any event of an Exchange: it connects to the service once it has bytes to pass on,
-        its sockets wait for what they need next, or it ends."""
+        """After any event of an Exchange: what each side is owed is sent at once, as far as its
+        socket takes it (most often all of it, with no wait for epoll to say it can); it connects
+        to the service once it has bytes to pass on; its sockets wait for what they need next, or
+        it ends."""
+        try:
+            if ex.to_client:
+                ex.to_client = ex.to_client[ex.client.send(ex.to_client, dontwait) :]
+        except BlockingIOError:
+            pass
+        except OSError:
+            return finish(ex, False)  # the client is gone: nothing is left to reset
+        try:
+            if ex.to_upstream and ex.upstream is not None and not ex.connecting:
+                ex.to_upstream = ex.to_upstream[ex.upstream.send(ex.to_upstream, dontwait) :]
+        except BlockingIOError:
+            pass
+        except OSError:
+            service_gone(ex, False)
         if ex.done and not ex.to_client:
             if ex.upstream is not None:
                 service_gone(ex, False)
@@ -1091,14 +1107,10 @@ def proxy_main(experiment_id, config):
                 return service_gone(ex, True)
             ex.from_service(data)
             if ex.done:
-                return service_gone(ex, False)
-        if ex.to_upstream:
-            ex.to_upstream = ex.to_upstream[ex.upstream.send(ex.to_upstream, dontwait) :]
+                service_gone(ex, False)
 
     def on_client(ex, events):
-        if ex.to_client and events & select.EPOLLOUT:
-            ex.to_client = ex.to_client[ex.client.send(ex.to_client, dontwait) :]
-        elif events & (select.EPOLLIN | select.EPOLLHUP | select.EPOLLERR):
+        if events & (select.EPOLLIN | select.EPOLLHUP | select.EPOLLERR):
             data = ex.client.recv(READ_LIMIT, dontwait)
             if not data:
                 ex.client_open = False
