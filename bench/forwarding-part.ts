@@ -13,13 +13,13 @@ import {
   type PathRun,
   RATE_CONNECTIONS,
 } from "./forwarding";
-import { BenchHosts, prepareRootRun } from "./hosts";
-import { loadAverage, machine } from "./machine";
+import { BenchHosts, prepareRootRun, rootPartResult } from "./hosts";
+import { loadAverage } from "./machine";
 import { markdownTable } from "./markdown";
 import { progress, type PartResult } from "./parts";
 import { PORT } from "./payload";
 import { formatSpread, type Spread, spread } from "./statistics";
-import { payloadSoftware, type WrkResult } from "./tools";
+import type { WrkResult } from "./tools";
 
 const TIME_LIMIT_MS = 10 * 60 * 1000;
 
@@ -172,13 +172,5 @@ export async function runForwarding(runs: number): Promise<PartResult> {
   }
   const figures = table(results);
   console.log(`\n${figures}\n`);
-  return {
-    date: new Date().toISOString().slice(0, 10),
-    seconds: Math.round((Date.now() - started) / 1000),
-    runs,
-    machine: machine(),
-    software: await payloadSoftware(),
-    load: `${loadAtStart} at the start, ${loadAverage()} at the end`,
-    section: section(figures, runs),
-  };
+  return rootPartResult(started, loadAtStart, runs, section(figures, runs));
 }

@@ -5,7 +5,9 @@
  * over its time limit.
  */
 import { World } from "./harness";
-import { ensureTools } from "./tools";
+import { loadAverage, machine } from "./machine";
+import type { PartResult } from "./parts";
+import { ensureTools, payloadSoftware } from "./tools";
 
 const SYSTEM_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 const CLIENT_PORT_RANGE = "net.ipv4.ip_local_port_range=1024 65535";
@@ -19,6 +21,24 @@ export function prepareRootRun(what: string): void {
     .join(":");
   if (process.getuid?.() !== 0) throw new Error(`${what} need root: network namespaces and iptables`);
   ensureTools();
+}
+
+/** A root part's result: its figures' section, with the machine and the software they ran on. */
+export async function rootPartResult(
+  started: number,
+  loadAtStart: string,
+  runs: number,
+  section: string,
+): Promise<PartResult> {
+  return {
+    date: new Date().toISOString().slice(0, 10),
+    seconds: Math.round((Date.now() - started) / 1000),
+    runs,
+    machine: machine(),
+    software: await payloadSoftware(),
+    load: `${loadAtStart} at the start, ${loadAverage()} at the end`,
+    section,
+  };
 }
 
 export class BenchHosts {

@@ -5,8 +5,8 @@
  * made, even on failure.
  */
 import type { World } from "./harness";
-import { BenchHosts, prepareRootRun } from "./hosts";
-import { loadAverage, machine } from "./machine";
+import { BenchHosts, prepareRootRun, rootPartResult } from "./hosts";
+import { loadAverage } from "./machine";
 import { progress, type PartResult } from "./parts";
 import {
   bystander,
@@ -21,7 +21,7 @@ import {
 } from "./payload";
 import { payloadSection } from "./payload-section";
 import { BYSTANDER_MEASURES, BystanderRun, payloadTable, table } from "./payload-table";
-import { payloadSoftware, WrkResult } from "./tools";
+import type { WrkResult } from "./tools";
 
 const TIME_LIMIT_MS = 16 * 60 * 1000;
 
@@ -70,13 +70,5 @@ export async function runPayload(runs: number): Promise<PartResult> {
   }
   const results = payloadTable(table(ours, theirs, windows, kills, bystanders));
   console.log(`\n${results}\n`);
-  return {
-    date: new Date().toISOString().slice(0, 10),
-    seconds: Math.round((Date.now() - started) / 1000),
-    runs,
-    machine: machine(),
-    software: await payloadSoftware(),
-    load: `${loadAtStart} at the start, ${loadAverage()} at the end`,
-    section: payloadSection(results, runs),
-  };
+  return rootPartResult(started, loadAtStart, runs, payloadSection(results, runs));
 }
