@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { faultPid, SERVER_V4, type World } from "./harness";
-import { cleanup, HAPROXY_PORT, inject, PORT, withHaproxy, wrkOn } from "./payload";
+import { cleanup, HAPROXY_PORT, inject, PORT, URL, withHaproxy, wrkOn } from "./payload";
 import { processUsage, wrk, type WrkResult } from "./tools";
 
 const CLIENT = join(__dirname, "keepalive_client.py");
@@ -14,7 +14,6 @@ export const FORWARD_CONNECTIONS = 64;
 export const FORWARD_RATE = 1000;
 export const RATE_CONNECTIONS = 32;
 export const MEMORY_CONNECTIONS = 512;
-const URL = `http://${SERVER_V4}:${PORT}/`;
 
 /** What bench/keepalive_client.py reports. */
 export interface KeepAliveReport {

@@ -4,7 +4,6 @@
  * HAProxy from Debian when missing. Bounded in time; removes every namespace, rule and process it
  * made, even on failure.
  */
-import type { World } from "./harness";
 import { BenchHosts, prepareRootRun, rootPartResult } from "./hosts";
 import { loadAverage } from "./machine";
 import { progress, type PartResult } from "./parts";
@@ -30,7 +29,6 @@ export async function runPayload(runs: number): Promise<PartResult> {
   const started = Date.now();
   const loadAtStart = loadAverage();
   const hosts = new BenchHosts([PORT, BYSTANDER_PORT], TIME_LIMIT_MS);
-  const fresh = <T>(measure: (w: World) => Promise<T>) => hosts.fresh(measure);
   const ours: LoadRun[] = [];
   const theirs: LoadRun[] = [];
   const windows: WindowRun[] = [];
@@ -40,17 +38,17 @@ export async function runPayload(runs: number): Promise<PartResult> {
     for (let i = 0; i < runs; i++) {
       // Alternate which goes first, so that neither always meets the machine in the same state.
       if (i % 2) {
-        theirs.push(await fresh(loadHaproxy));
-        ours.push(await fresh(loadOurs));
+        theirs.push(await hosts.fresh(loadHaproxy));
+        ours.push(await hosts.fresh(loadOurs));
       } else {
-        ours.push(await fresh(loadOurs));
-        theirs.push(await fresh(loadHaproxy));
+        ours.push(await hosts.fresh(loadOurs));
+        theirs.push(await hosts.fresh(loadHaproxy));
       }
       progress(`load run ${i + 1}/${runs}`, started);
     }
     for (let i = 0; i < runs; i++) {
-      windows.push(await fresh(window));
-      kills.push(await fresh(restoreAfterKill));
+      windows.push(await hosts.fresh(window));
+      kills.push(await hosts.fresh(restoreAfterKill));
       progress(`window and SIGKILL run ${i + 1}/${runs}`, started);
     }
     for (let i = 0; i < runs; i++) {
@@ -58,7 +56,9 @@ export async function runPayload(runs: number): Promise<PartResult> {
       for (const { key, who, keepAlive } of BYSTANDER_MEASURES) {
         const pair: { without?: WrkResult; with?: WrkResult } = {};
         for (const faulted of i % 2 ? [true, false] : [false, true]) {
-          pair[faulted ? "with" : "without"] = await fresh((w) => bystander(w, who, keepAlive, faulted));
+          pair[faulted ? "with" : "without"] = await hosts.fresh((w) =>
+            bystander(w, who, keepAlive, faulted),
+          );
         }
         run[key] = pair;
       }

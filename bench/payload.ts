@@ -23,7 +23,7 @@ import { processUsage, wrk, WrkResult } from "./tools";
 export const PORT = 80;
 export const BYSTANDER_PORT = 8080;
 export const HAPROXY_PORT = 18080;
-const URL = `http://${SERVER_V4}:${PORT}/`;
+export const URL = `http://${SERVER_V4}:${PORT}/`;
 const BYSTANDER_URL = `http://${SERVER_V4}:${BYSTANDER_PORT}/`;
 const CLIENT = join(__dirname, "reset_client.py");
 export const LOAD_SECONDS = 10;

@@ -68,7 +68,7 @@ function joinedLines(code: string): string {
       while (code[i + 1] !== "\n") i++;
     } else if (c === "\n" && depth > 0) {
       while (code[i + 1] === " ") i++;
-      out += /[([{]$/.test(out) || ")]}".includes(code[i + 1]) ? "" : " ";
+      out += "([{".includes(out[out.length - 1]) || ")]}".includes(code[i + 1]) ? "" : " ";
     } else {
       depth += "([{".includes(c) ? 1 : ")]}".includes(c) ? -1 : 0;
       out += c;

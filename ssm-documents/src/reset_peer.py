@@ -762,7 +762,7 @@ class Exchange(object):
 
     def __init__(self, client, origin, matches, config, counters):
         self.client, self.origin, self.counters = client, origin, counters
-        self.matches = matches or (lambda method, target: True)  # None once nothing more is reset
+        self.matches = matches  # whether a request is reset; None once nothing more is
         self.cut, self.after_bytes = config["resetAt"] == "response", config["resetAfterBytes"]
         self.upstream, self.connecting = None, False
         self.held = b""  # the start of a request head, until it is whole
@@ -801,10 +801,10 @@ class Exchange(object):
             if end < 0 and len(data) < READ_LIMIT and data.lstrip(b"\r\n")[:1].isalpha():
                 self.held = data  # the start of a request line, at least: wait for the rest
                 return
+            if end < 0:
+                return self.unframed(data)  # TLS, say, or a head too large
             head = data[: end + 4]
             try:
-                if end < 0:
-                    raise ValueError("no request head")  # TLS, say, or a head too large
                 start, fields = parse_head(head)
                 method, target = start[0], start[1]
                 length, leaves = body_length(fields, True), switches(method, fields)
@@ -991,12 +991,12 @@ def proxy_main(experiment_id, config):
     # once it has acknowledged every byte passed on.
     exchanges = {}
     draining = deque()
-    window = [True]  # open: requests that match are reset
+    ends_at = None  # once the window has ended: when what is still passed on is reset
 
     def exchange(conn, origin, data):
         """Reads a client's connection request by request (see Exchange), from what has arrived:
         None for nothing yet, b"" for a close."""
-        ex = Exchange(conn, origin, matches if window[0] else None, config, counters)
+        ex = Exchange(conn, origin, matches if ends_at is None else None, config, counters)
         counters[ACCEPTED + origin] += 1
         exchanges[conn.fileno()] = ex
         if data:
@@ -1032,15 +1032,17 @@ def proxy_main(experiment_id, config):
             ex.service_closed()
         else:
             ex.done = True
-        forget(ex, ex.upstream)
-        ex.upstream.close()
-        ex.upstream = None
+        drop_upstream(ex)
 
-    def finish(ex, reset_client):
-        """The exchange is over: the client's connection is reset (and counted), or closed."""
+    def drop_upstream(ex):
         if ex.upstream is not None:
             forget(ex, ex.upstream)
             ex.upstream.close()
+            ex.upstream = None
+
+    def finish(ex, reset_client):
+        """The exchange is over: the client's connection is reset (and counted), or closed."""
+        drop_upstream(ex)
         forget(ex, ex.client)
         if reset_client:
             reset_connection(ex.client)
@@ -1068,8 +1070,7 @@ def proxy_main(experiment_id, config):
         except OSError:
             service_gone(ex, False)
         if ex.done and not ex.to_client:
-            if ex.upstream is not None:
-                service_gone(ex, False)
+            drop_upstream(ex)
             forget(ex, ex.client)
             draining.append((time.monotonic() + SILENT_RESET_SECONDS, ex))
             return
@@ -1174,7 +1175,8 @@ def proxy_main(experiment_id, config):
 
     def end_window():
         """The rules are out: what waits is reset, what is passed on goes on, for a while."""
-        window[0] = False
+        nonlocal ends_at
+        ends_at = time.monotonic() + FORWARD_GRACE_SECONDS
         for fd in (config["wardenLifeFd"], stop_signal):
             ep.unregister(fd)
         for conn, _, _, _ in list(waiting.values()):
@@ -1190,9 +1192,7 @@ def proxy_main(experiment_id, config):
         for ex in set(exchanges.values()):
             ex.end_window()
             settle(ex)
-        return time.monotonic() + FORWARD_GRACE_SECONDS
 
-    ends_at = None  # once the window has ended: when what is still passed on is reset
     while ends_at is None or (exchanges or draining) and time.monotonic() < ends_at:
         timeout = (stop_at if ends_at is None else ends_at) - time.monotonic()
         for queue in silent:
@@ -1206,9 +1206,9 @@ def proxy_main(experiment_id, config):
             elif fd == config["wardenLifeFd"] and ends_at is None:
                 # The warden is gone: nobody else will take the rules out.
                 remove_rules(experiment_id)
-                ends_at = end_window()
+                end_window()
             elif fd == stop_signal and ends_at is None:
-                ends_at = end_window()
+                end_window()
             elif fd in exchanges:
                 on_exchange(fd, events)
             elif fd in waiting:
@@ -1232,7 +1232,7 @@ def proxy_main(experiment_id, config):
         if ends_at is None and now >= stop_at:
             # Backstop: the warden should have ended the window before now.
             remove_rules(experiment_id)
-            ends_at = end_window()
+            end_window()
     for ex in set(exchanges.values()):
         finish(ex, not ex.idle())  # an idle one closes as a keep-alive timeout would
     for _, ex in draining:

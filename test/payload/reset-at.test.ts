@@ -3,10 +3,9 @@
  * read, `response` passes the request on to nginx and resets the connection once the response head
  * and ResetAfterBytes more bytes, unchanged, have reached the client, never closing it cleanly.
  */
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { runDocument, startDocument } from "./support/fault";
-import { LARGE_BODY, startNginx } from "./support/nginx";
+import { LARGE_BODY, sha256, startNginx } from "./support/nginx";
 import { describeAsRootWith } from "./support/root";
 import { armed, expectRestored, useWorld } from "./support/scenario";
 import { SERVER_V4, SERVER_V6, type World } from "./support/world";
@@ -33,8 +32,6 @@ const probe = async (w: World, host: string, mode: string, url: string) =>
 /** What the kernel tells a client reading the response at `path`, from the socket calls alone. */
 const response = async (w: World, host: string, address: string, path: string) =>
   lastLine((await w.on(host, ["python3", RESPONSE, address, String(PORT), path])).stdout);
-
-const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
 describeAsRootWith(["nginx"])("ResetAt", () => {
   const world = useWorld();

@@ -5,10 +5,9 @@
  * byte as the service sent it, with HTTP/1.1's framing (Content-Length, chunked bodies, pipelining,
  * Expect: 100-continue, Connection: close, HEAD, upgrades).
  */
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { runDocument, startDocument } from "./support/fault";
-import { LARGE_BODY, startNginx } from "./support/nginx";
+import { LARGE_BODY, sha256, startNginx } from "./support/nginx";
 import { describeAsRootWith } from "./support/root";
 import { armed, expectRestored, faultPid, useWorld } from "./support/scenario";
 import { CLIENT_V4, SERVER_V4, SERVER_V6, type World } from "./support/world";
@@ -39,8 +38,6 @@ const exchange = async (w: World, host: string, address: string, port: number, s
 
 const request = (method: string, target: string, fields = "", body = "") =>
   `${method} ${target} HTTP/1.1\r\nHost: test\r\nUser-Agent: exchange\r\n${fields}\r\n${body}`;
-
-const sha256 = (bytes: Buffer | string) => createHash("sha256").update(bytes).digest("hex");
 
 describeAsRootWith(["nginx"])("ResetMethods and ResetPaths", () => {
   const world = useWorld();

@@ -3,6 +3,7 @@
  * everything in a prefix of its own (configuration, pid, logs, temp files), so nothing is written
  * to /etc/nginx, /var/lib/nginx or /var/log, and it is killed with the world.
  */
+import { createHash } from "node:crypto";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { waitFor } from "./exec";
@@ -60,6 +61,9 @@ function config(prefix: string, port: number, body: string): string {
     }
   `;
 }
+
+/** The SHA-256 of bytes, in hex: how the tests compare a body with what was sent. */
+export const sha256 = (bytes: Buffer | string): string => createHash("sha256").update(bytes).digest("hex");
 
 /** What nginx sends for `/large`: a MiB, every byte in its place told apart by its offset. */
 export const LARGE_BODY = Buffer.from(Array.from({ length: 1 << 20 }, (_, i) => (i * 7 + (i >> 8)) % 256));
