@@ -10,7 +10,9 @@ import { progress, type PartResult } from "./parts";
 import {
   bystander,
   BYSTANDER_PORT,
+  KernelRun,
   loadHaproxy,
+  loadKernel,
   loadOurs,
   LoadRun,
   PORT,
@@ -31,19 +33,23 @@ export async function runPayload(runs: number): Promise<PartResult> {
   const hosts = new BenchHosts([PORT, BYSTANDER_PORT], TIME_LIMIT_MS);
   const ours: LoadRun[] = [];
   const theirs: LoadRun[] = [];
+  const kernel: KernelRun[] = [];
   const windows: WindowRun[] = [];
   const kills: number[] = [];
   const bystanders: BystanderRun[] = [];
   try {
     for (let i = 0; i < runs; i++) {
-      // Alternate which goes first, so that neither always meets the machine in the same state.
-      if (i % 2) {
-        theirs.push(await hosts.fresh(loadHaproxy));
-        ours.push(await hosts.fresh(loadOurs));
-      } else {
-        ours.push(await hosts.fresh(loadOurs));
-        theirs.push(await hosts.fresh(loadHaproxy));
-      }
+      // Turn the order from run to run, so that none always meets the machine in the same state.
+      const loads = [
+        async () => ours.push(await hosts.fresh(loadOurs)),
+        async () => theirs.push(await hosts.fresh(loadHaproxy)),
+        async () =>
+          kernel.push({
+            c64: await hosts.fresh((w) => loadKernel(w, 64)),
+            c512: await hosts.fresh((w) => loadKernel(w, 512)),
+          }),
+      ];
+      for (let j = 0; j < loads.length; j++) await loads[(i + j) % loads.length]();
       progress(`load run ${i + 1}/${runs}`, started);
     }
     for (let i = 0; i < runs; i++) {
@@ -68,7 +74,7 @@ export async function runPayload(runs: number): Promise<PartResult> {
   } finally {
     hosts.close();
   }
-  const results = payloadTable(table(ours, theirs, windows, kills, bystanders));
+  const results = payloadTable(table(ours, theirs, kernel, windows, kills, bystanders));
   console.log(`\n${results}\n`);
   return rootPartResult(started, loadAtStart, runs, payloadSection(results, runs));
 }

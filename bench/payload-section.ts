@@ -13,8 +13,8 @@ export function payloadSection(results: string, runs: number): string {
   return `### Results
 
 Each figure is the median of ${runs} runs, with the minimum and maximum in brackets (one figure alone: every run gave it). "Ours" is the fault's
-proxy as the document ships it; "HAProxy" is measured in the same run, in the same network, on the same
-port, with the same client.
+proxy as the document ships it; "HAProxy" and "the kernel alone" are measured in the same run, in the same
+network, on the same port, with the same client.
 
 ${results}
 
@@ -40,8 +40,16 @@ this benchmark, where the default range was used.
    \`tcp-request connection reject\`, default threads) listens on another port of the server host and is
    reached through the same kind of rule as the fault's proxy (\`mangle PREROUTING -i eth0 --dport 80
    --syn -j TPROXY\`, with HAProxy's \`transparent\` bind option), so that both pay the same kernel path
-   and differ only in the process that resets. The
-   ratio is taken per run, ours over HAProxy's, and runs alternate which goes first.
+   and differ only in the process that resets. "The kernel alone" is the limit with no process involved:
+   a filter rule on the server host (\`INPUT -i eth0 -p tcp --dport 80 -m conntrack
+   --ctstate ESTABLISHED -j REJECT --reject-with tcp-reset\`) answers the client's first packet after
+   the SYN, the ACK that completes its handshake, with a reset, under the same wrk loads (a rule ahead
+   of it lets one packet through, for the connection wrk makes to check the address before it starts).
+   The client's request is never sent: over the veth pair the reset often arrives before its
+   \`connect\` returns, and wrk counts it as a failed write. The server's half of each such connection
+   is never completed, so its SYN queue fills within the first few hundred and the rest are answered
+   with SYN cookies. The ratios are taken per run,
+   and the order of the three turns from run to run.
 2. **Nothing gets through.** Every attempt on port 80 while the fault is active in one run (the steady-rate
    client, then wrk with 64 and 512 connections), and the HTTP responses among them; also the responses
    seen inside the measured window of item 5. A response is a complete HTTP response, whatever its status.

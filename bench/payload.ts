@@ -150,6 +150,37 @@ export const loadHaproxy = (world: World): Promise<LoadRun> =>
     (pid) => load(world, pid),
   );
 
+/** The kernel resetting by itself, no process involved: item 1's limit. */
+export interface KernelRun {
+  readonly c64: WrkResult;
+  readonly c512: WrkResult;
+}
+
+/**
+ * wrk with `connections` against a filter rule on the server host that answers every established
+ * packet to the port with a reset (`REJECT --reject-with tcp-reset`): the client's handshake ACK is
+ * the first, so its connect succeeds, or fails (over the veth pair the reset can arrive before
+ * connect returns), and its request is never sent. wrk stops at once when the connection it makes
+ * to check the address fails: a rule ahead lets the first packet through. On hosts of their own for
+ * each load, so that nothing left from another (a retransmitted SYN-ACK, say) is that first packet.
+ */
+export async function loadKernel(world: World, connections: number): Promise<WrkResult> {
+  const rule = (action: "-I" | "-D", ...then: string[]) => [
+    ...["iptables", "-w", action, "INPUT", "-i", "eth0", "-p", "tcp", "--dport", String(PORT)],
+    ...["-m", "conntrack", "--ctstate", "ESTABLISHED", ...then],
+  ];
+  const rules = [
+    ["-j", "REJECT", "--reject-with", "tcp-reset"],
+    ["-m", "limit", "--limit", "1/hour", "--limit-burst", "1", "-j", "ACCEPT"],
+  ];
+  for (const then of rules) await must(world.enter(world.server, rule("-I", ...then)));
+  try {
+    return await wrk(wrkOn(world), URL, connections, LOAD_SECONDS);
+  } finally {
+    for (const then of rules) await run(world.enter(world.server, rule("-D", ...then)));
+  }
+}
+
 /**
  * Runs `measure` with HAProxy on the server host, configured by `sections` (its frontend binds
  * HAPROXY_PORT, transparent), and new connections to PORT from the client host handed to it by a

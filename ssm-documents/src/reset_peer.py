@@ -634,20 +634,26 @@ def adopt_listeners(config):
 CHUNKED, UNTIL_CLOSE = -1, -2  # body lengths that are not a byte count; UNTIL_CLOSE never ends
 
 
+FRAMING = frozenset((b"content-length", b"transfer-encoding", b"connection", b"upgrade"))
+
+
 def parse_head(head):
-    """A message head's start line, split at its first two spaces, and its fields as
-    {lower-case name: [values]}. ValueError for a head no server would take."""
+    """A message head's start line, split at its first two spaces, and the fields that frame what
+    follows (FRAMING) as {lower-case name: [values]}. ValueError for a head no server would take."""
     lines = head.lstrip(b"\r\n").split(b"\r\n")
     start = lines[0].split(b" ", 2)
     if len(start) < 2:
         raise ValueError("start line")
     fields = {}
     for line in lines[1:]:
+        if not line:
+            continue
         name, colon, value = line.partition(b":")
-        if line and (not colon or not name or name != name.strip()):
+        if not colon or not name or name != name.strip():
             raise ValueError("field line")  # obsolete line folding among them
-        if line:
-            fields.setdefault(name.lower(), []).append(value.strip())
+        name = name.lower()
+        if name in FRAMING:
+            fields.setdefault(name, []).append(value.strip())
     return start, fields
 
 
@@ -660,10 +666,13 @@ def body_length(fields, request):
         if request:
             raise ValueError("request body of unknown length")
         return UNTIL_CLOSE
-    lengths = {v.strip() for value in fields.get(b"content-length", ()) for v in value.split(b",")}
-    if len(lengths) > 1 or not all(v.isdigit() for v in lengths):
+    if b"content-length" not in fields:
+        return 0 if request else UNTIL_CLOSE
+    lengths = {v.strip() for value in fields[b"content-length"] for v in value.split(b",")}
+    length = lengths.pop()
+    if lengths or not length.isdigit():
         raise ValueError("Content-Length")
-    return int(lengths.pop()) if lengths else 0 if request else UNTIL_CLOSE
+    return int(length)
 
 
 def response_length(method, status, fields):
@@ -675,8 +684,10 @@ def response_length(method, status, fields):
 
 def switches(method, fields):
     """Whether a request asks to leave HTTP on its connection: CONNECT, or an Upgrade."""
+    if method == b"CONNECT" or b"upgrade" not in fields:
+        return method == b"CONNECT"
     connection = b",".join(fields.get(b"connection", ())).lower().split(b",")
-    return method == b"CONNECT" or (b"upgrade" in fields and b"upgrade" in [c.strip() for c in connection])
+    return b"upgrade" in [c.strip() for c in connection]
 
 
 class Body(object):
