@@ -49,7 +49,7 @@ interface Row {
   readonly measure: string;
   readonly ours: string;
   readonly haproxy: string;
-  /** Item 1's ceiling: a filter rule resetting, no process involved. */
+  /** Item 1's resetter with no process: a filter rule. */
   readonly kernel?: string;
   readonly target: string;
   readonly result: "PASS" | "FAIL" | "";
