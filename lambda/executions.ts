@@ -47,5 +47,7 @@ export async function stopExecution(
     name: execution.name ?? "",
     input: execution.input ?? null,
     startDate: execution.startDate?.getTime(),
+    error,
+    cause,
   };
 }

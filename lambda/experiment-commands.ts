@@ -1,4 +1,5 @@
 /** Finds the commands an experiment sent, from SSM's own record rather than from any task's output. */
+import { setTimeout as sleep } from "node:timers/promises";
 import { ListCommandsCommand, type Command, type CommandFilter, type SSMClient } from "@aws-sdk/client-ssm";
 import type { CommandRef } from "./contract";
 import { documentName } from "./environment";
@@ -46,8 +47,30 @@ export async function experimentCommands(
   const ours = listed
     .filter((c) => c.Parameters?.ExperimentId?.[0] === experimentId)
     .map(asExperimentCommand);
-  const unlisted = known
+  // Known once each: a command may be both in a task's output and recorded.
+  const unlisted = [...new Map(known.map((k) => [k.commandId, k])).values()]
     .filter((k) => !ours.some((c) => c.commandId === k.commandId))
     .map((k) => ({ ...k, action: "Inject" }));
   return [...ours, ...unlisted];
+}
+
+/** How long to wait for SSM to list a command that was sent, and how often to look meanwhile. */
+const LISTING = { waitMs: 30_000, stepMs: 1_000 };
+
+/**
+ * The experiment's commands once SSM lists every known one (what each did is read from SSM's list
+ * next), or as found when LISTING.waitMs has passed.
+ */
+export async function listedCommands(
+  ssm: SSMClient,
+  experimentId: string,
+  known: readonly CommandRef[],
+  invokedAfter?: Date,
+): Promise<ExperimentCommand[]> {
+  const deadline = Date.now() + LISTING.waitMs;
+  for (;;) {
+    const commands = await experimentCommands(ssm, experimentId, known, invokedAfter);
+    if (commands.every((c) => c.status !== undefined) || Date.now() >= deadline) return commands;
+    await sleep(LISTING.stepMs);
+  }
 }

@@ -1,6 +1,6 @@
 /**
  * An experiment's report: what happened on each instance, from the document's own summary line.
- * The experiment's commands are found in SSM's own record, and the document's invocations since
+ * The experiment's commands are found in SSM's own record and its own, and the document's invocations since
  * the experiment started are read 50 at a time with their output's start, where the summary line
  * stands: a call per 50 instances, not one per instance or per command. The whole report goes to
  * the records bucket, as JSON and as a page to look at; its metrics go to CloudWatch, and its
@@ -14,9 +14,9 @@ import { clientsForPlan } from "./aws-clients";
 import type { InstanceReport, Plan, Report, ReportEvent, ReportSummary } from "./contract";
 import { annotateDashboards } from "./dashboard-annotations";
 import { documentSummary } from "./document-output";
-import { experimentCommands } from "./experiment-commands";
+import { listedCommands } from "./experiment-commands";
 import { documentInvocations, invocationOutput } from "./invocations";
-import { readTargets, writeReport, type WrittenReport } from "./records";
+import { readTargets, recordedCommands, writeReport, type WrittenReport } from "./records";
 import { publishReportMetrics } from "./report-metrics";
 import { reportPage } from "./report-page";
 import { logger } from "./telemetry";
@@ -126,7 +126,9 @@ function summary(whole: Report, written: WrittenReport): ReportSummary {
 async function instanceReports(plan: Plan, targets: string[]): Promise<InstanceReport[]> {
   const { ssm } = await clientsForPlan(plan);
   const since = new Date(plan.startedAt);
-  const commands = await experimentCommands(ssm, plan.experimentId, [], since);
+  // Those its tasks recorded too, which SSM may not list yet when an experiment stopped at once.
+  const recorded = await recordedCommands(plan.records);
+  const commands = await listedCommands(ssm, plan.experimentId, recorded, since);
   const invocations = new Map(
     (await documentInvocations(ssm, since)).map((i) => [`${i.CommandId}/${i.InstanceId}`, i]),
   );

@@ -1,11 +1,11 @@
 /**
- * An experiment's records in the construct's bucket, where the fault is deployed: its targets, why
- * it stopped, and its report, as JSON and as a page to look at. Read and written with the
- * function's own role.
+ * An experiment's records in the construct's bucket, where the fault is deployed: its targets, the
+ * commands it sent, why it stopped, and its report, as JSON and as a page to look at. Read and
+ * written with the function's own role.
  */
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { consoleUrl } from "./console-links";
-import type { Plan, StopCause, TargetItem } from "./contract";
+import type { CommandRef, Plan, StopCause, TargetItem } from "./contract";
 import { homeRegion, recordsBucket } from "./environment";
 import { homeConfig } from "./sdk-config";
 import { traced } from "./telemetry";
@@ -15,6 +15,7 @@ const s3 = (): S3Client => traced(new S3Client(homeConfig()));
 /** The names of an experiment's records under its prefix. */
 const RECORD = {
   targets: "targets.json",
+  commands: "commands/",
   stop: "stop.json",
   report: "report.json",
   page: "report.html",
@@ -61,8 +62,8 @@ async function write(
   }
 }
 
-async function read<T>(key: string): Promise<T> {
-  const object = await s3().send(new GetObjectCommand({ Bucket: recordsBucket(), Key: key }));
+async function read<T>(key: string, client = s3()): Promise<T> {
+  const object = await client.send(new GetObjectCommand({ Bucket: recordsBucket(), Key: key }));
   return JSON.parse((await object.Body?.transformToString()) ?? "null") as T;
 }
 
@@ -82,13 +83,47 @@ export async function readTargets(key: string): Promise<string[]> {
 }
 
 /**
- * Records why the experiment stopped, unless a cause is recorded already, and returns the one
- * recorded: a parent that learns only that a child failed reports the child's own cause.
+ * Records the commands one task sent, in an object of their own (tasks of one experiment send at
+ * once), for a cleanup to find before SSM lists them.
  */
-export async function recordStop(plan: Plan, stop: StopCause): Promise<StopCause> {
-  const key = plan.records + RECORD.stop;
+export async function recordCommands(records: string, commands: readonly CommandRef[]): Promise<void> {
+  if (commands.length) await write(`${records}${RECORD.commands}${commands[0].commandId}.json`, commands);
+}
+
+/** Every command recorded under an experiment's records prefix. */
+export async function recordedCommands(records: string): Promise<CommandRef[]> {
+  const client = s3();
+  const keys: string[] = [];
+  const pages = paginateListObjectsV2(
+    { client },
+    { Bucket: recordsBucket(), Prefix: records + RECORD.commands },
+  );
+  for await (const page of pages) keys.push(...(page.Contents ?? []).map((object) => object.Key ?? ""));
+  return (await Promise.all(keys.map((key) => read<CommandRef[]>(key, client)))).flat();
+}
+
+/**
+ * Records why the experiment stops, unless a cause is recorded already, and returns the one
+ * recorded: a parent that learns only that a child failed reports the child's own cause. A cause
+ * recorded means every command of the experiment is to be undone, even one sent after it.
+ */
+export async function recordStop(records: string, stop: StopCause): Promise<StopCause> {
+  const key = records + RECORD.stop;
   if (await write(key, stop, { onlyIfAbsent: true })) return stop;
   return read<StopCause>(key);
+}
+
+/** The cause recorded under an experiment's records prefix; undefined while none is. */
+export async function recordedStop(records: string): Promise<StopCause | undefined> {
+  try {
+    return await read<StopCause>(records + RECORD.stop);
+  } catch (error) {
+    // NoSuchKey, not AccessDenied, because the reader may s3:ListBucket: "If you don't have the
+    // s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 (Access Denied) error"
+    // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
+    if (errorName(error) === "NoSuchKey") return undefined;
+    throw error;
+  }
 }
 
 /** Where a report went: its s3:// addresses, and the S3 console's page of the HTML one. */

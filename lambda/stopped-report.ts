@@ -6,6 +6,7 @@
  */
 import type { CleanupResult, ExecutionStatusChangeEvent, ReportSummary, TargetsObject } from "./contract";
 import { homeRegion } from "./environment";
+import { executionStop } from "./execution-stop";
 import { experimentIdFor } from "./experiment-id";
 import { reportExperiment } from "./experiment-report";
 import { readInput } from "./input";
@@ -49,10 +50,6 @@ export async function reportStoppedExecution(
     logger.info("the execution stopped before its targets were resolved: no report");
     return undefined;
   }
-  const stop = {
-    Error: detail.error || (detail.status === "TIMED_OUT" ? "States.Timeout" : "Aborted"),
-    Cause: detail.cause || `The execution was ${detail.status === "TIMED_OUT" ? "timed out" : "stopped"}`,
-  };
   const plan = planRun(values, experiment, targets.count);
-  return reportExperiment({ plan, targets, input, stop, cleanup });
+  return reportExperiment({ plan, targets, input, stop: executionStop(detail), cleanup });
 }

@@ -1,7 +1,16 @@
 /**
- * Undoing an experiment: its commands still in flight cancelled, Action=Cleanup sent to every
- * instance that may hold the fault. Every step is harmless the second time, so the in-flow
- * cleanup, the abort rule's and the stop on an alarm may all run for one experiment.
+ * Undoing an experiment: why it stops recorded, its commands still in flight cancelled,
+ * Action=Cleanup sent to every instance that may hold the fault. Every step is harmless the second
+ * time, so the in-flow cleanup, the abort rule's, the stop on an alarm and a send-command task
+ * that finds the experiment stopping may all run for one experiment.
+ *
+ * Its commands are found three ways: those the caller knows, those SSM lists (a moment after
+ * SendCommand returns), and those each send-command task recorded in the records bucket. A task
+ * records its commands and then looks for a recorded cause; an undo records the cause and then
+ * reads the commands. S3 is strongly consistent for both ("Amazon S3 provides strong
+ * read-after-write consistency for PUT and DELETE requests of objects ... list operations are
+ * strongly consistent": https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html#ConsistencyModel),
+ * so of two that race, one sees the other: no command escapes both.
  */
 import { CancelCommandCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { checkAccess } from "./access-policy";
@@ -12,7 +21,6 @@ import type {
   CommandRef,
   ExecutionStatusChangeEvent,
   InFlowCleanupEvent,
-  Plan,
   StopCause,
 } from "./contract";
 import { homeRegion } from "./environment";
@@ -20,7 +28,8 @@ import { CredentialsError, InvalidInputError } from "./errors";
 import { experimentCommands, type ExperimentCommand } from "./experiment-commands";
 import { experimentIdFor } from "./experiment-id";
 import { readInput } from "./input";
-import { recordStop } from "./records";
+import { executionStop } from "./execution-stop";
+import { recordedCommands, recordsPrefix, recordStop } from "./records";
 import { sendDocument } from "./send-document";
 import { logger } from "./telemetry";
 
@@ -36,8 +45,8 @@ export interface Experiment {
   readonly access: FaultAccess;
   readonly known: readonly CommandRef[];
   readonly since?: Date;
-  /** Inside the state machine: the experiment's plan, and why the fault stopped. */
-  readonly stopped?: { readonly plan: Plan; readonly cause: StopCause };
+  /** The experiment's records prefix, and why it stops; absent when it never started. */
+  readonly stopping?: { readonly records: string; readonly cause: StopCause };
   /** The only instances to undo (a child execution's batch); all of the experiment's when absent. */
   readonly only?: ReadonlySet<string>;
 }
@@ -46,7 +55,7 @@ export const fromStateMachine = ({ plan, commands, stop, instanceIds }: InFlowCl
   access: accessFor(plan),
   known: commands,
   since: new Date(plan.startedAt),
-  stopped: { plan, cause: stop },
+  stopping: { records: plan.records, cause: stop },
   only: instanceIds && new Set(instanceIds),
 });
 
@@ -82,7 +91,15 @@ export function fromExecution(event: ExecutionStatusChangeEvent): Experiment | u
     throw error;
   }
   const { startDate } = event.detail;
-  return { access, known: [], since: startDate ? new Date(startDate) : undefined };
+  if (startDate === undefined) return { access, known: [] };
+  // As resolve-targets named the prefix, from the same instant.
+  const records = recordsPrefix(access.experimentId, new Date(startDate).toISOString());
+  return {
+    access,
+    known: [],
+    since: new Date(startDate),
+    stopping: { records, cause: executionStop(event.detail) },
+  };
 }
 
 async function cancelInFlight(ssm: SSMClient, injections: ExperimentCommand[]): Promise<string[]> {
@@ -103,12 +120,19 @@ const mayHoldFault = (injections: ExperimentCommand[]): string[] => [
 
 /** Undoes one experiment; returns what it cancelled and sent. */
 export async function undo(experiment: Experiment): Promise<CleanupResult> {
-  const { access } = experiment;
+  const { access, stopping } = experiment;
   // The cause is recorded before anything is cancelled: other child executions that see their
-  // commands cancelled fail too, and their causes must not come first.
-  const stop = experiment.stopped && (await recordStop(experiment.stopped.plan, experiment.stopped.cause));
+  // commands cancelled fail too, and their causes must not come first. And before the recorded
+  // commands are read: see above.
+  const stop = stopping && (await recordStop(stopping.records, stopping.cause));
+  const recorded = stopping ? await recordedCommands(stopping.records) : [];
   const { ssm } = await faultClients(access);
-  const found = await experimentCommands(ssm, access.experimentId, experiment.known, experiment.since);
+  const found = await experimentCommands(
+    ssm,
+    access.experimentId,
+    [...experiment.known, ...recorded],
+    experiment.since,
+  );
   const { only } = experiment;
   const ours = (id: string) => !only || only.has(id);
   const injections = found.filter((c) => c.action === "Inject" && c.instanceIds.some(ours));

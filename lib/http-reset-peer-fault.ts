@@ -86,8 +86,8 @@ export interface HttpResetPeerFaultProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * How long an experiment's records (its targets, why it stopped, its whole report) stay in the
-   * records bucket.
+   * How long an experiment's records (its targets, the commands sent, why it stopped, its whole
+   * report) stay in the records bucket.
    * @default Duration.days(90)
    */
   readonly recordRetention?: Duration;
@@ -100,8 +100,18 @@ export interface HttpResetPeerFaultProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** The task functions that read and write the records: the targets, the stop cause, the report. */
-const RECORD_WRITERS = ["resolveTargets", "cleanup", "report"] as const;
+/**
+ * The task functions that read and write the records: the targets, the commands sent, the stop
+ * cause, the report.
+ */
+const RECORD_WRITERS = ["resolveTargets", "sendCommand", "cleanup", "report", "stopExperiments"] as const;
+
+/**
+ * Those that also list them: an undo and a report read the commands recorded, and a record not there
+ * yet must read as NoSuchKey rather than AccessDenied, which S3 answers without s3:ListBucket
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions").
+ */
+const RECORD_LISTERS = ["sendCommand", "cleanup", "report", "stopExperiments"] as const;
 
 /** Where Powertools puts the handlers' logs and metrics. */
 const POWERTOOLS = {
@@ -224,6 +234,15 @@ export class HttpResetPeerFault extends Construct {
           sid: "ExperimentRecords",
           actions: ["s3:GetObject", "s3:PutObject"],
           resources: [records.arnForObjects("*")],
+        }),
+      );
+    }
+    for (const name of RECORD_LISTERS) {
+      functions[name].addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: "ListExperimentRecords",
+          actions: ["s3:ListBucket"],
+          resources: [records.bucketArn],
         }),
       );
     }

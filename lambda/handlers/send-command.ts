@@ -1,8 +1,15 @@
-/** Injects the fault into one batch of targets. */
-import { clientsForPlan } from "../aws-clients";
+/**
+ * Injects the fault into one batch of targets, and records the commands it sent. When it finds
+ * the experiment stopping by then, it undoes them itself: the stop's own cleanup may have looked
+ * before they were recorded. (Step Functions documents no way for StopExecution to end a Lambda
+ * invocation under way, so this task is taken to run to its end whenever the execution stops.)
+ */
+import { accessFor, clientsForPlan } from "../aws-clients";
 import type { SendCommandEvent, SentCommands } from "../contract";
+import { recordCommands, recordedStop } from "../records";
 import { sendDocument } from "../send-document";
 import { logger, metrics, MetricUnit, task } from "../telemetry";
+import { undo } from "../undo";
 
 export const handler = task(
   "send-command",
@@ -15,6 +22,17 @@ export const handler = task(
     });
     metrics.addMetric("InstancesInjected", MetricUnit.Count, instanceIds.length);
     logger.info("fault sent", { commands });
+    await recordCommands(plan.records, commands);
+    const stop = await recordedStop(plan.records);
+    if (stop) {
+      const undone = await undo({
+        access: accessFor(plan),
+        known: commands,
+        since: new Date(plan.startedAt),
+        only: new Set(instanceIds),
+      });
+      logger.info("the experiment was stopping: its commands undone", { stop, ...undone });
+    }
     return { commands };
   },
 );

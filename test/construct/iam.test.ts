@@ -264,23 +264,29 @@ describe("the records bucket", () => {
     });
   });
 
-  test("only resolve-targets, cleanup and report read and write its objects, and nothing else of it", () => {
+  test("every task but check-progress reads and writes its objects, those that undo or report list it, and nothing else of it", () => {
     const { template } = faultTemplate();
     const onRecords = (prefix: string) =>
       statementsOf(template, prefix).filter((s) => asList(s.Action).some((a) => String(a).startsWith("s3:")));
-    for (const fn of ["ResolveTargets", "Cleanup", "Report"]) {
-      expect(onRecords(`FaultTasks${fn}Role`)).toEqual([
-        {
-          Sid: "ExperimentRecords",
-          Effect: "Allow",
-          Action: ["s3:GetObject", "s3:PutObject"],
-          Resource: {
-            "Fn::Join": ["", [{ "Fn::GetAtt": [expect.stringMatching(/^FaultRecords/), "Arn"] }, "/*"]],
-          },
-        },
-      ]);
+    const objects = {
+      Sid: "ExperimentRecords",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject"],
+      Resource: {
+        "Fn::Join": ["", [{ "Fn::GetAtt": [expect.stringMatching(/^FaultRecords/), "Arn"] }, "/*"]],
+      },
+    };
+    const listing = {
+      Sid: "ListExperimentRecords",
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: { "Fn::GetAtt": [expect.stringMatching(/^FaultRecords/), "Arn"] },
+    };
+    expect(onRecords("FaultTasksResolveTargetsRole")).toEqual([objects]);
+    for (const fn of ["SendCommand", "Cleanup", "Report", "StopExperiments"]) {
+      expect(onRecords(`FaultTasks${fn}Role`)).toEqual([objects, listing]);
     }
-    for (const fn of ["SendCommand", "CheckProgress"]) expect(onRecords(`FaultTasks${fn}Role`)).toEqual([]);
+    expect(onRecords("FaultTasksCheckProgressRole")).toEqual([]);
     // The Distributed Map's ItemReader reads the targets with the state machine's role.
     expect(onRecords("FaultStateMachineRole")).toEqual([
       expect.objectContaining({ Action: "s3:GetObject", Effect: "Allow" }),

@@ -25,15 +25,15 @@ async function inject(ids: string[], experimentId = "run-1", tunables: Record<st
   return { plan, commands, stop: ALARM };
 }
 
-function statusChange(name: string, input: unknown, status = "ABORTED"): ExecutionStatusChangeEvent {
+function statusChange(
+  name: string,
+  input: unknown,
+  status = "ABORTED",
+  startDate = Date.now() - 60_000,
+): ExecutionStatusChangeEvent {
   return {
     "detail-type": "Step Functions Execution Status Change",
-    detail: {
-      status,
-      name,
-      input: typeof input === "string" ? input : JSON.stringify(input),
-      startDate: Date.now() - 60_000,
-    },
+    detail: { status, name, input: typeof input === "string" ? input : JSON.stringify(input), startDate },
   };
 }
 
@@ -136,6 +136,27 @@ describe("from EventBridge, when an execution ends badly", () => {
       );
     },
   );
+
+  test("a command SSM does not list yet is found where its task recorded it, after the stop is recorded", async () => {
+    const ids = instanceIds(2);
+    const { plan, commands } = await inject(ids, "run-1");
+    fake().ssm.on(ListCommandsCommand).resolves({ Commands: [] });
+    const event = statusChange(
+      "run-1",
+      { EC2_INSTANCE_ID: ids.join(",") },
+      "ABORTED",
+      Date.parse(plan.startedAt),
+    );
+    const result = await cleanup(event);
+    expect(result.cancelled).toEqual([commands[0].commandId]);
+    expect(cleaned(result)).toEqual(ids);
+    // Recorded first, so a task still sending finds it and undoes what it sent itself.
+    expect(fake().record(`${plan.records}stop.json`)).toEqual({
+      Error: "Aborted",
+      Cause: "The execution was stopped",
+    });
+    expect(result.stop).toEqual({ Error: "Aborted", Cause: "The execution was stopped" });
+  });
 
   test("matches an execution name through the same ExperimentId the run used", async () => {
     const { plan, targets } = await (async () => {

@@ -1,5 +1,9 @@
 import { PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import { GetCommandInvocationCommand, ListCommandInvocationsCommand } from "@aws-sdk/client-ssm";
+import {
+  GetCommandInvocationCommand,
+  ListCommandInvocationsCommand,
+  ListCommandsCommand,
+} from "@aws-sdk/client-ssm";
 import type { Plan, ReportEvent } from "../../lambda/contract";
 import { OUTPUT_LIST_LIMIT } from "../../lambda/experiment-report";
 import { handler as taskHandler } from "../../lambda/handlers/report";
@@ -259,6 +263,19 @@ test("a stopped experiment's report says why it stopped and what its cleanup did
   expect(page).toContain("StopConditionAlarm");
   expect(page).toContain("&lt;web-5xx&gt;");
   expect(page).not.toContain("<web-5xx>");
+});
+
+test("a command its task recorded is reported once SSM lists it, as an experiment stopped at once finds it", async () => {
+  const targets = instanceIds(2);
+  const plan = planFor(targets);
+  fake().listingDelayMs = 300;
+  const run = await send({ plan, instanceIds: targets });
+  for (const id of targets) fake().finish(run.commands[0].commandId, id, "Cancelled", "");
+  const result = await report(plan, targets);
+  expect(result.instances.map((r) => [r.commandId, r.status])).toEqual(
+    targets.map(() => [run.commands[0].commandId, "Cancelled"]),
+  );
+  expect(fake().ssm.commandCalls(ListCommandsCommand).length).toBeGreaterThan(1);
 });
 
 test("an SSM error other than a missing invocation fails the task", async () => {

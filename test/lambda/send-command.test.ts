@@ -1,3 +1,4 @@
+import { CancelCommandCommand } from "@aws-sdk/client-ssm";
 import { handler as taskHandler } from "../../lambda/handlers/send-command";
 import { metrics } from "../../lambda/telemetry";
 import { instanceIds, useFakeAws } from "./support/fake-aws";
@@ -44,6 +45,29 @@ test("sends Inject with the plan's parameters, 50 instances per command", async 
   const input = fake().ssm.call(0).args[0].input as { Comment: string; TimeoutSeconds: number };
   expect(input.Comment).toBe("http-reset-peer Inject run-1");
   expect(input.TimeoutSeconds).toBeGreaterThanOrEqual(30);
+  // Recorded for a cleanup that runs before SSM lists them; nothing undone, as nothing stops.
+  expect(fake().record(`${plan.records}commands/${commands[0].commandId}.json`)).toEqual(commands);
+  expect(fake().sent("Cleanup")).toEqual([]);
+});
+
+test("a task that finds the experiment stopping once it has sent undoes its own batch", async () => {
+  const ids = instanceIds(2);
+  const others = instanceIds(1, 10);
+  fake().addInstances([...ids, ...others]);
+  const plan = planFor([...ids, ...others]);
+  await handler({ plan, instanceIds: others });
+  fake().objects.set(`${plan.records}stop.json`, JSON.stringify({ Error: "Aborted", Cause: "stopped" }));
+  const { commands } = await handler({ plan, instanceIds: ids });
+  expect(
+    fake()
+      .ssm.commandCalls(CancelCommandCommand)
+      .map((c) => c.args[0].input.CommandId),
+  ).toEqual([commands[0].commandId]);
+  expect(
+    fake()
+      .sent("Cleanup")
+      .flatMap((c) => c.instanceIds),
+  ).toEqual(ids);
 });
 
 test("an experiment ID of 128 characters keeps the comment within SSM's 100", async () => {

@@ -88,6 +88,11 @@ test("stops every running execution, naming the alarm and its reason, and cleans
   expect(cleanups.map((c) => c.parameters.ExperimentId[0]).sort()).toEqual(["exp-a", "exp-b"]);
   expect(cleanups.flatMap((c) => c.instanceIds).sort()).toEqual([...a, ...b].sort());
   expect(result.stopped.map((s) => s.cleanup.cancelled.length)).toEqual([1, 1]);
+  // Recorded under each experiment's prefix, for a send-command task still under way to find.
+  const recorded = [...fake().objects].filter(([key]) => key.endsWith("/stop.json"));
+  expect(recorded.map(([key, cause]) => [key.split("/")[0], JSON.parse(cause)]).sort()).toEqual(
+    ["exp-a", "exp-b"].map((id) => [id, { Error: "StopConditionAlarm", Cause: stopped[0].cause }]),
+  );
 });
 
 test("with nothing running, stops nothing and sends nothing", async () => {

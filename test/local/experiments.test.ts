@@ -45,7 +45,9 @@ describeAsRoot("whole experiments on namespace-backed instances", () => {
   let fleet: NamespaceFleet;
 
   beforeAll(async () => {
-    local = localFault({ props: SCENARIO_PROPS });
+    // SSM lists each command only 3 s after it is sent, longer than a stop below takes to come:
+    // each stop's cleanup must find the injection it cancels without SSM's list.
+    local = localFault({ props: SCENARIO_PROPS, timing: { visibilityMs: 3000 } });
     local.aws.cloudwatch.addAlarm(ALARM);
     fleet = await NamespaceFleet.create(local.aws, 3, () => ({ app: "web" }));
     // Every instance answers before anything starts.

@@ -34,9 +34,11 @@ import {
 } from "@aws-sdk/client-ssm";
 import {
   GetObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   type GetObjectCommandInput,
+  type ListObjectsV2CommandInput,
   type PutObjectCommandInput,
 } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
@@ -121,6 +123,8 @@ export class FakeAws {
   readonly accesses: FaultAccess[] = [];
   /** How many ListCommandInvocations calls a new command answers with InvocationDoesNotExist. */
   unlistedPolls = 1;
+  /** How long after SendCommand a command appears in listings of the document's commands. */
+  listingDelayMs = 0;
   /** The most items a page holds (AWS's own limits are larger; tests of thousands raise it). */
   pageSize = PAGE_SIZE;
   private nextId = 1;
@@ -275,6 +279,18 @@ export class FakeAws {
       this.objects.set(input.Key ?? "", String(input.Body));
       return {};
     });
+    // Keys under a prefix in order, a page at a time; the token is where the next page starts.
+    this.s3.on(ListObjectsV2Command).callsFake((input: ListObjectsV2CommandInput) => {
+      requireBucket(input.Bucket);
+      const keys = [...this.objects.keys()].filter((k) => k.startsWith(input.Prefix ?? "")).sort();
+      const start = Number(input.ContinuationToken ?? 0);
+      const end = start + Math.min(input.MaxKeys ?? 1000, this.pageSize);
+      return {
+        Contents: keys.slice(start, end).map((Key) => ({ Key })),
+        IsTruncated: end < keys.length,
+        ...(end < keys.length ? { NextContinuationToken: String(end) } : {}),
+      };
+    });
     this.s3.on(GetObjectCommand).callsFake((input: GetObjectCommandInput) => {
       requireBucket(input.Bucket);
       const text = this.objects.get(input.Key ?? "");
@@ -326,6 +342,7 @@ export class FakeAws {
     const after = filter("InvokedAfter");
     return this.commands.filter(
       (c) =>
+        Date.now() - c.requestedAt.getTime() >= this.listingDelayMs &&
         (!filter("DocumentName") || c.documentName === filter("DocumentName")) &&
         (!after || c.requestedAt >= new Date(after)),
     );

@@ -1,13 +1,15 @@
 /**
- * S3 PutObject and GetObject on buckets that exist, with conditional writes (If-None-Match: *) as
- * S3 answers them: 412 PreconditionFailed when the key exists.
+ * S3 PutObject, GetObject and ListObjectsV2 on buckets that exist, with conditional writes
+ * (If-None-Match: *) as S3 answers them: 412 PreconditionFailed when the key exists.
  */
 import {
   S3ServiceException,
   type GetObjectCommandInput,
+  type ListObjectsV2CommandInput,
   type PutObjectCommandInput,
 } from "@aws-sdk/client-s3";
 import { serviceError, type ServiceExceptionClass } from "./errors";
+import { page } from "./pages";
 
 const Base = S3ServiceException as unknown as ServiceExceptionClass;
 
@@ -52,6 +54,23 @@ export class FakeS3 {
       typeof input.Body === "string" ? input.Body : Buffer.from(input.Body as Uint8Array).toString(),
     );
     return { ETag: `"${key.length}"` };
+  }
+
+  /** Keys under a prefix in UTF-8 binary order, at most MaxKeys (1,000 by default) a page. */
+  ListObjectsV2(input: ListObjectsV2CommandInput) {
+    const keys = [...this.bucket(input.Bucket).keys()].filter((k) => k.startsWith(input.Prefix ?? "")).sort();
+    const { items, nextToken } = page(
+      keys,
+      Math.min(input.MaxKeys ?? 1000, 1000),
+      input.ContinuationToken,
+      () => serviceError(Base, "InvalidArgument", "The continuation token provided is incorrect", 400),
+    );
+    return {
+      Contents: items.map((Key) => ({ Key })),
+      KeyCount: items.length,
+      IsTruncated: nextToken !== undefined,
+      ...(nextToken ? { NextContinuationToken: nextToken } : {}),
+    };
   }
 
   GetObject(input: GetObjectCommandInput) {
