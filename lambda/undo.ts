@@ -7,10 +7,9 @@
  * Its commands are found three ways: those the caller knows, those SSM lists (a moment after
  * SendCommand returns), and those each send-command task recorded in the records bucket. A task
  * records its commands and then looks for a recorded cause; an undo records the cause and then
- * reads the commands. S3 is strongly consistent for both ("Amazon S3 provides strong
- * read-after-write consistency for PUT and DELETE requests of objects ... list operations are
- * strongly consistent": https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html#ConsistencyModel),
- * so of two that race, one sees the other: no command escapes both.
+ * reads the commands. S3 gives strong read-after-write consistency to reads and to listings
+ * alike (https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html#ConsistencyModel), so
+ * of two that race, one sees the other's record: no command escapes both.
  */
 import { CancelCommandCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { checkAccess } from "./access-policy";

@@ -93,8 +93,9 @@ function howToRead(results: ExperimentRun[][]): string {
 of what the experiment used, the free tiers ignored (Step Functions' 4,000 transitions a month among them). State transitions are
 nearly all of it: each progress check is three (Wait for progress, Check progress, Still running?) and one Lambda invocation, and
 each batch, a child execution of the Inject Map (one per instance in a serial run, one per 500 in a parallel one), is checked
-every poll interval (10 s for these durations) until its command ends. The records (the targets, the report as JSON and as a page)
-add three S3 PUTs and two GETs. The report publishes the experiment's metrics with \`PutMetricData\` (1,000 data a call: the
+every poll interval (10 s for these durations) until its command ends. The records add S3 requests: PUTs of the targets, of
+each batch's commands and of the report (as JSON and as a page); after each batch's send, a GET of the stop cause (none, here);
+and the report's LIST and GETs of the commands recorded. The report publishes the experiment's metrics with \`PutMetricData\` (1,000 data a call: the
 resets of the experiment and of each instance its output lists, a datum per bucket of their series, and three totals), and each
 progress check two metrics in the embedded metric format (no API call); CloudWatch bills each metric sent as a metric-hour, and
 these are now most of an experiment's cost. With a

@@ -28,7 +28,10 @@ export const PRICES = {
    * costs $0.30 / 730.
    */
   customMetricHour: 0.3 / 730,
-  /** S3 Standard requests: $0.005 per 1,000 PUT, $0.0004 per 1,000 GET (a record's storage is negligible). */
+  /**
+   * S3 Standard requests: $0.005 per 1,000 PUT, COPY, POST or LIST, $0.0004 per 1,000 GET (a
+   * record's storage is negligible).
+   */
   s3Put: 0.005 / 1000,
   s3Get: 0.0004 / 1000,
   /** CloudWatch Logs ingestion, standard class, first tier: $0.50 per GB. */
@@ -45,4 +48,5 @@ export const BILLED_CALLS: Record<string, number> = {
   "CloudWatch:PutDashboard": PRICES.cloudWatchRequest,
   "S3:PutObject": PRICES.s3Put,
   "S3:GetObject": PRICES.s3Get,
+  "S3:ListObjectsV2": PRICES.s3Put,
 };

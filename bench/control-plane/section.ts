@@ -46,7 +46,7 @@ ${fleet}
   1,000 state transitions (${PRICE_PAGES.stepFunctions}); Lambda $${(PRICES.lambdaRequest * 1e6).toFixed(2)} per million requests and
   $${PRICES.lambdaGbSecond.arm64} per GB-second on Arm, billed per millisecond (${PRICE_PAGES.lambda}); CloudWatch
   $${(PRICES.cloudWatchRequest * 1000).toFixed(2)} per 1,000 API requests and $${PRICES.logsGb.toFixed(2)} per GB of logs ingested
-  (${PRICE_PAGES.cloudWatch}); S3 $${(PRICES.s3Put * 1000).toFixed(3)} per 1,000 PUT and $${(PRICES.s3Get * 1000).toFixed(4)} per
+  (${PRICE_PAGES.cloudWatch}); S3 $${(PRICES.s3Put * 1000).toFixed(3)} per 1,000 PUT or LIST and $${(PRICES.s3Get * 1000).toFixed(4)} per
   1,000 GET requests, the records' storage negligible (${PRICE_PAGES.s3}); AWS FIS $${PRICES.fisActionMinute.toFixed(2)} per action-minute, "rounded to the nearest
   minute", the same "regardless of the action type, number of affected resources" (${PRICE_PAGES.fis}). FIS is taken to
   bill at least one minute per action.`;
