@@ -1,8 +1,9 @@
 /**
  * An experiment's report: what happened on each instance, from the document's own summary line.
- * The experiment's commands are found in SSM's own record and its own, and the document's invocations since
- * the experiment started are read 50 at a time with their output's start, where the summary line
- * stands: a call per 50 instances, not one per instance or per command. The whole report goes to
+ * The experiment's commands are found in SSM's own record and in the records its tasks wrote, and
+ * the document's invocations since the experiment started are read 50 at a time with their
+ * output's start, where the summary line stands: a call per 50 instances, not one per instance or
+ * per command. The whole report goes to
  * the records bucket, as JSON and as a page to look at; its metrics go to CloudWatch, and its
  * window to the fault's dashboards. The execution's output holds its totals and the first entries
  * of its lists. The report function writes it when the experiment ends, or once the state machine

@@ -28,7 +28,7 @@ export const recordsPrefix = (experimentId: string, startedAt: string): string =
 const recordUri = (key: string): string => `s3://${recordsBucket()}/${key}`;
 
 /** An SDK error's name, as S3 gives it (NoSuchKey, PreconditionFailed, ...). */
-export const errorName = (error: unknown): string => (error instanceof Error ? error.name : "");
+const errorName = (error: unknown): string => (error instanceof Error ? error.name : "");
 
 /**
  * Writes `value` as JSON, or a page as HTML; with `onlyIfAbsent`, only when no object has the key
@@ -113,10 +113,10 @@ export async function recordStop(records: string, stop: StopCause): Promise<Stop
   return read<StopCause>(key);
 }
 
-/** The cause recorded under an experiment's records prefix; undefined while none is. */
-export async function recordedStop(records: string): Promise<StopCause | undefined> {
+/** What a read of a record gives, or undefined when the record was never written. */
+export async function ifWritten<T>(reading: Promise<T>): Promise<T | undefined> {
   try {
-    return await read<StopCause>(records + RECORD.stop);
+    return await reading;
   } catch (error) {
     // NoSuchKey, not AccessDenied, because the reader may s3:ListBucket: "If you don't have the
     // s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 (Access Denied) error"
@@ -125,6 +125,10 @@ export async function recordedStop(records: string): Promise<StopCause | undefin
     throw error;
   }
 }
+
+/** The cause recorded under an experiment's records prefix; undefined while none is. */
+export const recordedStop = (records: string): Promise<StopCause | undefined> =>
+  ifWritten(read<StopCause>(records + RECORD.stop));
 
 /** Where a report went: its s3:// addresses, and the S3 console's page of the HTML one. */
 export interface WrittenReport {

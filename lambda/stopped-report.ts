@@ -11,7 +11,7 @@ import { experimentIdFor } from "./experiment-id";
 import { reportExperiment } from "./experiment-report";
 import { readInput } from "./input";
 import { planRun } from "./plan";
-import { errorName, readTargets, recordsPrefix, targetsKey } from "./records";
+import { ifWritten, readTargets, recordsPrefix, targetsKey } from "./records";
 import { logger } from "./telemetry";
 
 const STOPPED_FROM_OUTSIDE = new Set(["ABORTED", "TIMED_OUT"]);
@@ -19,12 +19,8 @@ const STOPPED_FROM_OUTSIDE = new Set(["ABORTED", "TIMED_OUT"]);
 /** The targets resolve-targets wrote under a records prefix; undefined when it wrote none. */
 async function writtenTargets(prefix: string): Promise<TargetsObject | undefined> {
   const key = targetsKey(prefix);
-  try {
-    return { key, count: (await readTargets(key)).length };
-  } catch (error) {
-    if (errorName(error) === "NoSuchKey") return undefined;
-    throw error;
-  }
+  const targets = await ifWritten(readTargets(key));
+  return targets && { key, count: targets.length };
 }
 
 /**
