@@ -4,12 +4,12 @@
  * before they were recorded. (Step Functions documents no way for StopExecution to end a Lambda
  * invocation under way, so this task is taken to run to its end whenever the execution stops.)
  */
-import { accessFor, clientsForPlan } from "../aws-clients";
+import { clientsForPlan } from "../aws-clients";
 import type { SendCommandEvent, SentCommands } from "../contract";
 import { recordCommands, recordedStop } from "../records";
 import { sendDocument } from "../send-document";
 import { logger, metrics, MetricUnit, task } from "../telemetry";
-import { undo } from "../undo";
+import { fromStateMachine, undo } from "../undo";
 
 export const handler = task(
   "send-command",
@@ -25,13 +25,9 @@ export const handler = task(
     await recordCommands(plan.records, commands);
     const stop = await recordedStop(plan.records);
     if (stop) {
-      const undone = await undo({
-        access: accessFor(plan),
-        known: commands,
-        since: new Date(plan.startedAt),
-        only: new Set(instanceIds),
-      });
-      logger.info("the experiment was stopping: its commands undone", { stop, ...undone });
+      // As a child's own cleanup undoes its batch; the cause recorded first stays.
+      const undone = await undo(fromStateMachine({ plan, commands, stop, instanceIds }));
+      logger.info("the experiment was stopping: its commands undone", { ...undone });
     }
     return { commands };
   },

@@ -279,16 +279,15 @@ export class FakeAws {
       this.objects.set(input.Key ?? "", String(input.Body));
       return {};
     });
-    // Keys under a prefix in order, a page at a time; the token is where the next page starts.
+    // Keys under a prefix in order, a page at a time, as the other listings are paged.
     this.s3.on(ListObjectsV2Command).callsFake((input: ListObjectsV2CommandInput) => {
       requireBucket(input.Bucket);
       const keys = [...this.objects.keys()].filter((k) => k.startsWith(input.Prefix ?? "")).sort();
-      const start = Number(input.ContinuationToken ?? 0);
-      const end = start + Math.min(input.MaxKeys ?? 1000, this.pageSize);
+      const { items, NextToken } = page(keys, input.ContinuationToken, input.MaxKeys, this.pageSize);
       return {
-        Contents: keys.slice(start, end).map((Key) => ({ Key })),
-        IsTruncated: end < keys.length,
-        ...(end < keys.length ? { NextContinuationToken: String(end) } : {}),
+        Contents: items.map((Key) => ({ Key })),
+        IsTruncated: NextToken !== undefined,
+        ...(NextToken ? { NextContinuationToken: NextToken } : {}),
       };
     });
     this.s3.on(GetObjectCommand).callsFake((input: GetObjectCommandInput) => {
