@@ -7,8 +7,7 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { checkAccess } from "./access-policy";
 import type { Plan } from "./contract";
 import { faultCredentials, type FaultAccess } from "./credentials";
-import type { Credentials } from "./credentials-file";
-import { homeConfig, RETRY } from "./sdk-config";
+import { forgetHomeClients, homeClient, RETRY } from "./sdk-config";
 import { traced } from "./telemetry";
 
 export type { FaultAccess } from "./credentials";
@@ -22,36 +21,34 @@ export interface FaultClients {
 export type FaultClientFactory = (access: FaultAccess) => Promise<FaultClients>;
 
 /**
- * Credentials a warm function already holds, by access. An experiment's tasks run every few
- * seconds, and need not ask STS (or Secrets Manager) each time: credentials are kept until five
- * minutes before they expire, and a credentials file's keys for fifteen minutes.
+ * Clients a warm function already holds, by access. An experiment's tasks run every few seconds,
+ * and need not ask STS (or Secrets Manager) each time, nor make clients again (see homeClient):
+ * they are kept, with their credentials, until five minutes before those expire, and a
+ * credentials file's keys for fifteen minutes.
  */
-const held = new Map<string, { readonly credentials: Credentials; readonly until: number }>();
+const held = new Map<string, { readonly clients: FaultClients; readonly until: number }>();
 const RENEW_BEFORE_EXPIRY_MS = 5 * 60_000;
 const HOLD_AT_MOST_MS = 15 * 60_000;
 
-async function heldCredentials(access: FaultAccess): Promise<Credentials> {
-  const key = JSON.stringify(access);
-  const now = Date.now();
-  for (const [k, h] of held) if (h.until <= now) held.delete(k);
-  const kept = held.get(key);
-  if (kept) return kept.credentials;
-  const credentials = await faultCredentials(access);
-  const expiry = credentials.expiration?.getTime() ?? Infinity;
-  held.set(key, { credentials, until: Math.min(expiry - RENEW_BEFORE_EXPIRY_MS, now + HOLD_AT_MOST_MS) });
-  return credentials;
-}
-
-/** Drops every credential held (tests, which change identities between runs). */
-export function forgetCredentials(): void {
+/** Drops every client and credential held (tests, which change identities between runs). */
+export function forgetClients(): void {
+  forgetHomeClients();
   held.clear();
 }
 
 async function clientsWithFaultCredentials(access: FaultAccess): Promise<FaultClients> {
+  const key = JSON.stringify(access);
+  const now = Date.now();
+  for (const [k, h] of held) if (h.until <= now) held.delete(k);
+  const kept = held.get(key);
+  if (kept) return kept.clients;
   // One set of credentials, shared by both clients.
-  const credentials = await heldCredentials(access);
+  const credentials = await faultCredentials(access);
   const config = { ...RETRY, region: access.region, credentials };
-  return { ec2: traced(new EC2Client(config)), ssm: traced(new SSMClient(config)) };
+  const clients = { ec2: traced(new EC2Client(config)), ssm: traced(new SSMClient(config)) };
+  const expiry = credentials.expiration?.getTime() ?? Infinity;
+  held.set(key, { clients, until: Math.min(expiry - RENEW_BEFORE_EXPIRY_MS, now + HOLD_AT_MOST_MS) });
+  return clients;
 }
 
 let factory: FaultClientFactory = clientsWithFaultCredentials;
@@ -68,7 +65,7 @@ export async function faultClients(access: FaultAccess): Promise<FaultClients> {
 }
 
 /** CloudWatch where the fault is deployed (its stop-condition alarms, metrics and dashboards), with the function's own identity. */
-export const cloudWatchClient = (): CloudWatchClient => traced(new CloudWatchClient(homeConfig()));
+export const cloudWatchClient = (): CloudWatchClient => homeClient(CloudWatchClient);
 
 /** Who the experiment a plan describes acts as, and where. */
 export const accessFor = (plan: Plan): FaultAccess => ({

@@ -10,7 +10,7 @@ import { allowedSecretArn } from "./access-policy";
 import { parseCredentialsFile, type Credentials } from "./credentials-file";
 import { faultRoleArn } from "./environment";
 import { CredentialsError } from "./errors";
-import { homeConfig } from "./sdk-config";
+import { homeClient, homeConfig } from "./sdk-config";
 import { traced } from "./telemetry";
 
 export interface FaultAccess {
@@ -29,9 +29,7 @@ const regionOf = (secretArn: string): string | undefined =>
   /^arn:[^:]+:secretsmanager:([^:]+):/.exec(secretArn)?.[1];
 
 async function secretCredentials(secretArn: string): Promise<Credentials> {
-  const client = traced(
-    new SecretsManagerClient({ ...homeConfig(), region: regionOf(secretArn) ?? homeConfig().region }),
-  );
+  const client = homeClient(SecretsManagerClient, regionOf(secretArn));
   let text: string | undefined;
   try {
     text = (await client.send(new GetSecretValueCommand({ SecretId: secretArn }))).SecretString;
@@ -48,7 +46,8 @@ async function assumeRole(
   base: Credentials | undefined,
   experimentId: string,
 ): Promise<Credentials> {
-  const sts = traced(new STSClient({ ...homeConfig(), ...(base ? { credentials: base } : {}) }));
+  // A secret's keys make a client of their own; the function's identity, the kept one.
+  const sts = base ? traced(new STSClient({ ...homeConfig(), credentials: base })) : homeClient(STSClient);
   try {
     const { Credentials: c } = await sts.send(
       new AssumeRoleCommand({

@@ -11,10 +11,9 @@ import {
 import type { ExecutionStatusChangeEvent } from "./contract";
 import { stateMachineArn } from "./environment";
 import { collectPages } from "./pages";
-import { homeConfig } from "./sdk-config";
-import { traced } from "./telemetry";
+import { homeClient } from "./sdk-config";
 
-const stepFunctions = (): SFNClient => traced(new SFNClient(homeConfig()));
+const stepFunctions = (): SFNClient => homeClient(SFNClient);
 
 /** The ARNs of the state machine's running executions (a Map Run's children are not among them). */
 export async function runningExecutions(client = stepFunctions()): Promise<string[]> {

@@ -7,10 +7,9 @@ import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, S3Client } f
 import { consoleUrl } from "./console-links";
 import type { CommandRef, Plan, StopCause, TargetItem } from "./contract";
 import { homeRegion, recordsBucket } from "./environment";
-import { homeConfig } from "./sdk-config";
-import { traced } from "./telemetry";
+import { homeClient } from "./sdk-config";
 
-const s3 = (): S3Client => traced(new S3Client(homeConfig()));
+const s3 = (): S3Client => homeClient(S3Client);
 
 /** The names of an experiment's records under its prefix. */
 const RECORD = {

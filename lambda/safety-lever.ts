@@ -3,13 +3,12 @@ import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { LEVER } from "../lib/safety-lever-states";
 import { safetyLeverParameter } from "./environment";
 import { SafetyLeverEngagedError } from "./errors";
-import { homeConfig } from "./sdk-config";
-import { traced } from "./telemetry";
+import { homeClient } from "./sdk-config";
 
 /** The lever's parameter name when it is engaged; undefined when released. */
 export async function engagedLever(): Promise<string | undefined> {
   const name = safetyLeverParameter();
-  const ssm = traced(new SSMClient(homeConfig()));
+  const ssm = homeClient(SSMClient);
   const { Parameter } = await ssm.send(new GetParameterCommand({ Name: name }));
   return Parameter?.Value === LEVER.engaged ? name : undefined;
 }

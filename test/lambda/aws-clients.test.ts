@@ -6,12 +6,7 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { GetParameterCommand, SSMClient as ParameterClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
-import {
-  cloudWatchClient,
-  faultClients,
-  forgetCredentials,
-  type FaultAccess,
-} from "../../lambda/aws-clients";
+import { cloudWatchClient, faultClients, forgetClients, type FaultAccess } from "../../lambda/aws-clients";
 import { runningExecutions } from "../../lambda/executions";
 import { writeReport } from "../../lambda/records";
 import { engagedLever } from "../../lambda/safety-lever";
@@ -36,7 +31,7 @@ const access = (overrides: Partial<FaultAccess> = {}): FaultAccess => ({
 });
 
 beforeEach(() => {
-  forgetCredentials();
+  forgetClients();
   sts.reset();
   secrets.reset();
   sts.on(AssumeRoleCommand).callsFake((input) => ({
@@ -229,6 +224,17 @@ test("stop-condition alarms are read with the function's own identity, where it 
   expect(await cloudwatch.config.region()).toBe("eu-west-1");
   expect(await identityOf(cloudwatch)).toBe("AKIDLAMBDA");
   expect(await retryModeOf(cloudwatch)).toBe("adaptive");
+});
+
+test("a warm function makes each client once: per region for its own, per experiment's credentials for the fault's", async () => {
+  expect(cloudWatchClient()).toBe(cloudWatchClient());
+  const first = await faultClients(access());
+  expect(await faultClients(access())).toBe(first);
+  const elsewhere = await faultClients(access({ region: "eu-west-1" }));
+  expect(elsewhere.ssm).not.toBe(first.ssm);
+  expect(await elsewhere.ssm.config.region()).toBe("eu-west-1");
+  forgetClients();
+  expect((await faultClients(access())).ssm).not.toBe(first.ssm);
 });
 
 test("every AWS client the functions make is traced, so X-Ray shows each call", async () => {

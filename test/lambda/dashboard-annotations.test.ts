@@ -7,6 +7,7 @@ import {
   PutDashboardCommand,
   type PutDashboardCommandInput,
 } from "@aws-sdk/client-cloudwatch";
+import { forgetClients } from "../../lambda/aws-clients";
 import { ENVIRONMENT } from "../../lambda/contract";
 import {
   annotateDashboards,
@@ -204,6 +205,7 @@ test("a bad DASHBOARD_NAMES or window is refused before anything is called", asy
 });
 
 test("the client is the function's own, in its region, and traced", async () => {
+  forgetClients(); // made afresh, under the spy
   const capture = jest.spyOn(tracer, "captureAWSv3Client");
   await annotateDashboards(window(10));
   const client = aws().cloudwatch.call(0).thisValue as CloudWatchClient;

@@ -12,7 +12,7 @@ import type { ParameterChange } from "./fake-aws/parameter-store";
 import { ACCOUNT, deploy, REGION, STATE_MACHINE_ROLE_ARN, type Deployment } from "./runner/deployment";
 import { LocalStateMachine } from "./runner/execution";
 import { invokeAsynchronously, type AsyncInvocation } from "./runner/lambda";
-import { forgetCredentials } from "../../../lambda/aws-clients";
+import { forgetClients } from "../../../lambda/aws-clients";
 
 export interface LocalFault {
   readonly aws: FakeAws;
@@ -77,8 +77,8 @@ function deployment(props?: Props): Deployment {
 
 export function localFault(options: FakeAwsOptions & { props?: Props } = {}): LocalFault {
   const deployed = deployment(options.props);
-  // Each local account is new: credentials held from an earlier one's STS mean nothing to it.
-  forgetCredentials();
+  // Each local account is new: clients and credentials held from an earlier one mean nothing to it.
+  forgetClients();
   const aws = new FakeAws(options).bind();
   aws.ssm.createDocument(deployed.documentName, deployed.documentContent);
   aws.s3.createBucket(deployed.recordsBucket);

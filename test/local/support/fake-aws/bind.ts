@@ -62,11 +62,16 @@ function answeringMiddleware(service: ServiceName, dispatch: () => Dispatch) {
 
 let installed: { restore: () => void; dispatch: Dispatch } | undefined;
 
+/**
+ * Clients that already answer through the fake: the handlers keep their clients in a warm
+ * process, from one binding to the next, and the middleware asks for the binding of the moment.
+ */
+const withMiddleware = new WeakSet<object>();
+
 /** Routes every SDK client's calls to `dispatch` until the returned function is called. */
 export function bindSdkClients(dispatch: Dispatch): () => void {
   if (installed) throw new Error("a fake AWS is already bound to the SDK clients: dispose of it first");
   const originals: [object, PropertyDescriptor | undefined][] = [];
-  const withMiddleware = new WeakSet<object>();
   for (const [service, Client] of CLIENTS) {
     const proto = Client.prototype as MiddlewareClient;
     originals.push([proto, Object.getOwnPropertyDescriptor(proto, "send")]);

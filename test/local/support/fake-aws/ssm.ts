@@ -96,6 +96,8 @@ const cut = (text: string, limit: number) => (text.length > limit ? text.slice(0
 export class FakeSsm {
   readonly documents = new Map<string, RegisteredDocument>();
   readonly commands: CommandRecord[] = [];
+  /** The same commands by ID: runs of thousands ask for one at a time. */
+  private readonly byId = new Map<string, CommandRecord>();
   private readonly runner: InvocationRunner;
 
   constructor(
@@ -115,7 +117,7 @@ export class FakeSsm {
   }
 
   private command(commandId: string | undefined): CommandRecord {
-    const command = this.commands.find((c) => c.commandId === commandId);
+    const command = this.byId.get(commandId ?? "");
     if (!command) throw modeled(asClass(InvalidCommandId), "");
     return command;
   }
@@ -191,6 +193,7 @@ export class FakeSsm {
       invocations: new Map(),
     };
     this.commands.push(command);
+    this.byId.set(commandId, command);
     for (const id of ids) {
       const invocation: Invocation = {
         commandId,
@@ -233,7 +236,7 @@ export class FakeSsm {
   }
 
   GetCommandInvocation(input: GetCommandInvocationCommandInput) {
-    const command = this.commands.find((c) => c.commandId === input.CommandId);
+    const command = this.byId.get(input.CommandId ?? "");
     const invocation =
       command && this.visible(command) ? command.invocations.get(input.InstanceId ?? "") : undefined;
     if (!command || !invocation) throw modeled(asClass(InvocationDoesNotExist), "");
@@ -297,10 +300,10 @@ export class FakeSsm {
 
   ListCommandInvocations(input: ListCommandInvocationsCommandInput) {
     checkMaxResults(input.MaxResults, 1, 50);
-    if (input.CommandId) this.command(input.CommandId);
+    const commands = input.CommandId ? [this.command(input.CommandId)] : this.commands;
     const rows = filtered(
-      this.commands
-        .filter((c) => (!input.CommandId || c.commandId === input.CommandId) && this.visible(c))
+      commands
+        .filter((c) => this.visible(c))
         .flatMap((c) => [...c.invocations.values()].map((i) => ({ c, i })))
         .filter(({ i }) => !input.InstanceId || i.instanceId === input.InstanceId),
       input.Filters,
@@ -317,8 +320,10 @@ export class FakeSsm {
 
   ListCommands(input: ListCommandsCommandInput) {
     checkMaxResults(input.MaxResults, 1, 50);
-    let rows = this.commands.filter((c) => this.visible(c)).reverse();
-    if (input.CommandId) rows = rows.filter((c) => c.commandId === input.CommandId);
+    const commands = input.CommandId
+      ? [this.byId.get(input.CommandId)].filter((c) => c !== undefined)
+      : this.commands;
+    let rows = commands.filter((c) => this.visible(c)).reverse();
     if (input.InstanceId) rows = rows.filter((c) => c.instanceIds.includes(input.InstanceId as string));
     rows = filtered(rows, input.Filters, (c) => ({ command: c, status: commandStatus(c) }));
     const { items, nextToken } = page(rows, input.MaxResults ?? 50, input.NextToken, () =>
