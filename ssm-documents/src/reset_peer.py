@@ -64,8 +64,8 @@ EXIT_PRECONDITION = 3  # refused before touching the host
 ORIGINS = ("remote", "local")
 ROLES = ("proxy", "warden")
 REMOTE, LOCAL = 0, 1
-# Methods the report counts requests of by name; any other is counted as "other".
-# Each method counted apart, by its place among them (a dict: every request looks its method up).
+# Methods the report counts requests of by name, each by its place among them (a dict: every
+# request looks its own up); any other is counted as "other".
 METHODS = {m: i for i, m in enumerate((b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"PATCH", b"OPTIONS", b"CONNECT", b"TRACE"))}
 # The counters page: the resets by origin (0, 1); the connections the proxy forwarded, by origin
 # (2, 3); requests reset and requests forwarded, by method (each METHODS in turn, then "other"); the
