@@ -95,8 +95,7 @@ const cut = (text: string, limit: number) => (text.length > limit ? text.slice(0
 
 export class FakeSsm {
   readonly documents = new Map<string, RegisteredDocument>();
-  readonly commands: CommandRecord[] = [];
-  /** The same commands by ID: runs of thousands ask for one at a time. */
+  /** The commands sent, by ID, in the order sent: runs of thousands ask for one at a time. */
   private readonly byId = new Map<string, CommandRecord>();
   private readonly runner: InvocationRunner;
 
@@ -110,6 +109,18 @@ export class FakeSsm {
   /** Creates a Command document, as CreateDocument would; the shipped YAML unless content is given. */
   createDocument(name: string, content?: string | object): void {
     this.documents.set(name, readDocument(name, content));
+  }
+
+  /** Every command sent, in order. */
+  get commands(): CommandRecord[] {
+    return [...this.byId.values()];
+  }
+
+  /** The command with this ID, if it is known; every command without one. */
+  private commandsWithId(commandId: string | undefined): CommandRecord[] {
+    if (!commandId) return this.commands;
+    const command = this.byId.get(commandId);
+    return command ? [command] : [];
   }
 
   private visible(command: CommandRecord): boolean {
@@ -192,7 +203,6 @@ export class FakeSsm {
       visibleAt: Date.now() + this.timing.visibilityMs,
       invocations: new Map(),
     };
-    this.commands.push(command);
     this.byId.set(commandId, command);
     for (const id of ids) {
       const invocation: Invocation = {
@@ -300,9 +310,9 @@ export class FakeSsm {
 
   ListCommandInvocations(input: ListCommandInvocationsCommandInput) {
     checkMaxResults(input.MaxResults, 1, 50);
-    const commands = input.CommandId ? [this.command(input.CommandId)] : this.commands;
+    if (input.CommandId) this.command(input.CommandId);
     const rows = filtered(
-      commands
+      this.commandsWithId(input.CommandId)
         .filter((c) => this.visible(c))
         .flatMap((c) => [...c.invocations.values()].map((i) => ({ c, i })))
         .filter(({ i }) => !input.InstanceId || i.instanceId === input.InstanceId),
@@ -320,10 +330,9 @@ export class FakeSsm {
 
   ListCommands(input: ListCommandsCommandInput) {
     checkMaxResults(input.MaxResults, 1, 50);
-    const commands = input.CommandId
-      ? [this.byId.get(input.CommandId)].filter((c) => c !== undefined)
-      : this.commands;
-    let rows = commands.filter((c) => this.visible(c)).reverse();
+    let rows = this.commandsWithId(input.CommandId)
+      .filter((c) => this.visible(c))
+      .reverse();
     if (input.InstanceId) rows = rows.filter((c) => c.instanceIds.includes(input.InstanceId as string));
     rows = filtered(rows, input.Filters, (c) => ({ command: c, status: commandStatus(c) }));
     const { items, nextToken } = page(rows, input.MaxResults ?? 50, input.NextToken, () =>
