@@ -2,6 +2,7 @@ import { ArnFormat, Aws, Duration, Fn, RemovalPolicy, Stack, Token } from "aws-c
 import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as s3 from "aws-cdk-lib/aws-s3";
@@ -18,6 +19,7 @@ import { FaultDocument } from "./fault-document";
 import { METRICS_NAMESPACE, SERVICE } from "./fault-metrics";
 import { FaultRole } from "./fault-role";
 import { FaultSchedules, type FaultSchedule } from "./fault-schedules";
+import { handlerRuntime } from "./handler-runtime";
 import { acknowledge, nagResource } from "./nag";
 import { optInTagText, type OptInTag } from "./opt-in-tag";
 import { SafetyLever } from "./safety-lever";
@@ -98,6 +100,13 @@ export interface HttpResetPeerFaultProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The Node.js runtime of the task functions. The handler bundles are built for Node.js 24 and
+   * tested on Node.js 24 and 26. A newer Node.js runtime is taken with a warning at synthesis;
+   * anything older, or not Node.js, is refused.
+   * @default - the newest of Node.js 24 and 26 that the app's aws-cdk-lib offers
+   */
+  readonly runtime?: lambda.Runtime;
 }
 
 /**
@@ -207,6 +216,7 @@ export class HttpResetPeerFault extends Construct {
       stopConditionAlarms: alarms,
       logRetention,
       removalPolicy,
+      runtime: handlerRuntime(this, props.runtime),
       cleanupOnFailure: new destinations.SqsDestination(this.cleanupDeadLetterQueue),
       environment: {
         DOCUMENT_NAME: this.document.documentName,

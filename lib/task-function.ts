@@ -3,6 +3,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { acknowledgeNotNewest, type HandlerRuntime } from "./handler-runtime";
 import { acknowledge } from "./nag";
 import { handlerAsset } from "./package-files";
 
@@ -14,6 +15,8 @@ export interface TaskFunctionProps {
   readonly environment: Record<string, string>;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** The Node.js runtime, chosen by `handlerRuntime` (lib/handler-runtime.ts). */
+  readonly runtime: HandlerRuntime;
   /**
    * Where the function sends events it failed to process when invoked asynchronously.
    * @default - the function is only invoked synchronously, by the state machine
@@ -46,7 +49,7 @@ export class TaskFunction extends Construct {
       code: lambda.Code.fromAsset(handlerAsset(props.handler)),
       handler: "index.handler",
       description: `EC2 HTTP reset peer: ${props.description}`,
-      runtime: lambda.Runtime.NODEJS_24_X,
+      runtime: props.runtime.runtime,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: props.timeout,
@@ -57,6 +60,7 @@ export class TaskFunction extends Construct {
       onFailure: props.onFailure,
     });
     logGroup.grantWrite(this.role);
+    acknowledgeNotNewest(this, props.runtime);
     acknowledge(
       this,
       "AwsSolutions",

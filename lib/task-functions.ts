@@ -8,6 +8,7 @@ import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import type * as ssm from "aws-cdk-lib/aws-ssm";
 import { Construct } from "constructs";
 import { METRICS_NAMESPACE } from "./fault-metrics";
+import type { HandlerRuntime } from "./handler-runtime";
 import { TaskFunction } from "./task-function";
 
 /** The task functions the state machine invokes, as the handlers' contract names them. */
@@ -40,6 +41,8 @@ export interface TaskFunctionsProps {
   readonly stopConditionAlarms: cloudwatch.IAlarm[];
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** The functions' Node.js runtime. */
+  readonly runtime: HandlerRuntime;
   /** Where the cleanup and stop functions send the events they failed to process. */
   readonly cleanupOnFailure: lambda.IDestination;
 }
@@ -127,6 +130,7 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
           environment: props.environment,
           logRetention: props.logRetention,
           removalPolicy: props.removalPolicy,
+          runtime: props.runtime,
           onFailure: name === "cleanup" || name === "stopExperiments" ? props.cleanupOnFailure : undefined,
         }),
       ]),

@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildSync } from "esbuild";
 import { parse } from "yaml";
+import { BUNDLE_TARGET } from "../lib/handler-runtime";
 import { TASK_HANDLERS } from "../lib/task-functions";
 import { DOCUMENT_PATH } from "./render-document";
 
@@ -24,8 +25,8 @@ export function buildAssets(): void {
       outfile: join(ASSETS, "handlers", handler, "index.js"),
       bundle: true,
       platform: "node",
-      // The functions' runtime: Node.js 24 (lib/task-function.ts).
-      target: "node24",
+      // The oldest Node.js the functions may run (lib/handler-runtime.ts), so that the bundles run on each.
+      target: BUNDLE_TARGET,
       format: "cjs",
       minify: true,
       // Minified, yet a stack trace still names each function (see README: "Handler bundles").
