@@ -4,7 +4,7 @@
  * service and through HAProxy forwarding in `mode http`, in the same network with the same clients.
  */
 import { join } from "node:path";
-import { faultPid, SERVER_V4, type World } from "./harness";
+import { faultPid, SERVER_V4, type AgentOptions, type World } from "./harness";
 import { cleanup, HAPROXY_PORT, inject, PORT, URL, withHaproxy, wrkOn } from "./payload";
 import { processUsage, wrk, type WrkResult } from "./tools";
 
@@ -59,12 +59,13 @@ async function measure(world: World, pid?: number): Promise<PathRun> {
   return { throughput, steady: latency, at512, peakRssMiB: processUsage(pid).peakRssMiB };
 }
 
-async function throughOurs(world: World): Promise<PathRun> {
-  const { fault, experimentId } = await inject(world, 60, { ResetMethods: "POST" });
+/** `program`: another document to run than the current one (bench/baseline.ts). */
+export async function throughOurs(world: World, program: AgentOptions = {}): Promise<PathRun> {
+  const { fault, experimentId } = await inject(world, 60, { ResetMethods: "POST" }, program);
   try {
     return await measure(world, await faultPid(world, "proxy"));
   } finally {
-    await cleanup(world, experimentId);
+    await cleanup(world, experimentId, program);
     await fault.done;
   }
 }

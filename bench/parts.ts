@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { format } from "prettier";
 import type { Machine } from "./machine";
 
-export const PARTS = ["payload", "forwarding", "control-plane", "package", "stop"] as const;
+export const PARTS = ["payload", "forwarding", "control-plane", "package", "stop", "baseline"] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface PartResult {

@@ -17,6 +17,7 @@ import {
   sleep,
   startDocument,
   World,
+  type AgentOptions,
 } from "./harness";
 import { processUsage, wrk, WrkResult } from "./tools";
 
@@ -103,31 +104,39 @@ async function load(world: World, pid: number): Promise<LoadRun> {
 
 let experiments = 0;
 
-/** Starts the fault and waits until its rules are in; returns the run and its experiment id. */
-export async function inject(world: World, durationSeconds: number, parameters: Record<string, string> = {}) {
+/**
+ * Starts the fault and waits until its rules are in; returns the run and its experiment id.
+ * `program`: another document to run than the current one (bench/baseline.ts).
+ */
+export async function inject(
+  world: World,
+  durationSeconds: number,
+  parameters: Record<string, string> = {},
+  program: AgentOptions = {},
+) {
   const experimentId = `bench-${process.pid}-${experiments++}`;
-  const fault = startDocument(world, {
-    ...parameters,
-    DurationSeconds: String(durationSeconds),
-    ExperimentId: experimentId,
-  });
+  const fault = startDocument(
+    world,
+    { ...parameters, DurationSeconds: String(durationSeconds), ExperimentId: experimentId },
+    program,
+  );
   await armed(world);
   return { fault, experimentId };
 }
 
 /** Ends the fault with the document's Cleanup action and checks the host is as before. */
-export async function cleanup(world: World, experimentId: string): Promise<void> {
-  const result = await startDocument(world, { Action: "Cleanup", ExperimentId: experimentId }).done;
+export async function cleanup(world: World, experimentId: string, program: AgentOptions = {}): Promise<void> {
+  const result = await startDocument(world, { Action: "Cleanup", ExperimentId: experimentId }, program).done;
   if (result.code !== 0) throw new Error(`Cleanup exited ${result.code}: ${result.stdout}`);
   if ((await restoredWithin(world, 5000)) === undefined) throw new Error("the host was not restored");
 }
 
-export async function loadOurs(world: World): Promise<LoadRun> {
-  const { fault, experimentId } = await inject(world, 3 * LOAD_SECONDS + LATENCY_SECONDS + 30);
+export async function loadOurs(world: World, program: AgentOptions = {}): Promise<LoadRun> {
+  const { fault, experimentId } = await inject(world, 3 * LOAD_SECONDS + LATENCY_SECONDS + 30, {}, program);
   try {
     return await load(world, await faultPid(world, "proxy"));
   } finally {
-    await cleanup(world, experimentId);
+    await cleanup(world, experimentId, program);
     await fault.done;
   }
 }
@@ -269,13 +278,17 @@ export interface WindowRun {
 }
 
 /** Onset and teardown: a client tries a new connection every 2 ms across the whole window. */
-export async function window(world: World): Promise<WindowRun> {
+export async function window(world: World, program: AgentOptions = {}): Promise<WindowRun> {
   const probeSeconds = WINDOW_SECONDS + 3;
   const probe = steadyClient(world, 500, probeSeconds, true);
   await sleep(700); // the probe is up and sees 200s
   const experimentId = `bench-${process.pid}-${experiments++}`;
   const t0 = Date.now();
-  const fault = startDocument(world, { DurationSeconds: String(WINDOW_SECONDS), ExperimentId: experimentId });
+  const fault = startDocument(
+    world,
+    { DurationSeconds: String(WINDOW_SECONDS), ExperimentId: experimentId },
+    program,
+  );
   const [result, seen] = await Promise.all([fault.done, probe]);
   if (result.code !== 0) throw new Error(`the fault exited ${result.code}: ${result.stdout}`);
   const startedAt = Date.parse(String(result.summary.startedAt));

@@ -13,6 +13,7 @@ const TITLES: Record<Part, string> = {
   "control-plane": "The control plane (items 8 and 9)",
   package: "The package (item 10)",
   stop: "Stop conditions (item 11)",
+  baseline: "Beside an earlier commit (items 1, 3, 4, 5 and 12)",
 };
 
 const SHORT: Record<Part, string> = {
@@ -21,6 +22,7 @@ const SHORT: Record<Part, string> = {
   "control-plane": "Control plane (8–9)",
   package: "Package (10)",
   stop: "Stop (11)",
+  baseline: "Baseline",
 };
 
 function machineTable(results: [Part, PartResult][]): string {
@@ -62,6 +64,7 @@ sudo npm run bench -- forwarding     # item 12 only: requests passed on under Re
 npm run bench -- control-plane       # items 8 and 9 only: no root, nothing sent anywhere
 npm run bench -- package             # item 10 only: no root; installs fresh apps from the npm registry
 sudo npm run bench -- stop           # item 11 only: a whole local experiment on namespace-backed instances
+BENCH_BASELINE=<git revision> sudo npm run bench -- baseline   # items 1, 3, 4, 5 and 12's measures, this commit beside that one
 \`\`\`
 
 \`BENCH_RUNS=N\` sets the number of runs (default 5). Each part keeps its last results in \`bench/results/\`, and this

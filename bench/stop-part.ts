@@ -5,6 +5,7 @@
  * the same runs. Waits last as the definition says, as on AWS. Needs root, as the payload part does.
  */
 import "../test/local/support/environment";
+import { isProgramCommandLine } from "../test/payload/support/document";
 import { waitFor } from "../test/payload/support/exec";
 import { NamespaceFleet, PORT } from "../test/local/support/fleet";
 import { localFault, type LocalFault } from "../test/local/support/local-fault";
@@ -54,7 +55,7 @@ async function stopOnce(local: LocalFault, fleet: NamespaceFleet, path: Path): P
           await Promise.all(fleet.members.map(async (m) => (await m.world.faultTraces()).processes))
         )
           .flat()
-          .every((p) => !p.includes("reset_peer.py"));
+          .every((p) => !isProgramCommandLine(p));
         if (gone) proxyGoneAt = Date.now();
         return gone;
       },

@@ -1,5 +1,6 @@
 /** Reading what a command did on each instance. */
 import { ListCommandInvocationsCommand, type CommandInvocation, type SSMClient } from "@aws-sdk/client-ssm";
+import { SCRIPT_STEP } from "../lib/document-names";
 import { documentFilters } from "./experiment-commands";
 import { collectPages } from "./pages";
 
@@ -48,6 +49,9 @@ export function documentInvocations(ssm: SSMClient, invokedAfter: Date): Promise
   );
 }
 
-/** The start of an invocation's output, as ListCommandInvocations gives it (the first 2,500 characters). */
+/**
+ * The start of the script's output, as ListCommandInvocations gives it (the first 2,500 characters):
+ * the document's download steps come before it, each a plugin of its own.
+ */
 export const invocationOutput = (invocation: CommandInvocation): string | undefined =>
-  invocation.CommandPlugins?.[0]?.Output;
+  invocation.CommandPlugins?.find((plugin) => plugin.Name === SCRIPT_STEP)?.Output;

@@ -31,3 +31,6 @@ export const handlerAsset = (handler: string): string => packageFile("assets", "
 
 /** The SSM document's content as JSON, converted from `ssm-documents/http-reset-peer.yaml`. */
 export const documentAsset = (): string => packageFile("assets", "http-reset-peer.json");
+
+/** A part of the program the document fetches, as JSON, from `ssm-documents/program/<name>.json`. */
+export const programPartAsset = (name: string): string => packageFile("assets", "program", `${name}.json`);

@@ -1,15 +1,25 @@
 /**
- * Renders `ssm-documents/http-reset-peer.yaml` from the payload's sources and the tunables.
- * The rendered file is committed, so that the document can be used on its own; a test checks it
- * is up to date. Run `npm run render-document` after changing anything under `ssm-documents/src`.
+ * Renders `ssm-documents/http-reset-peer.yaml` from the payload's sources and the tunables, and
+ * the program's parts beside it (`ssm-documents/program/`, see scripts/program-parts.ts): the
+ * document's first steps fetch the parts, its last runs its script, which runs the program. The
+ * rendered files are committed, so that the documents can be used on their own; a test checks they
+ * are up to date. Run `npm run render-document` after changing anything under `ssm-documents/src`.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Document, Scalar } from "yaml";
+import { pinnedPart, SCRIPT_STEP } from "../lib/document-names";
 import { DOCUMENT_ONLY_PARAMETERS, MAX_DURATION_SECONDS, TUNABLES } from "../lib/tunables";
+import {
+  PARTS_DIR,
+  programBundle,
+  programParts,
+  programSha256,
+  SOURCES,
+  type ProgramPart,
+} from "./program-parts";
 
 export const DOCUMENT_PATH = join(__dirname, "..", "ssm-documents", "http-reset-peer.yaml");
-const SOURCES = join(__dirname, "..", "ssm-documents", "src");
 
 /** Room, beyond the longest fault, for installing dependencies and restoring the instance. */
 export const STEP_TIMEOUT_MARGIN_SECONDS = 900;
@@ -49,64 +59,10 @@ export const DOCUMENT_PARAMETERS: readonly DocumentParameter[] = [
   { name: "ExperimentId", ...DOCUMENT_ONLY_PARAMETERS.ExperimentId },
 ];
 
-/**
- * The program's code as Python reads it, with the lines that continue an open bracket joined to
- * the line that opened it, and without comments. Strings are kept whole: a quote opens one, the
- * same quote not escaped ends it (the program has no triple-quoted strings but its docstrings).
- */
-function joinedLines(code: string): string {
-  let out = "";
-  let depth = 0;
-  for (let i = 0; i < code.length; i++) {
-    const c = code[i];
-    if (c === "'" || c === '"') {
-      let end = i + 1;
-      while (code[end] !== c) end += code[end] === "\\" ? 2 : 1;
-      out += code.slice(i, end + 1);
-      i = end;
-    } else if (c === "#") {
-      while (code[i + 1] !== "\n") i++;
-    } else if (c === "\n" && depth > 0) {
-      while (code[i + 1] === " ") i++;
-      out += "([{".includes(out[out.length - 1]) || ")]}".includes(code[i + 1]) ? "" : " ";
-    } else {
-      depth += "([{".includes(c) ? 1 : ")]}".includes(c) ? -1 : 0;
-      out += c;
-    }
-  }
-  return out;
-}
+/** Where each part is fetched to, relative to the folder the agent runs the script in. */
+const partPath = (index: number): string => `http-reset-peer/program-${index}.json`;
 
-/**
- * The program as the document embeds it: without its docstrings and comments, which are read in
- * `ssm-documents/src` and would take a third of SSM's 64 KiB, with each statement on one line, and
- * with a space for each level of indentation (Python asks only that a block's lines agree). A test
- * checks that what is left parses to the same program.
- */
-export function compactProgram(source: string): string {
-  const code = joinedLines(source.replace(/^[ \t]*"""[\s\S]*?"""[ \t]*\n/gm, ""))
-    .replace(/[ \t]+$/gm, "")
-    .replace(/^\n/gm, "")
-    .replace(/^ +/gm, (spaces) => " ".repeat(Math.ceil(spaces.length / 4)));
-  return `# EC2 HTTP reset peer: ssm-documents/src/reset_peer.py, read there with its documentation.\n${code}`;
-}
-
-/**
- * The script as the document carries it: without the full-line comments past its header, which
- * are read in `ssm-documents/src`, and with a space for each level of indentation; shellcheck's
- * directives stay.
- */
-function compactScript(source: string): string {
-  const lines = source.split("\n");
-  const body = lines.findIndex((line) => !line.startsWith("#"));
-  const kept = lines
-    .slice(body)
-    .filter((line) => !/^\s*#(?! shellcheck )/.test(line))
-    .map((line) => line.replace(/^ +/, (spaces) => " ".repeat(Math.ceil(spaces.length / 2))));
-  return [...lines.slice(0, body), ...kept].join("\n");
-}
-
-function script(): string {
+function script(parts: readonly ProgramPart[], sha256: string): string {
   const source = (name: string) => readFileSync(join(SOURCES, name), "utf8").trimEnd();
   const fallbacks = DOCUMENT_PARAMETERS.map(
     (p) => `if [ -z "\${SSM_${p.name}+x}" ]; then export SSM_${p.name}="{{ ${p.name} }}"; fi`,
@@ -114,13 +70,30 @@ function script(): string {
   const checks = DOCUMENT_PARAMETERS.map(
     (p) => `  ${p.name} "$SSM_${p.name}" '${shellPattern(p)}' '${p.maxLength ?? ""}'`,
   );
-  return compactScript(source("payload.sh"))
+  return source("payload.sh")
     .replace("@PARAMETER_FALLBACKS@", () => fallbacks.join("\n"))
     .replace("@PARAMETER_CHECKS@", () => ["check_parameters \\", checks.join(" \\\n")].join("\n"))
-    .replace("@RESET_PEER_PY@", () => compactProgram(source("reset_peer.py")));
+    .replace("@PROGRAM_SHA256@", () => sha256)
+    .replace("@PROGRAM_PARTS@", () => parts.map((_, i) => partPath(i + 1)).join(" "))
+    .replace("@BOOTSTRAP_PY@", () => source("bootstrap.py"));
 }
 
-export function renderDocument(): string {
+/** One download step a part: the agent fetches it with ssm:GetDocument, under the instance's own credentials. */
+const downloadSteps = (parts: readonly ProgramPart[]) =>
+  parts.map((part, i) => ({
+    action: "aws:downloadContent",
+    name: `FetchProgramPart${i + 1}`,
+    precondition: { StringEquals: ["platformType", "Linux"] },
+    inputs: {
+      sourceType: "SSMDocument",
+      sourceInfo: { name: pinnedPart(part.name) },
+      destinationPath: partPath(i + 1),
+    },
+  }));
+
+export function renderDocument(bundle: Buffer = programBundle()): string {
+  const parts = programParts(bundle);
+  const sha256 = programSha256(bundle);
   const parameters = Object.fromEntries(
     DOCUMENT_PARAMETERS.map((p) => [
       p.name,
@@ -133,7 +106,7 @@ export function renderDocument(): string {
       },
     ]),
   );
-  const runCommand = new Scalar(script() + "\n");
+  const runCommand = new Scalar(script(parts, sha256) + "\n");
   runCommand.type = Scalar.BLOCK_LITERAL;
   const doc = new Document({
     schemaVersion: "2.2",
@@ -142,9 +115,10 @@ export function renderDocument(): string {
       "reset (clients see 'connection reset by peer'), then the instance is restored. Linux only.",
     parameters,
     mainSteps: [
+      ...downloadSteps(parts),
       {
         action: "aws:runShellScript",
-        name: "HttpResetPeer",
+        name: SCRIPT_STEP,
         precondition: { StringEquals: ["platformType", "Linux"] },
         inputs: {
           timeoutSeconds: MAX_DURATION_SECONDS + STEP_TIMEOUT_MARGIN_SECONDS,
@@ -160,6 +134,14 @@ export function renderDocument(): string {
   return doc.toString({ lineWidth: 0, indentSeq: false });
 }
 
-if (require.main === module) {
-  writeFileSync(DOCUMENT_PATH, renderDocument());
+/** Writes the document and its program's parts, and removes parts of an earlier program. */
+export function writeDocuments(): void {
+  const bundle = programBundle();
+  const parts = programParts(bundle);
+  writeFileSync(DOCUMENT_PATH, renderDocument(bundle));
+  mkdirSync(PARTS_DIR, { recursive: true });
+  for (const file of readdirSync(PARTS_DIR)) rmSync(join(PARTS_DIR, file));
+  for (const part of parts) writeFileSync(join(PARTS_DIR, `${part.name}.json`), part.text);
 }
+
+if (require.main === module) writeDocuments();

@@ -3,6 +3,7 @@
  * every instance (5,000 of the 10,000 in turn, serial), and the refusal of a selection over
  * MAX_TARGETS. Measured against Step Functions' limits on each execution, parent and children.
  */
+import { programParts } from "../../scripts/program-parts";
 import { MAX_TARGETS, PARALLEL_BATCH } from "../../lib/execution-limits";
 import { MAX_HISTORY_EVENTS, MAX_PAYLOAD_BYTES } from "../../test/local/support/runner/history";
 import { markdownTable } from "../markdown";
@@ -55,7 +56,11 @@ const ROWS: [string, Cell][] = [
   ["progress checks", (rs) => over(rs, (r) => r.progressChecks)],
   ["state transitions", (rs) => over(rs, (r) => r.billedTransitions)],
   ["Lambda invocations", (rs) => over(rs, (r) => r.invocations.length)],
-  ["AWS API calls (by name below)", (rs) => over(rs, allCalls)],
+  ["AWS API calls (by name below), the instances' own included", (rs) => over(rs, allCalls)],
+  [
+    "… of which the instances' GetDocument calls, each fetching a part of the program",
+    (rs) => over(rs, (r) => r.calls["SSM:GetDocument"] ?? 0),
+  ],
   ["child executions", (rs) => over(rs, (r) => r.outcome.childExecutions)],
   [
     `history events of the parent (limit ${MAX_HISTORY_EVENTS.toLocaleString("en-US")})`,
@@ -128,6 +133,9 @@ does ${work.toFixed(1)} s of work here, spread over ${hours.toFixed(1)} hours on
 state near 256 KiB, because no state carries more than one batch's IDs. At level ALL with execution data, the state machine's log
 of that run holds ${logMegabytes.toFixed(1)} MB, ${dollars(logs)} of CloudWatch Logs ingestion beside ${dollars(total)} for the
 transitions, invocations and API calls.
+Each instance's agent fetches the program's ${programParts().length} parts (documents of their own, \`ssm:GetDocument\` with the
+instance's credentials) for every command it runs, the \`Inject\` and the cleanup's \`Cleanup\`: ${2 * programParts().length}
+\`GetDocument\` calls an instance, made by the instances, not by the control plane, and free of charge.
 A selection over ${MAX_TARGETS.toLocaleString("en-US")} is refused by name (\`TooManyTargetsError\`) once the instances are listed and
 before any command is sent; the abort rule then runs cleanup, which finds no command of the experiment.`;
 }

@@ -3,7 +3,8 @@
 #
 # Exit codes: 0 done; 1 the fault started but did not complete, or was not seen to bite; 2 a
 # parameter is invalid; 3 a precondition is not met, such as a missing dependency with
-# InstallDependencies=False (nothing changed); 4 a dependency failed to install.
+# InstallDependencies=False or a program that is not this document's (nothing changed); 4 a
+# dependency failed to install.
 # Parameters arrive as SSM_* environment variables (interpolationType ENV_VAR); agents older than
 # 3.3.2746.0 substitute them into this text instead, which the allowedPatterns keep safe.
 @PARAMETER_FALLBACKS@
@@ -76,6 +77,26 @@ if [ -n "$SSM_ResetMethods$SSM_ResetPaths" ] && [ "$SSM_ResetAt" = connect ]; th
   fail 2 "parameters ResetMethods and ResetPaths apply only with ResetAt=request or ResetAt=response"
 fi
 
+# The program: too large for one SSM document, it comes in parts, other documents, which this
+# document's download steps have fetched into the folder the script runs in. The bootstrap
+# (ssm-documents/src/bootstrap.py) runs it only if the parts make the program this document was
+# made with: the bundle's SHA-256 is written here.
+program_sha256=@PROGRAM_SHA256@
+program_parts="@PROGRAM_PARTS@"
+for part in $program_parts; do
+  [ -f "$part" ] || fail 3 "the program's part $part was not fetched: the download step before this one says why"
+done
+# -I: no PYTHON* variable, user site or working folder reaches what root runs; -S: nor the site
+# module, whose start costs more than the program's own imports. The bootstrap comes on stdin.
+program() {
+  mode=$1
+  shift
+  # shellcheck disable=SC2086 # the parts are words
+  python3 -I -S - http-reset-peer "$mode" "$@" "$program_sha256" $program_parts <<'BOOTSTRAP_PY'
+@BOOTSTRAP_PY@
+BOOTSTRAP_PY
+}
+
 # Installs the named packages with whichever package manager the instance has, through Proxy if set.
 install_packages() {
   if [ -n "$SSM_Proxy" ]; then
@@ -118,14 +139,21 @@ case $action in
     grep -Eq "^ *[0-9]+: [0-9A-F]+:$port_hex [0-9A-F]+:[0-9A-F]+ 0A " /proc/net/tcp /proc/net/tcp6 2>/dev/null ||
       fail 3 "nothing listens on TCP port $SSM_TargetServicePort: the fault needs the HTTP service running"
     missing_dependencies
+    # The program is checked before anything on the host changes. That takes python3: an instance
+    # without it has it installed first, and the program checked right after.
+    if command -v python3 >/dev/null 2>&1; then program check Inject || exit; fi
     if [ -n "$missing" ]; then
       [ "$SSM_InstallDependencies" = True ] ||
         fail 3 "missing $missing: install it (dnf/yum/apt-get install $missing) or run with InstallDependencies=True"
       # shellcheck disable=SC2086 # one word a package
       log=$(install_packages $missing 2>&1) ||
         fail 4 "could not install $missing: $(printf '%s' "$log" | tail -n 1 | tr -d '\\"')"
+      case $missing in
+        *python3*) python3_installed=yes ;;
+      esac
       missing_dependencies
       [ -z "$missing" ] || fail 4 "still missing after installing: $missing"
+      if [ -n "${python3_installed:-}" ]; then program check Inject || exit; fi
     fi
     ;;
   Cleanup)
@@ -134,10 +162,11 @@ case $action in
       printf '{"action":"Cleanup","experimentId":"%s","removed":0,"restored":true}\n' "$SSM_ExperimentId"
       exit 0
     fi
+    program check Cleanup || exit
     ;;
 esac
-# The state directory holds the program root runs: it must be root's alone, and so must every
-# folder above it, or another user could swap what runs. A sticky folder above it, such as /tmp,
+# The state directory holds the fault's lock, pid files and counters: it must be root's alone, and
+# so must every folder above it, or another user could swap what the fault reads. A sticky folder above it, such as /tmp,
 # is fine: no one else can rename or remove what root made there.
 # One stat for the folder and every one above it that exists: a fork costs more than the check.
 distrust() {
@@ -185,17 +214,4 @@ if [ ! -d "$state_dir" ]; then
   why=$(distrust "$state_dir")
   [ -z "$why" ] || fail 3 "the state directory cannot be trusted: $why"
 fi
-# Each run writes a copy of its own, which the program removes once Python has read it: runs on one
-# host at once (the in-flow cleanup and the abort rule's both send Cleanup) never see a
-# half-written program. Only root can make a file in the state directory, so the name needs no
-# more than this shell's pid.
-program="$state_dir/reset_peer.py.$$"
-cat >"$program" <<'RESET_PEER_PY' || fail 1 "cannot write $program"
-@RESET_PEER_PY@
-RESET_PEER_PY
-case $action in
-  # -I: no PYTHON* variable, user site or working folder reaches what root runs; -S: nor the
-  # site module, whose start costs more than the program's own imports.
-  Inject) exec python3 -I -S "$program" inject ;;
-  Cleanup) exec python3 -I -S "$program" cleanup ;;
-esac
+program run "$action"

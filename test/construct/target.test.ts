@@ -1,3 +1,4 @@
+import { programParts } from "../../scripts/program-parts";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { HttpResetPeerTarget } from "../../lib";
 import { newStack, statementsOf } from "./support";
@@ -12,8 +13,8 @@ describe("HttpResetPeerTarget", () => {
   });
   const template = Template.fromStack(stack);
 
-  test("deploys only the document and a fault role that trusts the controller's roles", () => {
-    template.resourceCountIs("AWS::SSM::Document", 1);
+  test("deploys only the document, its program's parts, and a fault role that trusts the controller's roles", () => {
+    template.resourceCountIs("AWS::SSM::Document", 1 + programParts().length);
     template.resourceCountIs("AWS::IAM::Role", 1);
     template.resourceCountIs("AWS::Lambda::Function", 0);
     template.resourceCountIs("AWS::StepFunctions::StateMachine", 0);

@@ -17,6 +17,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SimulatedAgent } from "./support/agents/simulated";
 import { FakeAws, FUNCTION_ROLE_ARN } from "./support/fake-aws";
+import { programParts } from "../../scripts/program-parts";
 import { DOCUMENT_NAME, REGION } from "./support/environment";
 
 const config = { region: REGION, retryMode: "adaptive", maxAttempts: 8 } as const;
@@ -25,7 +26,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let aws: FakeAws;
 beforeEach(() => {
   aws = new FakeAws({ timing: { visibilityMs: 100, deliveryMs: 20, msPerTimeoutSecond: 10 } }).bind();
-  aws.ssm.createDocument(DOCUMENT_NAME);
+  aws.ssm.createShippedDocuments(DOCUMENT_NAME);
 });
 afterEach(() => aws.dispose());
 
@@ -157,7 +158,13 @@ describe("SSM", () => {
     const list = await ssm.send(
       new ListCommandInvocationsCommand({ CommandId: Command!.CommandId, Details: true }),
     );
-    expect(list.CommandInvocations?.[0].CommandPlugins?.[0].Output).toContain('"completed"');
+    // The download steps' plugins first, each having fetched its part, then the script's.
+    const plugins = list.CommandInvocations?.[0].CommandPlugins ?? [];
+    expect(plugins.map((p) => [p.Name, p.Status])).toEqual([
+      ...programParts().map((_, i) => [`FetchProgramPart${i + 1}`, "Success"]),
+      ["HttpResetPeer", "Success"],
+    ]);
+    expect(plugins[plugins.length - 1].Output).toContain('"completed"');
     const commands = await ssm.send(
       new ListCommandsCommand({ Filters: [{ key: "DocumentName", value: DOCUMENT_NAME }] }),
     );

@@ -6,6 +6,7 @@ import "./support/environment";
 import { Duration } from "aws-cdk-lib";
 import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import { SimulatedAgent } from "./support/agents/simulated";
+import { byInstance } from "./support/fake-aws";
 import { localFault, type LocalFault } from "./support/local-fault";
 import { describeOutcome, reportOf, SCENARIO_PROPS, TARGET_ACCOUNT_ROLE } from "./support/scenario";
 
@@ -140,12 +141,16 @@ class LocalFaultRoleCheck {
         .map((c) => c.input.RoleArn),
     );
   }
-  /** Who called EC2 and SSM on the targets (the safety lever is read where the fault is deployed). */
+  /**
+   * Who called EC2 and SSM on the targets (the safety lever is read where the fault is deployed, and
+   * the instances' agents fetch the program with their own credentials).
+   */
   faultCallIdentities(): Set<string> {
     return new Set(
       this.local.aws.calls.calls
         .slice(this.from)
         .filter((c) => (c.service === "EC2" || c.service === "SSM") && c.operation !== "GetParameter")
+        .filter((c) => !byInstance(c))
         .map((c) => c.identity),
     );
   }

@@ -15,6 +15,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HANDLER_NODE_MAJORS } from "../../lib/handler-runtime";
+import { programParts } from "../../scripts/program-parts";
 import { FLOOR, initApp, pack, ROOT, sh, synth, useQuickStart, type Packed } from "./apps";
 import { readmeSnippets } from "./readme-snippets";
 
@@ -26,8 +27,10 @@ const SHIPPED = [
   /^API\.md$/,
   /^\.jsii$/,
   /^ssm-documents\/http-reset-peer\.yaml$/,
+  /^ssm-documents\/program\/[A-Za-z0-9-]+\.json$/,
   /^dist\/lib\/[a-z-]+\.(js|d\.ts)$/,
   /^assets\/http-reset-peer\.json$/,
+  /^assets\/program\/[A-Za-z0-9-]+\.json$/,
   /^assets\/handlers\/[a-z-]+\/index\.js(\.LEGAL\.txt)?$/,
 ];
 
@@ -109,7 +112,8 @@ function esbuildDependents(app: string): string[] {
 function expectSynthesizedAsTheReadmeSays(app: string, output: string, esbuildFor: string[]): void {
   expect(resourcesOf(app)).toEqual({
     GameDay: expect.objectContaining({
-      "AWS::SSM::Document": 1,
+      // The fault's document and its program's parts.
+      "AWS::SSM::Document": 1 + programParts().length,
       "AWS::StepFunctions::StateMachine": 1,
       "AWS::Lambda::Function": 6,
       "AWS::Scheduler::Schedule": 1,
@@ -120,7 +124,8 @@ function expectSynthesizedAsTheReadmeSays(app: string, output: string, esbuildFo
       "AWS::CloudWatch::Dashboard": 1,
     }),
     GameDayTarget: expect.objectContaining({
-      "AWS::SSM::Document": 1,
+      // The fault's document and its program's parts.
+      "AWS::SSM::Document": 1 + programParts().length,
       "AWS::IAM::Role": 1,
       "AWS::IAM::Policy": 1,
     }),

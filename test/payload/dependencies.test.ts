@@ -1,14 +1,14 @@
 /**
- * Installing what is missing: with iptables hidden from the script, a stand-in apt-get (the tests
- * reach no package repository) records how it is called and links the binaries back.
+ * Installing what is missing: with iptables hidden from the script, a stand-in apt-get records how
+ * it is called and links the binaries back (support/stand-in-installer.ts).
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AgentOptions, startDocument } from "./support/fault";
-import { AGENT_PATH } from "./support/sbin";
+import { startDocument } from "./support/fault";
 import { describeAsRoot } from "./support/root";
 import { armed, useWorld } from "./support/scenario";
+import { aptLog, withoutIptables } from "./support/stand-in-installer";
 import { SERVER_V4 } from "./support/world";
 
 describeAsRoot("InstallDependencies", () => {
@@ -19,27 +19,16 @@ describeAsRoot("InstallDependencies", () => {
   });
   afterEach(() => rmSync(scratch, { recursive: true, force: true }));
 
-  const withoutIptables = (env: NodeJS.ProcessEnv = {}): AgentOptions => ({
-    hide: ["/usr/sbin"],
-    originalsAt: join(scratch, "originals"),
-    env: {
-      PATH: `${join(__dirname, "fixtures", "fake-bin")}:${AGENT_PATH}`,
-      FAKE_APT_LOG: join(scratch, "apt.log"),
-      FAKE_APT_ORIGINALS: join(scratch, "originals"),
-      ...env,
-    },
-  });
-
   test("installs iptables through the proxy given, then runs the fault", async () => {
     const w = world();
     await w.serveHttp([80]);
     const proxy = "http://proxy.internal:3128";
-    const fault = startDocument(w, { DurationSeconds: "2", Proxy: proxy }, withoutIptables());
+    const fault = startDocument(w, { DurationSeconds: "2", Proxy: proxy }, withoutIptables(scratch));
     await armed(w);
     expect(await w.curl(w.client, `http://${SERVER_V4}/`)).toBe("reset");
     const result = await fault.done;
     expect(result.code).toBe(0);
-    expect(readFileSync(join(scratch, "apt.log"), "utf8").trim().split("\n")).toEqual([
+    expect(readFileSync(aptLog(scratch), "utf8").trim().split("\n")).toEqual([
       `update -q http_proxy=${proxy}`,
       `install -y -q --no-install-recommends iptables http_proxy=${proxy}`,
     ]);
@@ -49,7 +38,7 @@ describeAsRoot("InstallDependencies", () => {
   test("a failed install is reported with the installer's last line, and nothing is changed", async () => {
     const w = world();
     await w.serveHttp([80]);
-    const result = await startDocument(w, {}, withoutIptables({ FAKE_APT_FAIL: "1" })).done;
+    const result = await startDocument(w, {}, withoutIptables(scratch, { FAKE_APT_FAIL: "1" })).done;
     expect(result.code).toBe(4);
     expect(result.summary.error).toBe("could not install iptables: E: Unable to locate package iptables");
     expect(await w.faultTraces()).toEqual({ rules: [], processes: [] });

@@ -3,24 +3,52 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readdirSync } from "node:fs";
+import { PARTS_DIR, programBundle, programFiles, programParts } from "../../scripts/program-parts";
 import { renderDocument } from "../../scripts/render-document";
 import { MAX_DURATION_SECONDS } from "../../lib/tunables";
-import { documentText, loadDocument, scriptOf } from "./support/document";
+import { documentText, downloadStepsOf, loadDocument, scriptOf, scriptStepOf } from "./support/document";
 
 const doc = loadDocument();
 const script = scriptOf(doc);
+const SOURCES = join(__dirname, "..", "..", "ssm-documents", "src");
+const SSM_DOCUMENT_LIMIT = 64 * 1024;
 
-test("the committed document is rendered from the current sources (run `npm run render-document`)", () => {
+test("the committed document and program parts are rendered from the current sources (run `npm run render-document`)", () => {
   expect(documentText()).toBe(renderDocument());
+  const parts = programParts();
+  expect(readdirSync(PARTS_DIR).sort()).toEqual(parts.map((p) => `${p.name}.json`).sort());
+  for (const part of parts)
+    expect(readFileSync(join(PARTS_DIR, `${part.name}.json`), "utf8")).toBe(part.text);
 });
 
-test("is a Linux-only Command document of one runShellScript step", () => {
+test("is a Linux-only Command document: a download step for each program part, then the script", () => {
   expect(doc.schemaVersion).toBe("2.2");
-  expect(doc.mainSteps).toHaveLength(1);
-  expect(doc.mainSteps[0]).toMatchObject({
-    action: "aws:runShellScript",
-    precondition: { StringEquals: ["platformType", "Linux"] },
+  const parts = programParts();
+  expect(doc.mainSteps.map((step) => step.action)).toEqual([
+    ...parts.map(() => "aws:downloadContent"),
+    "aws:runShellScript",
+  ]);
+  for (const step of doc.mainSteps)
+    expect(step.precondition).toEqual({ StringEquals: ["platformType", "Linux"] });
+  expect(downloadStepsOf(doc).map((step) => step.inputs)).toEqual(
+    parts.map((part, i) => ({
+      sourceType: "SSMDocument",
+      sourceInfo: { name: `${part.name}:1` },
+      destinationPath: `http-reset-peer/program-${i + 1}.json`,
+    })),
+  );
+});
+
+test("each program part is an inert Command document whose lines after the first are the program's, byte for byte", () => {
+  const parts = programParts();
+  expect(parts.length).toBeGreaterThan(1);
+  const lines = parts.flatMap((part) => {
+    const [step] = part.content.mainSteps;
+    expect(step.inputs.runCommand[0]).toBe("exit 0");
+    return step.inputs.runCommand.slice(1);
   });
+  expect(Buffer.from(lines.map((line) => line + "\n").join(""))).toEqual(programBundle());
 });
 
 test("every parameter is passed as an environment variable and constrained", () => {
@@ -31,13 +59,18 @@ test("every parameter is passed as an environment variable and constrained", () 
 });
 
 test("the step's timeout covers the longest fault and stays within what SSM accepts", () => {
-  const timeout = doc.mainSteps[0].inputs.timeoutSeconds;
+  const timeout = scriptStepOf(doc).inputs.timeoutSeconds!;
   expect(timeout).toBeGreaterThan(MAX_DURATION_SECONDS);
   expect(timeout).toBeLessThanOrEqual(172800);
 });
 
-test("fits the SSM document size limit of 64 KiB", () => {
-  expect(Buffer.byteLength(documentText())).toBeLessThan(64 * 1024);
+test("the document and each part fit SSM's 64 KiB, as committed and as CloudFormation passes them on", () => {
+  expect(Buffer.byteLength(documentText())).toBeLessThan(SSM_DOCUMENT_LIMIT);
+  expect(Buffer.byteLength(JSON.stringify(doc))).toBeLessThan(SSM_DOCUMENT_LIMIT);
+  for (const part of programParts()) {
+    expect(Buffer.byteLength(part.text)).toBeLessThan(SSM_DOCUMENT_LIMIT);
+    expect(Buffer.byteLength(JSON.stringify(part.content))).toBeLessThan(SSM_DOCUMENT_LIMIT);
+  }
 });
 
 test("the agent substitutes nothing in the script but the documented fallbacks", () => {
@@ -48,7 +81,8 @@ test("the agent substitutes nothing in the script but the documented fallbacks",
 });
 
 test("never exits with a code the agent gives a meaning (168, 169, 194)", () => {
-  const codes = [...script.matchAll(/\b(?:fail|exit)\s+(\d+)|EXIT_\w+ = (\d+)/g)].map((m) =>
+  const code = [script, ...programFiles().map((file) => file.content.toString("utf8"))].join("\n");
+  const codes = [...code.matchAll(/\b(?:fail|exit)\s+(\d+)|EXIT_\w+ = (\d+)/g)].map((m) =>
     Number(m[1] ?? m[2]),
   );
   expect(codes.length).toBeGreaterThan(3);
@@ -76,28 +110,22 @@ if (!shellcheck && process.env.CI)
   }
 });
 
-const embedded = /<<'RESET_PEER_PY'.*\n([\s\S]*?)\nRESET_PEER_PY\n/.exec(script)![1];
-
-test("the embedded Python parses as Python 3.6, the oldest the document supports", () => {
-  execFileSync("python3", ["-c", "import ast, sys; ast.parse(sys.stdin.read(), feature_version=(3, 6))"], {
-    input: embedded,
-  });
+test("the bootstrap the script carries is ssm-documents/src/bootstrap.py, byte for byte", () => {
+  const carried = /<<'BOOTSTRAP_PY'\n([\s\S]*?)\nBOOTSTRAP_PY\n/.exec(script)![1];
+  expect(carried + "\n").toBe(readFileSync(join(SOURCES, "bootstrap.py"), "utf8"));
 });
 
-test("the embedded Python is the program of ssm-documents/src, less its docstrings and comments", () => {
-  // Both parsed by Python, the source's docstrings taken out of its tree: the trees must be equal.
-  const program = String.raw`
-import ast, json, sys
-source, embedded = json.load(sys.stdin)
-tree = ast.parse(source)
-for node in ast.walk(tree):
-    body = getattr(node, "body", None)
-    if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
-            and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
-        del body[0]
-print(ast.dump(tree) == ast.dump(ast.parse(embedded)))
-`;
-  const source = readFileSync(join(__dirname, "..", "..", "ssm-documents", "src", "reset_peer.py"), "utf8");
-  const same = execFileSync("python3", ["-c", program], { input: JSON.stringify([source, embedded]) });
-  expect(same.toString().trim()).toBe("True");
+test("the bootstrap and every file of the program parse as Python 3.6, the oldest the document supports", () => {
+  const sources = [
+    readFileSync(join(SOURCES, "bootstrap.py"), "utf8"),
+    ...programFiles().map((f) => f.content.toString()),
+  ];
+  execFileSync(
+    "python3",
+    [
+      "-c",
+      "import ast, json, sys\nfor source in json.load(sys.stdin): ast.parse(source, feature_version=(3, 6))",
+    ],
+    { input: JSON.stringify(sources) },
+  );
 });

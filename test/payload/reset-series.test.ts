@@ -28,7 +28,7 @@ function resetSeries(
   const program = [
     "import json, sys",
     `sys.path.insert(0, ${JSON.stringify(SOURCES)})`,
-    "from reset_peer import FIRST_SECOND, reset_series",
+    "from http_reset_peer.__main__ import FIRST_SECOND, reset_series",
     "per_second, first_second, started, ended, uncounted = json.load(sys.stdin)",
     "page = [0] * FIRST_SECOND + [first_second] + per_second",
     "print(json.dumps(reset_series(page, started, ended, uncounted)))",

@@ -4,6 +4,8 @@
  * after SendCommand, parameter and filter shapes. Built on aws-sdk-client-mock, so every call is
  * also recorded.
  */
+import { SCRIPT_STEP } from "../../../lib/document-names";
+import { downloadStepsOf, loadDocument } from "../../payload/support/document";
 import {
   CloudWatchClient,
   DescribeAlarmsCommand,
@@ -43,6 +45,9 @@ import {
 } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { setFaultClientFactory, type FaultAccess } from "../../../lambda/aws-clients";
+
+/** The shipped document's download steps, by name. */
+const DOWNLOAD_STEPS = downloadStepsOf(loadDocument()).map((step) => step.name);
 import { resetEnvironment } from "./environment";
 
 /** Small pages, so that every listing needs NextToken. */
@@ -211,9 +216,19 @@ export class FakeAws {
           InstanceId: id,
           Status: inv.status,
           StatusDetails: inv.statusDetails,
-          // SSM cuts the plugin output in listings at 2,500 characters.
+          // One plugin a step: the document's download steps, then its script, whose output SSM
+          // cuts in listings at 2,500 characters.
           ...(input.Details
-            ? { CommandPlugins: [{ Name: "HttpResetPeer", Output: inv.output.slice(0, 2500) }] }
+            ? {
+                CommandPlugins: [
+                  ...DOWNLOAD_STEPS.map((Name) => ({
+                    Name,
+                    Status: "Success",
+                    Output: "Content downloaded",
+                  })),
+                  { Name: SCRIPT_STEP, Output: inv.output.slice(0, 2500) },
+                ],
+              }
             : {}),
         })),
         NextToken,

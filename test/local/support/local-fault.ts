@@ -80,7 +80,7 @@ export function localFault(options: FakeAwsOptions & { props?: Props } = {}): Lo
   // Each local account is new: clients and credentials held from an earlier one mean nothing to it.
   forgetClients();
   const aws = new FakeAws(options).bind();
-  aws.ssm.createDocument(deployed.documentName, deployed.documentContent);
+  for (const document of deployed.documents) aws.ssm.createDocument(document.name, document.content);
   aws.s3.createBucket(deployed.recordsBucket);
   const faultRoleArn = deployed.functions[0].environment.FAULT_ROLE_ARN;
   aws.sts.addRole(faultRoleArn, [FUNCTION_ROLE_ARN]);

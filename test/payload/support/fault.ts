@@ -1,14 +1,23 @@
 /**
- * Runs the document's script on a test host the way the SSM agent does: the script written to
- * `_script.sh` and started from that folder as `sh -c <path>` in a process group of its own, with
+ * Runs the document on a test host the way the SSM agent does: its download steps write the
+ * program's parts into a downloads folder, then the script, written to `_script.sh`, is started
+ * from that folder as `sh -c <path>` in a process group of its own, with
  * the agent's PATH, parameters passed as SSM_* environment variables (or, for agents older than
  * 3.3.2746.0, substituted into the text), and a cancel delivered as SIGKILL to the whole group.
  */
 import { spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { loadDocument, scriptOf, substituteParameters, withDefaults } from "./document";
+import { dirname, join } from "node:path";
+import {
+  committedDownloads,
+  loadDocument,
+  scriptOf,
+  substituteParameters,
+  withDefaults,
+  type CommandDocument,
+  type Download,
+} from "./document";
 import { AGENT_PATH } from "./sbin";
 import { World } from "./world";
 
@@ -36,17 +45,39 @@ export interface AgentOptions {
   readonly originalsAt?: string;
   /** Environment on top of the agent's, e.g. a PATH with stand-in tools first. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * The document to run, with `downloads` for its parts.
+   * @default the committed one (ssm-documents/http-reset-peer.yaml)
+   */
+  readonly document?: CommandDocument;
+  /**
+   * What the document's download steps fetched: a step whose fetch failed leaves nothing, and the
+   * agent goes on to the next step, as it does for steps without onFailure.
+   * @default every part, from the committed ones (ssm-documents/program)
+   */
+  readonly downloads?: readonly Download[];
 }
 
-const document = loadDocument();
+const committed = loadDocument();
 
 export function startDocument(
   world: World,
   parameters: Record<string, string>,
   options: AgentOptions = {},
 ): FaultRun {
+  const document = options.document ?? committed;
   const values = withDefaults(document, parameters);
   const dir = mkdtempSync(join(tmpdir(), "hrp-agent-"));
+  // The download steps first: each writes what GetDocument gave it below downloads/, the folder the
+  // agent then runs the script in (the agent's plugins/downloadcontent and plugins/runscript).
+  const downloads = join(dir, "downloads");
+  mkdirSync(downloads);
+  for (const { destinationPath, content } of options.downloads ?? committedDownloads(document)) {
+    if (content === undefined) continue;
+    const destination = join(downloads, destinationPath);
+    mkdirSync(dirname(destination), { recursive: true });
+    writeFileSync(destination, content);
+  }
   const scriptPath = join(dir, "_script.sh");
   const script = scriptOf(document);
   writeFileSync(scriptPath, options.legacyAgent ? substituteParameters(script, values) : script);
@@ -68,7 +99,11 @@ export function startDocument(
          exec sh -c "$0"`,
       ]
     : ["sh", "-c"];
-  const [command, ...args] = world.enter(world.server, [...hider, scriptPath, ...(options.hide ?? [])], dir);
+  const [command, ...args] = world.enter(
+    world.server,
+    [...hider, scriptPath, ...(options.hide ?? [])],
+    downloads,
+  );
   const child = spawn(command, args, {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],

@@ -11,6 +11,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isProgramCommandLine } from "./document";
 import { must, run, waitFor } from "./exec";
 import { withSbin } from "./sbin";
 
@@ -206,7 +207,7 @@ export class World {
       try {
         const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
         const state = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];
-        return cmd.includes("reset_peer.py") && state !== "Z" ? [`${pid} ${cmd}`] : [];
+        return isProgramCommandLine(cmd) && state !== "Z" ? [`${pid} ${cmd}`] : [];
       } catch {
         return [];
       }

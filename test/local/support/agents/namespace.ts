@@ -5,7 +5,7 @@
  */
 import { startDocument } from "../../../payload/support/fault";
 import type { World } from "../../../payload/support/world";
-import type { Agent, AgentRun } from "./agent";
+import type { Agent, AgentInvocation, AgentRun } from "./agent";
 
 export interface NamespaceRun {
   readonly action: string;
@@ -21,14 +21,14 @@ export class NamespaceAgent implements Agent {
 
   constructor(readonly world: World) {}
 
-  run(parameters: Record<string, string>, invocation: { commandId: string }): AgentRun {
+  run(parameters: Record<string, string>, invocation: AgentInvocation): AgentRun {
     const record: NamespaceRun = {
       action: parameters.Action,
       commandId: invocation.commandId,
       startedAt: Date.now(),
     };
     this.runs.push(record);
-    const fault = startDocument(this.world, parameters);
+    const fault = startDocument(this.world, parameters, { downloads: invocation.downloads });
     return {
       done: fault.done.then((r) => {
         Object.assign(record, { endedAt: Date.now(), exitCode: r.code, summary: r.summary });

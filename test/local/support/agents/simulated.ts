@@ -4,7 +4,7 @@
  */
 import type { ResetSeries } from "../../../../lambda/contract";
 import { programIntegers } from "../program-constants";
-import type { Agent, AgentResult, AgentRun } from "./agent";
+import type { Agent, AgentInvocation, AgentResult, AgentRun } from "./agent";
 
 /** The series' steps and budget, as the program that prints it has them. */
 const SERIES_STEPS = programIntegers("SERIES_STEPS");
@@ -58,9 +58,24 @@ export class SimulatedAgent implements Agent {
 
   constructor(private readonly options: SimulatedAgentOptions = {}) {}
 
-  run(parameters: Record<string, string>, invocation: { commandId: string; instanceId: string }): AgentRun {
-    const record: SimulatedRun = { ...invocation, parameters, startedAt: Date.now() };
+  run(parameters: Record<string, string>, invocation: AgentInvocation): AgentRun {
+    const { commandId, instanceId } = invocation;
+    const record: SimulatedRun = { commandId, instanceId, parameters, startedAt: Date.now() };
     this.runs.push(record);
+    const unfetched = invocation.downloads.find((d) => d.content === undefined);
+    if (unfetched) {
+      // As the script refuses: before anything on the host changes.
+      record.endedAt = Date.now();
+      const error = `the program's part ${unfetched.destinationPath} was not fetched`;
+      return {
+        done: Promise.resolve({
+          exitCode: 3,
+          stdout: `${JSON.stringify({ action: parameters.Action, error })}\n`,
+          stderr: `http-reset-peer: ${error}\n`,
+        }),
+        cancel: () => undefined,
+      };
+    }
     const inject = parameters.Action === "Inject";
     const seconds = inject ? Number(parameters.DurationSeconds) : 0;
     const started = new Date();

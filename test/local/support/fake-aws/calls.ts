@@ -14,6 +14,17 @@ export interface Call {
   readonly at: number;
 }
 
+/**
+ * The identity an instance's SSM agent calls with: the role of its instance profile, in a session
+ * named after the instance, as CloudTrail shows it.
+ */
+export const instanceIdentity = (instanceId: string): string =>
+  `arn:aws:sts::111111111111:assumed-role/instance-profile-role/${instanceId}`;
+
+/** Whether an instance's agent made the call, rather than the fault's functions. */
+export const byInstance = (call: Call): boolean =>
+  call.identity.includes(":assumed-role/instance-profile-role/");
+
 /** A small deterministic generator, so that a throttled run can be replayed. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0 || 1;

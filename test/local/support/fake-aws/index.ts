@@ -26,7 +26,7 @@ import type { Timing } from "./ssm-commands";
 import { FakeSts } from "./sts";
 
 export { Fleet, type FakeInstance, type InstanceOptions } from "./fleet";
-export type { Call } from "./calls";
+export { byInstance, type Call } from "./calls";
 
 const EXCEPTIONS: Record<ServiceName, ServiceExceptionClass> = {
   EC2: EC2ServiceException as unknown as ServiceExceptionClass,
@@ -61,12 +61,11 @@ export class FakeAws {
   private unbind?: () => void;
 
   constructor(options: FakeAwsOptions = {}) {
-    this.ssm = new FakeSsm(this.fleet, {
-      visibilityMs: 300,
-      deliveryMs: 50,
-      msPerTimeoutSecond: 1000,
-      ...options.timing,
-    });
+    this.ssm = new FakeSsm(
+      this.fleet,
+      { visibilityMs: 300, deliveryMs: 50, msPerTimeoutSecond: 1000, ...options.timing },
+      this.calls,
+    );
     this.identities.add(FUNCTION_ACCESS_KEY, {
       arn: `arn:aws:sts::${HOME_ACCOUNT}:assumed-role/http-reset-peer-task/function`,
       account: HOME_ACCOUNT,

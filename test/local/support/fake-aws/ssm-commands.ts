@@ -6,8 +6,10 @@
  *   InProgress → TimedOut ("Execution Timed Out")      (the step ran past its timeoutSeconds)
  * An invocation exists for GetCommandInvocation only a short while after SendCommand returns.
  */
+import type { Download } from "../../../payload/support/document";
 import type { AgentRun } from "../agents/agent";
 import type { FakeInstance } from "./fleet";
+import type { RegisteredDocument } from "./ssm-document";
 
 export type InvocationStatus =
   "Pending" | "InProgress" | "Cancelling" | "Success" | "Failed" | "Cancelled" | "TimedOut";
@@ -27,7 +29,18 @@ export interface Invocation {
   run?: AgentRun;
   /** Why the agent was stopped, when it was: decides the status once the script is dead. */
   stopping?: "Cancelled" | "TimedOut";
+  /** Each download step's result, as the invocation's plugins list them before the script's. */
+  downloadSteps?: { readonly name: string; readonly status: "Success" | "Failed"; readonly output: string }[];
 }
+
+/** What the agent's download step got: the content, or why it got none. */
+export interface Fetched {
+  readonly content?: string;
+  readonly output: string;
+}
+
+/** How the agent fetches a download step's document: GetDocument under the instance's own credentials. */
+export type AgentFetch = (instanceId: string, sourceName: string) => Promise<Fetched>;
 
 export interface CommandRecord {
   readonly commandId: string;
@@ -69,7 +82,10 @@ export class InvocationRunner {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly running = new Set<Invocation>();
 
-  constructor(private readonly timing: Timing) {}
+  constructor(
+    private readonly timing: Timing,
+    private readonly fetch: AgentFetch,
+  ) {}
 
   private later(ms: number, fn: () => void): void {
     const timer = setTimeout(() => {
@@ -88,7 +104,7 @@ export class InvocationRunner {
     command: CommandRecord,
     invocation: Invocation,
     instance: FakeInstance,
-    stepTimeoutSeconds: number,
+    document: RegisteredDocument,
   ): void {
     const deliveryTimeout = command.timeoutSeconds * this.timing.msPerTimeoutSecond;
     this.later(deliveryTimeout, () => {
@@ -96,7 +112,6 @@ export class InvocationRunner {
     });
     const online = instance.state === "running" && instance.pingStatus === "Online";
     if (!online || !instance.agent) return;
-    const agent = instance.agent;
     this.later(this.timing.deliveryMs, () => {
       if (invocation.status !== "Pending") return;
       invocation.startedAt = new Date();
@@ -107,22 +122,69 @@ export class InvocationRunner {
         return;
       }
       Object.assign(invocation, { status: "InProgress", statusDetails: "InProgress" });
-      const run = agent.run(command.values, { commandId: command.commandId, instanceId: instance.id });
-      invocation.run = run;
-      this.running.add(invocation);
-      this.later(stepTimeoutSeconds * this.timing.msPerTimeoutSecond, () =>
-        this.stop(invocation, "TimedOut"),
-      );
-      void run.done.then((result) => {
-        this.running.delete(invocation);
-        invocation.stdout = result.stdout;
-        invocation.stderr = result.stderr;
-        if (invocation.stopping === "Cancelled") this.end(invocation, "Cancelled", "Cancelled", -1);
-        else if (invocation.stopping === "TimedOut")
-          this.end(invocation, "TimedOut", "Execution Timed Out", -1);
-        else if (result.exitCode === 0) this.end(invocation, "Success", "Success", 0);
-        else this.end(invocation, "Failed", "Failed", result.exitCode);
+      void this.download(invocation, instance, document).then((downloads) => {
+        // A cancel while the steps fetched ends the command before its script starts.
+        if (invocation.stopping || ENDED.has(invocation.status)) {
+          if (invocation.stopping === "Cancelled") this.end(invocation, "Cancelled", "Cancelled", -1);
+          return;
+        }
+        this.runScript(command, invocation, instance, document, downloads);
       });
+    });
+  }
+
+  /**
+   * The document's download steps, one after the other. A step that fails does not stop the next
+   * ones, nor the script: the document sets no onFailure (agent/framework/runpluginutil).
+   */
+  private async download(
+    invocation: Invocation,
+    instance: FakeInstance,
+    document: RegisteredDocument,
+  ): Promise<Download[]> {
+    const downloads: Download[] = [];
+    invocation.downloadSteps = [];
+    for (const step of document.downloads) {
+      if (invocation.stopping) break;
+      const fetched = await this.fetch(instance.id, step.sourceName);
+      invocation.downloadSteps.push({
+        name: step.name,
+        status: fetched.content === undefined ? "Failed" : "Success",
+        output: fetched.output,
+      });
+      downloads.push({ destinationPath: step.destinationPath, content: fetched.content });
+    }
+    return downloads;
+  }
+
+  private runScript(
+    command: CommandRecord,
+    invocation: Invocation,
+    instance: FakeInstance,
+    document: RegisteredDocument,
+    downloads: Download[],
+  ): void {
+    const run = instance.agent!.run(command.values, {
+      commandId: command.commandId,
+      instanceId: instance.id,
+      downloads,
+    });
+    invocation.run = run;
+    this.running.add(invocation);
+    this.later(document.stepTimeoutSeconds * this.timing.msPerTimeoutSecond, () =>
+      this.stop(invocation, "TimedOut"),
+    );
+    // Any step that failed fails the invocation, whatever the script's exit code.
+    const stepFailed = invocation.downloadSteps?.some((step) => step.status === "Failed");
+    void run.done.then((result) => {
+      this.running.delete(invocation);
+      invocation.stdout = result.stdout;
+      invocation.stderr = result.stderr;
+      if (invocation.stopping === "Cancelled") this.end(invocation, "Cancelled", "Cancelled", -1);
+      else if (invocation.stopping === "TimedOut")
+        this.end(invocation, "TimedOut", "Execution Timed Out", -1);
+      else if (result.exitCode === 0 && !stepFailed) this.end(invocation, "Success", "Success", 0);
+      else this.end(invocation, "Failed", "Failed", result.exitCode || 1);
     });
   }
 

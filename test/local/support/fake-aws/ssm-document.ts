@@ -1,6 +1,7 @@
 /**
- * The fault's document as SSM knows it once created: its parameters with their allowedPattern,
- * allowedValues and defaults, read from the YAML that ships, and its step's timeout.
+ * A document as SSM knows it once created: its content, its parameters with their allowedPattern,
+ * allowedValues and defaults (the fault's document by default, read from the YAML that ships), its
+ * download steps and its script step's timeout.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,15 +16,32 @@ interface ParameterSpec {
   readonly allowedValues?: string[];
 }
 
+/** A download step of a document, as the agent reads it. */
+export interface DownloadStep {
+  readonly name: string;
+  /** The document it fetches, as `name:version` or `name`. */
+  readonly sourceName: string;
+  readonly destinationPath: string;
+}
+
 export interface RegisteredDocument {
   readonly name: string;
+  /** The content as created, which GetDocument gives back as JSON. */
+  readonly content: object;
   readonly parameters: Record<string, ParameterSpec>;
+  readonly downloads: readonly DownloadStep[];
+  /** The name of the step that runs the script, whose output the handlers read. */
+  readonly scriptStep: string;
   readonly stepTimeoutSeconds: number;
 }
 
 interface Content {
-  parameters: Record<string, ParameterSpec>;
-  mainSteps: { inputs: { timeoutSeconds?: number } }[];
+  parameters?: Record<string, ParameterSpec>;
+  mainSteps: {
+    action: string;
+    name: string;
+    inputs: { timeoutSeconds?: number; sourceInfo?: { name: string }; destinationPath?: string };
+  }[];
 }
 
 /** A document from its content (a YAML file's text, or the object a template creates it with). */
@@ -32,10 +50,20 @@ export function readDocument(
   content: string | object = readFileSync(DOCUMENT_FILE, "utf8"),
 ): RegisteredDocument {
   const doc = (typeof content === "string" ? parse(content) : content) as Content;
+  const script = doc.mainSteps.find((step) => step.action === "aws:runShellScript")!;
   return {
     name,
-    parameters: doc.parameters,
-    stepTimeoutSeconds: doc.mainSteps[0].inputs.timeoutSeconds ?? 3600,
+    content: doc,
+    parameters: doc.parameters ?? {},
+    downloads: doc.mainSteps
+      .filter((step) => step.action === "aws:downloadContent")
+      .map((step) => ({
+        name: step.name,
+        sourceName: step.inputs.sourceInfo?.name ?? "",
+        destinationPath: step.inputs.destinationPath ?? "",
+      })),
+    scriptStep: script.name,
+    stepTimeoutSeconds: script.inputs.timeoutSeconds ?? 3600,
   };
 }
 

@@ -21,6 +21,9 @@ import {
   type ListCommandsCommandInput,
   type SendCommandCommandInput,
 } from "@aws-sdk/client-ssm";
+import { unpinnedPart } from "../../../../lib/document-names";
+import { programParts } from "../../../../scripts/program-parts";
+import { instanceIdentity, type CallLog } from "./calls";
 import { serviceError, validationError, type ServiceExceptionClass } from "./errors";
 import type { FakeInstance, Fleet } from "./fleet";
 import { FakeParameterStore } from "./parameter-store";
@@ -30,6 +33,7 @@ import {
   commandStatus,
   InvocationRunner,
   type CommandRecord,
+  type Fetched,
   type Invocation,
   type Timing,
 } from "./ssm-commands";
@@ -44,6 +48,13 @@ const modeled = (Kind: ServiceExceptionClass, message: string) => serviceError(K
 const validation = (message: string) =>
   validationError(SSMServiceException as ServiceExceptionClass, message);
 const asClass = (k: unknown) => k as ServiceExceptionClass;
+
+/**
+ * How the agent retries a throttled call: three times, after 1–1.5 s, 2–3 s and 4–6 s
+ * (amazon-ssm-agent's agent/sdkutil/awsconfig.go, NumMaxRetries 3, and agent/sdkutil/retryer/retryer.go).
+ */
+const AGENT_RETRIES = 3;
+const agentRetryDelaySeconds = (retry: number) => 2 ** retry * (1 + Math.random() / 2);
 
 const PERCENT_OR_COUNT = /^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$/;
 
@@ -102,13 +113,53 @@ export class FakeSsm {
   constructor(
     private readonly fleet: Fleet,
     readonly timing: Timing = { visibilityMs: 300, deliveryMs: 50, msPerTimeoutSecond: 1000 },
+    private readonly calls?: CallLog,
   ) {
-    this.runner = new InvocationRunner(timing);
+    this.runner = new InvocationRunner(timing, (instanceId, name) => this.agentGetDocument(instanceId, name));
+  }
+
+  /**
+   * What an instance's agent does for a download step of sourceType SSMDocument: GetDocument, by
+   * name and version, under the instance's own credentials (agent/plugins/downloadcontent/
+   * ssmdocresource), retried as the agent retries. Logged as the instance's calls; throttled as
+   * the call log says.
+   */
+  private async agentGetDocument(instanceId: string, sourceName: string): Promise<Fetched> {
+    const [, name, version] = /^(.*?)(?::([0-9]+))?$/.exec(sourceName)!;
+    for (let retry = 0; ; retry++) {
+      const throttled = this.calls?.shouldThrottle("SSM", "GetDocument") ?? false;
+      this.calls?.record({
+        service: "SSM",
+        operation: "GetDocument",
+        input: { Name: name, ...(version ? { DocumentVersion: version } : {}) },
+        accessKeyId: "",
+        identity: instanceIdentity(instanceId),
+        region: "",
+        throttled,
+      });
+      if (!throttled) break;
+      if (retry === AGENT_RETRIES) return { output: "ThrottlingException: Rate exceeded" };
+      await new Promise((resolve) =>
+        setTimeout(resolve, agentRetryDelaySeconds(retry) * this.timing.msPerTimeoutSecond),
+      );
+    }
+    const document = this.documents.get(unpinnedPart(name));
+    // A document created once has its first version only.
+    if (!document || (version !== undefined && version !== "1")) {
+      return { output: `InvalidDocument: Document with name ${sourceName} does not exist` };
+    }
+    return { content: JSON.stringify(document.content), output: "Content downloaded" };
   }
 
   /** Creates a Command document, as CreateDocument would; the shipped YAML unless content is given. */
   createDocument(name: string, content?: string | object): void {
     this.documents.set(name, readDocument(name, content));
+  }
+
+  /** Creates the shipped document and its program's committed parts, as `aws ssm create-document` would. */
+  createShippedDocuments(name: string): void {
+    for (const part of programParts()) this.createDocument(part.name, part.content);
+    this.createDocument(name);
   }
 
   /** Every command sent, in order. */
@@ -215,7 +266,7 @@ export class FakeSsm {
         stderr: "",
       };
       command.invocations.set(id, invocation);
-      this.runner.start(command, invocation, this.managed(id) as FakeInstance, document.stepTimeoutSeconds);
+      this.runner.start(command, invocation, this.managed(id) as FakeInstance, document);
     }
     return { Command: this.asCommand(command) };
   }
@@ -289,8 +340,17 @@ export class FakeSsm {
       StandardErrorUrl: "",
       CommandPlugins: details
         ? [
+            ...(i.downloadSteps ?? []).map((step) => ({
+              Name: step.name,
+              Status: step.status,
+              StatusDetails: step.status,
+              ResponseCode: step.status === "Success" ? 0 : 1,
+              Output: cut(step.output, SUMMARY_LIMIT),
+              StandardOutputUrl: "",
+              StandardErrorUrl: "",
+            })),
             {
-              Name: "HttpResetPeer",
+              Name: this.documents.get(c.documentName)?.scriptStep ?? "",
               Status: i.status,
               StatusDetails: i.statusDetails,
               ResponseCode: i.responseCode,

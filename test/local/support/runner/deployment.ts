@@ -2,7 +2,7 @@
  * The fault as it would be deployed: a stack with the construct is synthesized (bundling skipped)
  * and everything the local run needs is read from the template, with CloudFormation's intrinsic
  * functions resolved to made-up physical names: the state machine's ASL, each task's function
- * and its environment and timeout, the document's content, the abort rule's statuses, and the
+ * and its environment and timeout, the documents and their contents, the abort rule's statuses, and the
  * schedules' inputs.
  */
 import { App, Stack } from "aws-cdk-lib";
@@ -48,8 +48,8 @@ export interface Deployment {
   readonly stateMachineArn: string;
   readonly functions: DeployedFunction[];
   readonly documentName: string;
-  /** The document's content, as the template creates it. */
-  readonly documentContent: Record<string, Json>;
+  /** Every SSM document the template creates, the fault's and its program's parts, with its content. */
+  readonly documents: { readonly name: string; readonly content: Record<string, Json> }[];
   /** The statuses the abort rule matches, for this state machine. */
   readonly abortStatuses: string[];
   /** The rule on stop-condition alarms going to ALARM: the alarms' ARNs, and the function it invokes. */
@@ -151,7 +151,10 @@ export function deploy(
       architecture: ((props.Architectures as string[] | undefined)?.[0] ?? "x86_64") as "x86_64" | "arm64",
     };
   });
-  const [[documentId, document]] = ofType("AWS::SSM::Document");
+  const documents = ofType("AWS::SSM::Document").map(([id, document]) => ({
+    name: physical(id),
+    content: resolve(document.Properties?.Content ?? {}) as Record<string, Json>,
+  }));
   const rules = ofType("AWS::Events::Rule").map(([, r]) => ({
     pattern: resolve(r.Properties?.EventPattern ?? {}) as {
       source?: string[];
@@ -171,8 +174,8 @@ export function deploy(
     definition: JSON.parse(resolve(machine.Properties?.DefinitionString ?? "{}") as string),
     stateMachineArn,
     functions,
-    documentName: physical(documentId),
-    documentContent: document.Properties?.Content as Record<string, Json>,
+    documentName: functions[0].environment.DOCUMENT_NAME,
+    documents,
     abortStatuses: abortRule?.detail?.status ?? [],
     alarmRule: onAlarms && { alarmArns: onAlarms.pattern.resources ?? [], target: target(onAlarms) },
     safetyLever: {

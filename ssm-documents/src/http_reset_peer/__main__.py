@@ -1,6 +1,7 @@
 """EC2 HTTP reset peer: the part of the fault that runs on the instance once its inputs are checked.
 
-Python 3.6 or newer, standard library only. One file, four roles, chosen by the first argument:
+Python 3.6 or newer (ssm-documents/src/bootstrap.py checks), standard library only. Four roles,
+two chosen by the first argument:
 
   inject   the SSM command itself. Holds the host-wide lock, starts the proxy and the warden,
            puts the rules in, checks the fault from localhost, waits for the window to end,
@@ -31,13 +32,6 @@ counted in a shared memory page, which outlives whichever process dies.
 """
 
 import sys
-
-if sys.version_info < (3, 6):
-    # Checked here rather than by another python3 run first: each start costs tens of milliseconds.
-    print('{"action":"%s","error":"python3 is older than 3.6"}' % (sys.argv[1:] or ["unknown"])[0].capitalize())
-    print("http-reset-peer: python3 is older than 3.6", file=sys.stderr)
-    sys.exit(4)
-
 import fcntl
 import binascii
 import errno
@@ -1726,12 +1720,9 @@ def symlinks_in_state():
 
 
 def main(argv):
-    if os.path.dirname(os.path.abspath(argv[0])) == os.path.abspath(STATE_ROOT):
-        # The document's script wrote this copy for this run alone, and Python has read it whole.
-        os.unlink(argv[0])
     role = argv[1] if len(argv) > 1 else ""
     if role not in ("inject", "cleanup"):
-        print("usage: reset_peer.py inject|cleanup", file=sys.stderr)
+        print("usage: python3 -m http_reset_peer inject|cleanup", file=sys.stderr)
         return 2
     links = symlinks_in_state()
     if links:
