@@ -13,6 +13,7 @@
  *   the construct, read and written with the functions' own roles: no state carries an instance
  *   list longer than one child execution's batch.
  */
+import type { InjectionSequence } from "../lib/fault-tunables";
 
 /** Environment variables the construct sets on every task function. */
 export const ENVIRONMENT = {
@@ -73,7 +74,8 @@ export interface Plan {
   readonly assumeRoleArn: string;
   /** Empty when none. */
   readonly authenticationSecret: string;
-  readonly sequence: "parallel" | "serial";
+  /** The SEQUENCE tunable's value. */
+  readonly sequence: `${InjectionSequence}`;
   readonly rampSeconds: number;
   readonly durationSeconds: number;
   readonly dryRun: boolean;

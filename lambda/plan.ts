@@ -1,4 +1,5 @@
 import { batching, MAX_TARGETS, pollSeconds } from "../lib/execution-limits";
+import { InjectionSequence } from "../lib/fault-tunables";
 import { TUNABLES, type TunableValues } from "../lib/tunables";
 import type { Plan } from "./contract";
 import { TooManyTargetsError } from "./errors";
@@ -30,7 +31,8 @@ export function planRun(
   experiment: { readonly experimentId: string; readonly region: string; readonly startedAt: string },
   targetCount: number,
 ): Plan {
-  const sequence = values.SEQUENCE === "serial" ? "serial" : "parallel";
+  const sequence =
+    values.SEQUENCE === InjectionSequence.SERIAL ? InjectionSequence.SERIAL : InjectionSequence.PARALLEL;
   const durationSeconds = Number(values.TOTAL_CHAOS_DURATION);
   const batches = batching(sequence, targetCount);
   return {

@@ -7,6 +7,7 @@
  * no look-around. The SSM document repeats the patterns of the tunables it receives, and a test
  * proves the two agree.
  */
+import { InjectionSequence, ResetAt } from "./fault-tunables";
 
 /** How a tunable's value is read from an execution input. */
 export type TunableKind = "integer" | "string" | "boolean" | "enum";
@@ -49,6 +50,9 @@ export const MAX_DURATION_SECONDS = 43200;
 export const MAX_RAMP_SECONDS = 3600;
 
 const INSTANCE_ID = "i-([0-9a-f]{8}|[0-9a-f]{17})";
+
+/** The pattern of an enum tunable: exactly one of the values of the enum that types its construct prop. */
+const oneOf = (choices: Record<string, string>): string => `^(${Object.values(choices).join("|")})$`;
 
 export const TUNABLES = {
   REGION: {
@@ -113,9 +117,9 @@ export const TUNABLES = {
     description:
       "When a connection is reset: connect, right after its handshake; request, once its request head has arrived; response, after the service's response head and RESET_AFTER_BYTES more bytes have reached the client.",
     kind: "enum",
-    default: "request",
-    pattern: "^(connect|request|response)$",
-    values: ["connect", "request", "response"],
+    default: ResetAt.REQUEST,
+    pattern: oneOf(ResetAt),
+    values: Object.values(ResetAt),
     documentParameter: "ResetAt",
   },
   RESET_AFTER_BYTES: {
@@ -196,9 +200,9 @@ export const TUNABLES = {
     description:
       "parallel injects every target at once; serial one after another, each for the full duration.",
     kind: "enum",
-    default: "parallel",
-    pattern: "^(parallel|serial)$",
-    values: ["parallel", "serial"],
+    default: InjectionSequence.PARALLEL,
+    pattern: oneOf(InjectionSequence),
+    values: Object.values(InjectionSequence),
   },
   RAMP_TIME: {
     key: "RAMP_TIME",
@@ -351,11 +355,11 @@ export function readTunables(...layers: Record<string, unknown>[]): TunableReadi
  */
 function combinationProblems(values: TunableValues): string[] {
   const problems: string[] = [];
-  if (values.RESET_AFTER_BYTES !== "0" && values.RESET_AT !== "response") {
+  if (values.RESET_AFTER_BYTES !== "0" && values.RESET_AT !== ResetAt.RESPONSE) {
     problems.push(`RESET_AFTER_BYTES applies only with RESET_AT=response (RESET_AT is ${values.RESET_AT})`);
   }
   for (const key of ["RESET_METHODS", "RESET_PATHS"] as const) {
-    if (values[key] !== "" && values.RESET_AT === "connect") {
+    if (values[key] !== "" && values.RESET_AT === ResetAt.CONNECT) {
       problems.push(`${key} applies only with RESET_AT=request or RESET_AT=response (RESET_AT is connect)`);
     }
   }
