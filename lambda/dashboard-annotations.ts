@@ -23,8 +23,8 @@
  *   an ExperimentId. Every other annotation of a graph is left as it is.
  */
 import { DashboardNotFoundError, GetDashboardCommand, PutDashboardCommand } from "@aws-sdk/client-cloudwatch";
+import { ENVIRONMENT } from "../lib/task-environment";
 import { cloudWatchClient } from "./aws-clients";
-import { ENVIRONMENT } from "./contract";
 import { logger } from "./telemetry";
 
 /** One experiment's window. */
@@ -111,7 +111,7 @@ export function annotateBody(body: string, band: VerticalAnnotation): { body: st
 
 /** The dashboards the construct named, from DASHBOARD_NAMES; none when it is unset. */
 export function dashboardNames(): string[] {
-  const name = ENVIRONMENT.dashboards;
+  const name = ENVIRONMENT.dashboardNames;
   let value: unknown;
   try {
     value = JSON.parse(process.env[name] || "[]");

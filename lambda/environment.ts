@@ -2,7 +2,7 @@
  * The settings the construct gives every task function, read from the environment on each call so
  * that a bad deployment fails with a message naming the variable.
  */
-import { ENVIRONMENT } from "./contract";
+import { ENVIRONMENT } from "../lib/task-environment";
 import { parseTag, type Tag } from "./tags";
 
 function required(name: string): string {
@@ -36,7 +36,7 @@ export const recordsBucket = (): string => required(ENVIRONMENT.recordsBucket);
 
 export const stateMachineArn = (): string => required(ENVIRONMENT.stateMachineArn);
 
-export const safetyLeverParameter = (): string => required(ENVIRONMENT.safetyLever);
+export const safetyLeverParameter = (): string => required(ENVIRONMENT.safetyLeverParameter);
 
 export function tunableDefaults(): Record<string, unknown> {
   const value = json(ENVIRONMENT.tunableDefaults, "{}");

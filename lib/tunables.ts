@@ -1,6 +1,31 @@
 /**
  * The fault's tunables, defined once.
  *
+ * How a tunable travels, RESET_AT for example, with the one name it has at each hop:
+ * 1. The execution input (the Step Functions console, the CLI, a schedule) keys it as the Harness
+ *    fault does: `RESET_AT`, this file's key.
+ * 2. The construct's props carry it as the key in camelCase, `tunableDefaults.resetAt` or a
+ *    schedule's `input.resetAt` (`FaultTunables`, lib/fault-tunables.ts; `tunableProperty` in
+ *    lib/tunable-input.ts), typed by `ResetAt`. At synthesis they become input keys again: the
+ *    defaults reach the functions as TUNABLE_DEFAULTS, `{"RESET_AT": "response"}`, and a
+ *    schedule's input goes to StartExecution keyed as the console keys it.
+ * 3. The functions read the execution input over those defaults with `readTunables` below
+ *    (`readInput` in lambda/input.ts), into values keyed as the input: `values.RESET_AT`, in the
+ *    string form its pattern takes.
+ * 4. The plan (`planRun` in lambda/plan.ts) carries what the state machine uses under names of its
+ *    own (SEQUENCE as `sequence`, RAMP_TIME as `rampSeconds`, TOTAL_CHAOS_DURATION as
+ *    `durationSeconds`, DRY_RUN as `dryRun`, ASSUME_ROLE_ARN as `assumeRoleArn`,
+ *    AWS_AUTHENTICATION_SECRET as `authenticationSecret`, REGION as `region`), and every tunable
+ *    that reaches the instances in `documentParameters`, under its `documentParameter` name:
+ *    `{"ResetAt": ["response"]}`. EC2_INSTANCE_ID, EC2_INSTANCE_TAG and INSTANCE_AFFECTED_PERC end
+ *    at resolve-targets, which picks the targets with them.
+ * 5. SendCommand passes those as the SSM document's parameters, `ResetAt`, which the document
+ *    (scripts/render-document.ts) declares with this file's description, default and pattern.
+ * 6. The SSM agent gives each parameter to the document's script as an environment variable,
+ *    `SSM_ResetAt` (interpolationType ENV_VAR; for older agents the script sets it from
+ *    `{{ ResetAt }}`), which the script checks against the same pattern again.
+ * 7. The program on the instance reads `SSM_ResetAt` into the program's configuration.
+ *
  * Every pattern here is written in the subset of regular-expression syntax on which JavaScript,
  * POSIX extended regular expressions (the payload's own re-validation with `grep -E`) and SSM's
  * `allowedPattern` agree: anchors, bracket expressions, groups, alternation and `{m,n}`; no `\d`,
@@ -238,6 +263,9 @@ export const TUNABLES = {
 
 /** The execution-input keys, as the Harness fault names them. */
 export type TunableKey = keyof typeof TUNABLES;
+
+/** Fails to compile unless every tunable's `key` is the name it is listed under. */
+export const KEYED_AS_LISTED: { readonly [K in TunableKey]: { readonly key: K } } = TUNABLES;
 
 /**
  * Parameters of the SSM document that are not tunables of the Harness fault: they belong to one command, not to

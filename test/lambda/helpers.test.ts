@@ -1,6 +1,5 @@
 import { resetEnvironment, setEnvironment } from "./support/environment";
 import { chunk } from "../../lambda/chunks";
-import { ERROR_NAMES } from "../../lambda/contract";
 import { documentSummary } from "../../lambda/document-output";
 import * as environment from "../../lambda/environment";
 import * as errors from "../../lambda/errors";
@@ -14,12 +13,13 @@ import {
   pollSeconds,
 } from "../../lib/execution-limits";
 import { sample } from "../../lambda/sample";
+import { TASK_ERRORS } from "../../lib/task-errors";
 
 afterEach(resetEnvironment);
 
 test("each error class carries one of the contract's error names, and all are covered", () => {
   const names = Object.values(errors).map((E) => new E("m").name);
-  expect(names.sort()).toEqual([...ERROR_NAMES].sort());
+  expect(names.sort()).toEqual(Object.values(TASK_ERRORS).sort());
   expect(new errors.InvalidInputError("m")).toBeInstanceOf(Error);
 });
 
