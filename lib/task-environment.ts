@@ -1,7 +1,7 @@
 /**
  * The environment variables the construct sets on the task functions, named once: the construct
- * sets them by these names and the handlers read them by the same (lambda/environment.ts). Each key
- * is its variable's name in camelCase.
+ * sets them by these names and the handlers read them by the same (lambda/input/environment.ts).
+ * Each key is its variable's name in camelCase.
  */
 export const ENVIRONMENT = {
   /** Name of the SSM Command document to send. */

@@ -10,17 +10,18 @@
  *    defaults reach the functions as TUNABLE_DEFAULTS, `{"RESET_AT": "response"}`, and a
  *    schedule's input goes to StartExecution keyed as the console keys it.
  * 3. The functions read the execution input over those defaults with `readTunables` below
- *    (`readInput` in lambda/input.ts), into values keyed as the input: `values.RESET_AT`, in the
- *    string form its pattern takes.
- * 4. The plan (`planRun` in lambda/plan.ts) carries what the state machine uses under names of its
- *    own (SEQUENCE as `sequence`, RAMP_TIME as `rampSeconds`, TOTAL_CHAOS_DURATION as
+ *    (`readInput` in lambda/input/input.ts), into values keyed as the input: `values.RESET_AT`, in
+ *    the string form its pattern takes.
+ * 4. The plan (`planRun` in lambda/input/plan.ts) carries what the state machine uses under names
+ *    of its own (SEQUENCE as `sequence`, RAMP_TIME as `rampSeconds`, TOTAL_CHAOS_DURATION as
  *    `durationSeconds`, DRY_RUN as `dryRun`, ASSUME_ROLE_ARN as `assumeRoleArn`,
  *    AWS_AUTHENTICATION_SECRET as `authenticationSecret`, REGION as `region`), and every tunable
  *    that reaches the instances in `documentParameters`, under its `documentParameter` name:
  *    `{"ResetAt": ["response"]}`. EC2_INSTANCE_ID, EC2_INSTANCE_TAG and INSTANCE_AFFECTED_PERC end
  *    at resolve-targets, which picks the targets with them.
- * 5. SendCommand passes those as the SSM document's parameters, `ResetAt`, which the document
- *    (scripts/render-document.ts) declares with this file's description, default and pattern.
+ * 5. SendCommand (lambda/ssm-commands/send-document.ts) passes those as the SSM document's
+ *    parameters, `ResetAt`, which the document (scripts/render-document.ts) declares with this
+ *    file's description, default, and pattern or `values` (as its `allowedValues`).
  * 6. The SSM agent gives each parameter to the document's script as an environment variable,
  *    `SSM_ResetAt` (interpolationType ENV_VAR; for older agents the script sets it from
  *    `{{ ResetAt }}`), which the script checks against the same pattern again.

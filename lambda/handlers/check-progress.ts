@@ -7,12 +7,12 @@
 import type { CommandInvocation } from "@aws-sdk/client-ssm";
 import { DIMENSIONS, LIVE_METRICS } from "../../lib/fault-metrics";
 import { PROGRESS_STATES } from "../../lib/progress-states";
-import { clientsForPlan } from "../aws-clients";
+import { clientsForPlan } from "../aws/aws-clients";
 import type { CheckProgressEvent, CommandRef, InvocationFailure, Plan, Progress } from "../contract";
-import { documentSummary } from "../document-output";
-import { commandInvocations, invocationOutput } from "../invocations";
-import { engagedLever } from "../safety-lever";
-import { firingAlarm } from "../stop-conditions";
+import { documentSummary } from "../ssm-commands/document-output";
+import { commandInvocations, invocationOutput } from "../ssm-commands/invocations";
+import { engagedLever } from "../stopping/safety-lever";
+import { firingAlarm } from "../stopping/stop-conditions";
 import { logger, metrics, MetricUnit, task } from "../telemetry";
 
 /** Failures a Failed progress lists; the rest are counted (the whole report has them all). */

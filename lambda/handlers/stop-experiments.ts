@@ -10,10 +10,10 @@
 import { EVENT_TYPES } from "../../lib/event-types";
 import { STOP_ERRORS } from "../../lib/stop-errors";
 import type { StopExperimentsEvent, StoppedExperiments } from "../contract";
-import { runningExecutions, stopExecution } from "../executions";
-import { engagedLever } from "../safety-lever";
+import { runningExecutions, stopExecution } from "../stopping/executions";
+import { engagedLever } from "../stopping/safety-lever";
 import { logger, metrics, MetricUnit, task } from "../telemetry";
-import { fromExecution, NOTHING, undo } from "../undo";
+import { fromExecution, NOTHING, undo } from "../stopping/undo";
 
 /** Why the experiments stop, as the executions' error and cause; undefined when they need not. */
 async function stopCause(event: StopExperimentsEvent): Promise<{ error: string; cause: string } | undefined> {

@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
 import { AwsSolutionsChecks, ServerlessChecks } from "cdk-nag";
-import { BAND_COLORS, MAX_BANDS } from "../../lambda/dashboard-annotations";
+import { BAND_COLORS, MAX_BANDS } from "../../lambda/report/dashboard-annotations";
 import { ENVIRONMENT } from "../../lib/task-environment";
 import { HttpResetPeerDashboard, HttpResetPeerFault, type HttpResetPeerDashboardProps } from "../../lib";
 import { BANDS_TEXT } from "../../lib/http-reset-peer-dashboard";

@@ -7,14 +7,14 @@ import {
   PutDashboardCommand,
   type PutDashboardCommandInput,
 } from "@aws-sdk/client-cloudwatch";
-import { forgetClients } from "../../lambda/aws-clients";
+import { forgetClients } from "../../lambda/aws/aws-clients";
 import { ENVIRONMENT } from "../../lib/task-environment";
 import {
   annotateDashboards,
   BAND_COLORS,
   MAX_BANDS,
   type ExperimentWindow,
-} from "../../lambda/dashboard-annotations";
+} from "../../lambda/report/dashboard-annotations";
 import { logger, tracer } from "../../lambda/telemetry";
 import { awsError, useFakeAws } from "./support/fake-aws";
 

@@ -1,10 +1,10 @@
 import { resetEnvironment, setEnvironment } from "./support/environment";
-import { chunk } from "../../lambda/chunks";
-import { documentSummary } from "../../lambda/document-output";
-import * as environment from "../../lambda/environment";
+import { chunk } from "../../lambda/aws/chunks";
+import { documentSummary } from "../../lambda/ssm-commands/document-output";
+import * as environment from "../../lambda/input/environment";
 import * as errors from "../../lambda/errors";
-import { experimentIdFor } from "../../lambda/experiment-id";
-import { collectPages } from "../../lambda/pages";
+import { experimentIdFor } from "../../lambda/input/experiment-id";
+import { collectPages } from "../../lambda/aws/pages";
 import {
   batching,
   HISTORY_EVENTS,
@@ -12,7 +12,7 @@ import {
   PARALLEL_BATCH,
   pollSeconds,
 } from "../../lib/execution-limits";
-import { sample } from "../../lambda/sample";
+import { sample } from "../../lambda/targets/sample";
 import { TASK_ERRORS } from "../../lib/task-errors";
 
 afterEach(resetEnvironment);

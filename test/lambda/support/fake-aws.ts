@@ -42,7 +42,7 @@ import {
   type PutObjectCommandInput,
 } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
-import { setFaultClientFactory, type FaultAccess } from "../../../lambda/aws-clients";
+import { setFaultClientFactory, type FaultAccess } from "../../../lambda/aws/aws-clients";
 import { resetEnvironment } from "./environment";
 
 /** Small pages, so that every listing needs NextToken. */

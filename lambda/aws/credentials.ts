@@ -8,10 +8,10 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { allowedSecretArn } from "./access-policy";
 import { parseCredentialsFile, type Credentials } from "./credentials-file";
-import { faultRoleArn } from "./environment";
-import { CredentialsError } from "./errors";
+import { faultRoleArn } from "../input/environment";
+import { CredentialsError } from "../errors";
 import { homeClient, homeConfig } from "./sdk-config";
-import { traced } from "./telemetry";
+import { traced } from "../telemetry";
 
 export interface FaultAccess {
   readonly region: string;

@@ -1,4 +1,4 @@
-import type { ResetSeries } from "./contract";
+import type { ResetSeries } from "../contract";
 
 /**
  * The document prints one JSON object as the first line of its output, success or failure; what

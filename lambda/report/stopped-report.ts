@@ -4,15 +4,15 @@
  * rule's cleanup writes it, once it has undone the experiment. A failed execution has reported
  * in the state machine already, after its own cleanup.
  */
-import type { CleanupResult, ExecutionStatusChangeEvent, ReportSummary, TargetsObject } from "./contract";
-import { homeRegion } from "./environment";
-import { executionStop } from "./execution-stop";
-import { experimentIdFor } from "./experiment-id";
+import type { CleanupResult, ExecutionStatusChangeEvent, ReportSummary, TargetsObject } from "../contract";
+import { homeRegion } from "../input/environment";
+import { executionStop } from "../stopping/execution-stop";
+import { experimentIdFor } from "../input/experiment-id";
 import { reportExperiment } from "./experiment-report";
-import { readInput } from "./input";
-import { planRun } from "./plan";
-import { ifWritten, readTargets, recordsPrefix, targetsKey } from "./records";
-import { logger } from "./telemetry";
+import { readInput } from "../input/input";
+import { planRun } from "../input/plan";
+import { ifWritten, readTargets, recordsPrefix, targetsKey } from "../records/records";
+import { logger } from "../telemetry";
 
 const STOPPED_FROM_OUTSIDE = new Set(["ABORTED", "TIMED_OUT"]);
 

@@ -1,9 +1,9 @@
-import { batching, MAX_TARGETS, pollSeconds } from "../lib/execution-limits";
-import { InjectionSequence } from "../lib/fault-tunables";
-import { TUNABLES, type TunableValues } from "../lib/tunables";
-import type { Plan } from "./contract";
-import { TooManyTargetsError } from "./errors";
-import { recordsPrefix } from "./records";
+import { batching, MAX_TARGETS, pollSeconds } from "../../lib/execution-limits";
+import { InjectionSequence } from "../../lib/fault-tunables";
+import { TUNABLES, type TunableValues } from "../../lib/tunables";
+import type { Plan } from "../contract";
+import { TooManyTargetsError } from "../errors";
+import { recordsPrefix } from "../records/records";
 
 /** Refuses a selection larger than one experiment takes. */
 export function checkTargetCount(count: number): void {

@@ -2,7 +2,7 @@
  * The report page's timeline: one inline SVG, a row per instance with its fault window and its
  * resets per second, on one axis of UTC.
  */
-import type { InstanceReport, Report, ResetSeries } from "../contract";
+import type { InstanceReport, Report, ResetSeries } from "../../contract";
 import { coordinate, epoch, escapeHtml, failed, formatCount, utcTime } from "./html";
 
 /** The timeline's geometry, in the SVG's own units (it is scaled to the page's width). */

@@ -1,9 +1,9 @@
 /** Finds the commands an experiment sent, from SSM's own record rather than from any task's output. */
 import { setTimeout as sleep } from "node:timers/promises";
 import { ListCommandsCommand, type Command, type CommandFilter, type SSMClient } from "@aws-sdk/client-ssm";
-import type { CommandRef } from "./contract";
-import { documentName } from "./environment";
-import { collectPages } from "./pages";
+import type { CommandRef } from "../contract";
+import { documentName } from "../input/environment";
+import { collectPages } from "../aws/pages";
 
 export interface ExperimentCommand extends CommandRef {
   readonly action: string;

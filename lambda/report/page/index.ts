@@ -6,7 +6,7 @@
  * and the page's Content-Security-Policy forbids scripts and loads besides.
  */
 import { consoleUrl } from "../console-links";
-import type { CleanupResult, InstanceReport, Report, StopCause } from "../contract";
+import type { CleanupResult, InstanceReport, Report, StopCause } from "../../contract";
 import { cell, duration, epoch, escapeHtml, failed, formatCount } from "./html";
 import { CONTENT_SECURITY_POLICY, STYLE } from "./style";
 import { timelineSection } from "./timeline";

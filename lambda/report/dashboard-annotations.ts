@@ -23,9 +23,9 @@
  *   an ExperimentId. Every other annotation of a graph is left as it is.
  */
 import { DashboardNotFoundError, GetDashboardCommand, PutDashboardCommand } from "@aws-sdk/client-cloudwatch";
-import { ENVIRONMENT } from "../lib/task-environment";
-import { cloudWatchClient } from "./aws-clients";
-import { logger } from "./telemetry";
+import { ENVIRONMENT } from "../../lib/task-environment";
+import { cloudWatchClient } from "../aws/aws-clients";
+import { logger } from "../telemetry";
 
 /** One experiment's window. */
 export interface ExperimentWindow {
@@ -43,7 +43,7 @@ export const MAX_BANDS = 20;
 /** The bands' colours: an experiment that ran to its end, and one that was stopped. */
 export const BAND_COLORS = { ran: "#2ca02c", stopped: "#d62728" } as const;
 
-/** An ExperimentId, as lambda/experiment-id.ts makes them. */
+/** An ExperimentId, as lambda/input/experiment-id.ts makes them. */
 const EXPERIMENT_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** A vertical annotation of a dashboard graph, as the dashboard body holds it. */

@@ -2,8 +2,8 @@
  * The settings the construct gives every task function, read from the environment on each call so
  * that a bad deployment fails with a message naming the variable.
  */
-import { ENVIRONMENT } from "../lib/task-environment";
-import { parseTag, type Tag } from "./tags";
+import { ENVIRONMENT } from "../../lib/task-environment";
+import { parseTag, type Tag } from "../targets/tags";
 
 function required(name: string): string {
   const value = process.env[name];

@@ -1,7 +1,7 @@
 /** Reading what a command did on each instance. */
 import { ListCommandInvocationsCommand, type CommandInvocation, type SSMClient } from "@aws-sdk/client-ssm";
 import { documentFilters } from "./experiment-commands";
-import { collectPages } from "./pages";
+import { collectPages } from "../aws/pages";
 
 /** Right after SendCommand, SSM may not know a command's invocations yet: they are still pending. */
 const notYetListed = (error: unknown): boolean =>

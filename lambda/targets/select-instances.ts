@@ -1,8 +1,8 @@
 /** Finds the instances an experiment may target, by ID or by tag, in every page of DescribeInstances. */
 import { DescribeInstancesCommand, type EC2Client, type Filter, type Instance } from "@aws-sdk/client-ec2";
-import { chunk } from "./chunks";
-import { TargetNotFoundError } from "./errors";
-import { collectPages } from "./pages";
+import { chunk } from "../aws/chunks";
+import { TargetNotFoundError } from "../errors";
+import { collectPages } from "../aws/pages";
 import { carriesTag, formatTag, type Tag } from "./tags";
 
 async function describeInstances(ec2: EC2Client, filters: Filter[]): Promise<Instance[]> {

@@ -1,11 +1,11 @@
 /** The stop-condition alarms the fault was deployed with. */
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import { cloudWatchClient } from "./aws-clients";
-import { chunk } from "./chunks";
-import { stopConditionAlarms } from "./environment";
-import { StopConditionAlarmError } from "./errors";
-import { collectPages } from "./pages";
-import { logger } from "./telemetry";
+import { cloudWatchClient } from "../aws/aws-clients";
+import { chunk } from "../aws/chunks";
+import { stopConditionAlarms } from "../input/environment";
+import { StopConditionAlarmError } from "../errors";
+import { collectPages } from "../aws/pages";
+import { logger } from "../telemetry";
 
 /** DescribeAlarms takes at most this many names per call. */
 const MAX_ALARM_NAMES = 100;

@@ -8,10 +8,10 @@ import {
   SFNClient,
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import type { ExecutionStatusChangeEvent } from "./contract";
-import { stateMachineArn } from "./environment";
-import { collectPages } from "./pages";
-import { homeClient } from "./sdk-config";
+import type { ExecutionStatusChangeEvent } from "../contract";
+import { stateMachineArn } from "../input/environment";
+import { collectPages } from "../aws/pages";
+import { homeClient } from "../aws/sdk-config";
 
 const stepFunctions = (): SFNClient => homeClient(SFNClient);
 

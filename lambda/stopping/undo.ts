@@ -12,25 +12,25 @@
  * of two that race, one sees the other's record: no command escapes both.
  */
 import { CancelCommandCommand, type SSMClient } from "@aws-sdk/client-ssm";
-import { checkAccess } from "./access-policy";
-import { accessFor, faultClients, type FaultAccess } from "./aws-clients";
-import { chunk } from "./chunks";
+import { checkAccess } from "../aws/access-policy";
+import { accessFor, faultClients, type FaultAccess } from "../aws/aws-clients";
+import { chunk } from "../aws/chunks";
 import type {
   CleanupResult,
   CommandRef,
   ExecutionStatusChangeEvent,
   InFlowCleanupEvent,
   StopCause,
-} from "./contract";
-import { homeRegion } from "./environment";
-import { CredentialsError, InvalidInputError } from "./errors";
-import { experimentCommands, type ExperimentCommand } from "./experiment-commands";
-import { experimentIdFor } from "./experiment-id";
-import { readInput } from "./input";
+} from "../contract";
+import { homeRegion } from "../input/environment";
+import { CredentialsError, InvalidInputError } from "../errors";
+import { experimentCommands, type ExperimentCommand } from "../ssm-commands/experiment-commands";
+import { experimentIdFor } from "../input/experiment-id";
+import { readInput } from "../input/input";
 import { executionStop } from "./execution-stop";
-import { recordedCommands, recordsPrefix, recordStop } from "./records";
-import { sendDocument } from "./send-document";
-import { logger } from "./telemetry";
+import { recordedCommands, recordsPrefix, recordStop } from "../records/records";
+import { sendDocument } from "../ssm-commands/send-document";
+import { logger } from "../telemetry";
 
 /** Execution statuses after which the fault may remain on an instance. */
 const ABNORMAL_ENDS = new Set(["ABORTED", "TIMED_OUT", "FAILED"]);

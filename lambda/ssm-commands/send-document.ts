@@ -1,8 +1,8 @@
 /** Sends the fault's document to instances, in as many commands as the 50-ID limit requires. */
 import { SendCommandCommand, type SSMClient } from "@aws-sdk/client-ssm";
-import { chunk } from "./chunks";
-import type { CommandRef } from "./contract";
-import { documentName } from "./environment";
+import { chunk } from "../aws/chunks";
+import type { CommandRef } from "../contract";
+import { documentName } from "../input/environment";
 
 /**
  * How long SSM may take to deliver a command before giving up on it. Targets were checked online

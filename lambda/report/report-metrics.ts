@@ -10,10 +10,10 @@
  * experiment's own series does.
  */
 import { PutMetricDataCommand, StandardUnit, type MetricDatum } from "@aws-sdk/client-cloudwatch";
-import { DIMENSIONS, METRICS_NAMESPACE, REPORT_METRICS } from "../lib/fault-metrics";
-import { cloudWatchClient } from "./aws-clients";
-import { chunk } from "./chunks";
-import type { InstanceReport, Report, ResetSeries } from "./contract";
+import { DIMENSIONS, METRICS_NAMESPACE, REPORT_METRICS } from "../../lib/fault-metrics";
+import { cloudWatchClient } from "../aws/aws-clients";
+import { chunk } from "../aws/chunks";
+import type { InstanceReport, Report, ResetSeries } from "../contract";
 
 /**
  * PutMetricData takes at most 1,000 metrics in a request

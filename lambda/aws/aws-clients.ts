@@ -5,10 +5,10 @@ import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { checkAccess } from "./access-policy";
-import type { Plan } from "./contract";
+import type { Plan } from "../contract";
 import { faultCredentials, type FaultAccess } from "./credentials";
 import { forgetHomeClients, homeClient, RETRY } from "./sdk-config";
-import { traced } from "./telemetry";
+import { traced } from "../telemetry";
 
 export type { FaultAccess } from "./credentials";
 

@@ -1,5 +1,5 @@
-import { homeRegion } from "./environment";
-import { traced } from "./telemetry";
+import { homeRegion } from "../input/environment";
+import { traced } from "../telemetry";
 
 /**
  * Settings every SDK client shares. SSM and EC2 throttle bursts of calls with ThrottlingException;

@@ -4,10 +4,10 @@
  * written with the function's own role.
  */
 import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { consoleUrl } from "./console-links";
-import type { CommandRef, Plan, StopCause, TargetItem } from "./contract";
-import { homeRegion, recordsBucket } from "./environment";
-import { homeClient } from "./sdk-config";
+import { consoleUrl } from "../report/console-links";
+import type { CommandRef, Plan, StopCause, TargetItem } from "../contract";
+import { homeRegion, recordsBucket } from "../input/environment";
+import { homeClient } from "../aws/sdk-config";
 
 const s3 = (): S3Client => homeClient(S3Client);
 

@@ -11,16 +11,16 @@
  * timed out.
  */
 import type { CommandInvocation } from "@aws-sdk/client-ssm";
-import { clientsForPlan } from "./aws-clients";
-import type { InstanceReport, Plan, Report, ReportEvent, ReportSummary } from "./contract";
+import { clientsForPlan } from "../aws/aws-clients";
+import type { InstanceReport, Plan, Report, ReportEvent, ReportSummary } from "../contract";
 import { annotateDashboards } from "./dashboard-annotations";
-import { documentSummary } from "./document-output";
-import { listedCommands } from "./experiment-commands";
-import { documentInvocations, invocationOutput } from "./invocations";
-import { readTargets, recordedCommands, writeReport, type WrittenReport } from "./records";
+import { documentSummary } from "../ssm-commands/document-output";
+import { listedCommands } from "../ssm-commands/experiment-commands";
+import { documentInvocations, invocationOutput } from "../ssm-commands/invocations";
+import { readTargets, recordedCommands, writeReport, type WrittenReport } from "../records/records";
 import { publishReportMetrics } from "./report-metrics";
-import { reportPage } from "./report-page";
-import { logger } from "./telemetry";
+import { reportPage } from "./page";
+import { logger } from "../telemetry";
 
 function instanceReport(
   commandId: string,

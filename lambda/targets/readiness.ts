@@ -8,9 +8,9 @@ import {
   type InstanceInformation,
   type SSMClient,
 } from "@aws-sdk/client-ssm";
-import { chunk } from "./chunks";
-import { TargetNotReadyError } from "./errors";
-import { collectPages } from "./pages";
+import { chunk } from "../aws/chunks";
+import { TargetNotReadyError } from "../errors";
+import { collectPages } from "../aws/pages";
 
 /** The Harness fault's troubleshooting for InvalidInstanceId. */
 const SSM_AGENT_FIX =

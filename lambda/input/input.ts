@@ -1,7 +1,7 @@
 /** An execution input, read as tunables over the construct's defaults and the Harness fault's. */
-import { readTunables, type TunableValues } from "../lib/tunables";
+import { readTunables, type TunableValues } from "../../lib/tunables";
 import { tunableDefaults } from "./environment";
-import { InvalidInputError } from "./errors";
+import { InvalidInputError } from "../errors";
 
 const SELECTORS = ["EC2_INSTANCE_ID", "EC2_INSTANCE_TAG"] as const;
 

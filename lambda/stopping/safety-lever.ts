@@ -1,9 +1,9 @@
 /** The safety lever, read with the function's own identity, where the fault is deployed. */
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { LEVER } from "../lib/safety-lever-states";
-import { safetyLeverParameter } from "./environment";
-import { SafetyLeverEngagedError } from "./errors";
-import { homeClient } from "./sdk-config";
+import { LEVER } from "../../lib/safety-lever-states";
+import { safetyLeverParameter } from "../input/environment";
+import { SafetyLeverEngagedError } from "../errors";
+import { homeClient } from "../aws/sdk-config";
 
 /** The lever's parameter name when it is engaged; undefined when released. */
 export async function engagedLever(): Promise<string | undefined> {

@@ -2,8 +2,8 @@
  * Which credentials an execution may ask for. The construct lists the roles and secrets it granted
  * the functions; asking for anything else is refused by name before AWS refuses it vaguely.
  */
-import { allowedRoleArns, allowedSecretArns } from "./environment";
-import { CredentialsError } from "./errors";
+import { allowedRoleArns, allowedSecretArns } from "../input/environment";
+import { CredentialsError } from "../errors";
 
 /** Secrets Manager appends a hyphen and six characters to a secret's name in its full ARN. */
 const withoutSuffix = (name: string): string => name.replace(/-[A-Za-z0-9]{6}$/, "");

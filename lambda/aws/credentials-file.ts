@@ -1,4 +1,4 @@
-import { CredentialsError } from "./errors";
+import { CredentialsError } from "../errors";
 
 /** An AWS identity's keys, as the SDK clients take them. */
 export interface Credentials {

@@ -1,5 +1,5 @@
 /** The report page's smallest pieces: escaping, and how its numbers, times and values read. */
-import type { InstanceReport } from "../contract";
+import type { InstanceReport } from "../../contract";
 
 const ESCAPES: Record<string, string> = {
   "&": "&amp;",
