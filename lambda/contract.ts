@@ -1,6 +1,14 @@
 /**
  * The contract between the Lambda task handlers and the construct that wires them into the state
- * machine.
+ * machine: the events each task is given and what it returns.
+ *
+ * The names both sides spell are defined once in `lib/`, in modules that import nothing (a
+ * handler's bundle takes in what it imports, and must not take in aws-cdk-lib): the functions'
+ * environment variables (`lib/task-environment.ts`), the errors the handlers throw
+ * (`lib/task-errors.ts`) and those an execution is stopped with (`lib/stop-errors.ts`), the
+ * progress states (`lib/progress-states.ts`), the events the rules deliver (`lib/event-types.ts`),
+ * the tunables (`lib/tunables.ts`), the metrics (`lib/fault-metrics.ts`), the safety lever's values
+ * (`lib/safety-lever-states.ts`) and Step Functions' limits (`lib/execution-limits.ts`).
  *
  * Changes to the agreed contract:
  * - Stop-condition alarms are read with the function's own credentials in its own region, not with
@@ -13,49 +21,9 @@
  *   the construct, read and written with the functions' own roles: no state carries an instance
  *   list longer than one child execution's batch.
  */
-
-/** Environment variables the construct sets on every task function. */
-export const ENVIRONMENT = {
-  /** Name of the SSM Command document to send. */
-  documentName: "DOCUMENT_NAME",
-  /** The local role carrying the Harness fault's EC2 and SSM actions. */
-  faultRoleArn: "FAULT_ROLE_ARN",
-  /** JSON object of construct-level tunable defaults, keyed by tunable key. */
-  tunableDefaults: "TUNABLE_DEFAULTS",
-  /** "key:value" that every target must carry, or empty. */
-  optInTag: "OPT_IN_TAG",
-  /** JSON array of CloudWatch alarm names. */
-  stopConditionAlarms: "STOP_CONDITION_ALARMS",
-  /** JSON array of the role ARNs ASSUME_ROLE_ARN may name. */
-  allowedRoleArns: "ALLOWED_ROLE_ARNS",
-  /** JSON array of the secret ARNs AWS_AUTHENTICATION_SECRET may name. */
-  allowedSecretArns: "ALLOWED_SECRET_ARNS",
-  /** The bucket holding the experiments' records. */
-  recordsBucket: "RECORDS_BUCKET",
-  /** The fault's state machine, whose running executions an alarm stops (stop-experiments only). */
-  stateMachineArn: "STATE_MACHINE_ARN",
-  /** The name of the safety lever's parameter: engaged, no experiment runs. */
-  safetyLever: "SAFETY_LEVER_PARAMETER",
-  /** JSON array of the names of the dashboards that mark each experiment's window (report only). */
-  dashboards: "DASHBOARD_NAMES",
-} as const;
-
-/**
- * Error types the handlers throw, as Step Functions sees them (the `Error` field a Catch matches).
- * Every one means nothing more can be done by retrying.
- */
-export const ERROR_NAMES = [
-  "InvalidInputError",
-  "TargetNotFoundError",
-  "TargetNotReadyError",
-  "TargetNotOptedInError",
-  "TooManyTargetsError",
-  "CredentialsError",
-  "StopConditionAlarmError",
-  "SafetyLeverEngagedError",
-] as const;
-
-export type ErrorName = (typeof ERROR_NAMES)[number];
+import type { EVENT_TYPES } from "../lib/event-types";
+import type { InjectionSequence } from "../lib/fault-tunables";
+import type { ProgressState } from "../lib/progress-states";
 
 /**
  * What every task needs of the experiment, so that none re-reads the input. It holds no instance
@@ -73,7 +41,8 @@ export interface Plan {
   readonly assumeRoleArn: string;
   /** Empty when none. */
   readonly authenticationSecret: string;
-  readonly sequence: "parallel" | "serial";
+  /** The SEQUENCE tunable's value. */
+  readonly sequence: `${InjectionSequence}`;
   readonly rampSeconds: number;
   readonly durationSeconds: number;
   readonly dryRun: boolean;
@@ -138,7 +107,7 @@ export interface InvocationFailure {
 }
 
 export interface Progress {
-  readonly state: "InProgress" | "Succeeded" | "Failed" | "AlarmTriggered" | "LeverEngaged";
+  readonly state: ProgressState;
   /** The alarm found in ALARM, when state is AlarmTriggered. */
   readonly alarm?: string;
   /** The safety lever's parameter, when state is LeverEngaged. */
@@ -172,7 +141,7 @@ export interface InFlowCleanupEvent {
 
 /** The fields stop-experiments reads of an EventBridge "CloudWatch Alarm State Change" event. */
 export interface AlarmStateChangeEvent {
-  readonly "detail-type": "CloudWatch Alarm State Change";
+  readonly "detail-type": typeof EVENT_TYPES.alarmStateChange;
   /** When CloudWatch changed the alarm's state (ISO 8601). */
   readonly time: string;
   readonly detail: {
@@ -183,7 +152,7 @@ export interface AlarmStateChangeEvent {
 
 /** The fields stop-experiments reads of an EventBridge "Parameter Store Change" event. */
 export interface ParameterChangeEvent {
-  readonly "detail-type": "Parameter Store Change";
+  readonly "detail-type": typeof EVENT_TYPES.parameterChange;
   /** When the parameter changed (ISO 8601). */
   readonly time: string;
   readonly detail: { readonly name: string; readonly operation: string };
@@ -199,7 +168,7 @@ export interface StoppedExperiments {
 
 /** The fields cleanup reads of an EventBridge "Step Functions Execution Status Change" event. */
 export interface ExecutionStatusChangeEvent {
-  readonly "detail-type": "Step Functions Execution Status Change";
+  readonly "detail-type": typeof EVENT_TYPES.executionStatusChange;
   readonly detail: {
     readonly status: string;
     /** The execution name. */

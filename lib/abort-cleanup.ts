@@ -4,6 +4,7 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { EVENT_TYPES } from "./event-types";
 
 /** Execution statuses after which the fault may still be on an instance. */
 export const ABNORMAL_STATUSES = ["ABORTED", "TIMED_OUT", "FAILED"] as const;
@@ -31,7 +32,7 @@ export class AbortCleanup extends Construct {
       description: "EC2 HTTP reset peer: cleans up after an execution is aborted, times out or fails",
       eventPattern: {
         source: ["aws.states"],
-        detailType: ["Step Functions Execution Status Change"],
+        detailType: [EVENT_TYPES.executionStatusChange],
         detail: {
           status: [...ABNORMAL_STATUSES],
           stateMachineArn: [props.stateMachine.stateMachineArn],

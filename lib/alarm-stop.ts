@@ -4,6 +4,7 @@ import * as targets from "aws-cdk-lib/aws-events-targets";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { EVENT_TYPES } from "./event-types";
 
 export interface AlarmStopProps {
   /** The stop-condition alarms: exactly these, and only when one goes to ALARM. */
@@ -30,7 +31,7 @@ export class AlarmStop extends Construct {
         "EC2 HTTP reset peer: stops the running experiments when a stop-condition alarm goes to ALARM",
       eventPattern: {
         source: ["aws.cloudwatch"],
-        detailType: ["CloudWatch Alarm State Change"],
+        detailType: [EVENT_TYPES.alarmStateChange],
         resources: props.alarms.map((alarm) => alarm.alarmArn),
         detail: { state: { value: ["ALARM"] } },
       },

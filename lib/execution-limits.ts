@@ -3,6 +3,7 @@
  * into child executions, how many instances one experiment takes, and how often it can afford to
  * check progress.
  */
+import { InjectionSequence } from "./fault-tunables";
 
 /** Progress is checked this often, so that a stop-condition alarm stops the fault soon... */
 const POLL_SECONDS = 10;
@@ -45,9 +46,9 @@ export function pollSeconds(durationSeconds: number): number {
 
 /** How a run's targets are split into child executions, and how many of those run at once. */
 export function batching(
-  sequence: "parallel" | "serial",
+  sequence: `${InjectionSequence}`,
   targets: number,
 ): { size: number; concurrency: number } {
-  if (sequence === "serial") return { size: 1, concurrency: 1 };
+  if (sequence === InjectionSequence.SERIAL) return { size: 1, concurrency: 1 };
   return { size: PARALLEL_BATCH, concurrency: Math.max(1, Math.ceil(targets / PARALLEL_BATCH)) };
 }

@@ -18,6 +18,7 @@ import type * as s3 from "aws-cdk-lib/aws-s3";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import type { Construct } from "constructs";
+import { PROGRESS_STATES } from "./progress-states";
 import { STOP_ERRORS } from "./stop-errors";
 import type { FaultTaskFunctions } from "./task-functions";
 
@@ -186,10 +187,10 @@ function injectBatch(scope: Construct, fns: FaultTaskFunctions): sfn.IChainable 
     .next(check)
     .next(
       new sfn.Choice(scope, "Still running?")
-        .when(Condition.stringEquals(state, "InProgress"), wait)
-        .when(Condition.stringEquals(state, "Succeeded"), done)
-        .when(Condition.stringEquals(state, "AlarmTriggered"), alarm)
-        .when(Condition.stringEquals(state, "LeverEngaged"), lever)
+        .when(Condition.stringEquals(state, PROGRESS_STATES.inProgress), wait)
+        .when(Condition.stringEquals(state, PROGRESS_STATES.succeeded), done)
+        .when(Condition.stringEquals(state, PROGRESS_STATES.alarmTriggered), alarm)
+        .when(Condition.stringEquals(state, PROGRESS_STATES.leverEngaged), lever)
         .otherwise(failed),
     );
 }

@@ -42,10 +42,10 @@ export interface FaultTunables {
    */
   readonly resetPercentage?: number;
   /**
-   * RESET_AT: When a connection is reset: connect, right after its handshake; request, once its request head has arrived; response, after the service's response head and RESET_AFTER_BYTES more bytes have reached the client. One of "connect", "request", "response".
-   * @default "request"
+   * RESET_AT: When a connection is reset: right after its handshake, once its request head has arrived, or after the service's response head and RESET_AFTER_BYTES more bytes have reached the client.
+   * @default ResetAt.REQUEST
    */
-  readonly resetAt?: string;
+  readonly resetAt?: ResetAt;
   /**
    * RESET_AFTER_BYTES: With RESET_AT=response: how many bytes of the response after its head reach the client before the reset. From 0 to 999999999.
    * @default 0
@@ -77,10 +77,10 @@ export interface FaultTunables {
    */
   readonly proxy?: string;
   /**
-   * SEQUENCE: parallel injects every target at once; serial one after another, each for the full duration. One of "parallel", "serial".
-   * @default "parallel"
+   * SEQUENCE: Whether the targets are injected all at once or one after another.
+   * @default InjectionSequence.PARALLEL
    */
-  readonly sequence?: string;
+  readonly sequence?: InjectionSequence;
   /**
    * RAMP_TIME: Seconds to wait before and after the fault. From 0 to 3600.
    * @default 0
@@ -101,4 +101,37 @@ export interface FaultTunables {
    * @default false
    */
   readonly dryRun?: boolean;
+}
+
+/**
+ * When a connection caught by the fault is reset: the RESET_AT tunable, whose execution-input
+ * values are these members' values.
+ */
+export enum ResetAt {
+  /**
+   * As soon as the fault accepts the connection, right after its handshake and before a byte is
+   * read: the client sees the reset on its first read or write, and the service sees nothing.
+   */
+  CONNECT = "connect",
+  /**
+   * Once the connection's request head has arrived (or after a second of silence): the service
+   * never sees the request. With `resetMethods` or `resetPaths`, the first request that matches them.
+   */
+  REQUEST = "request",
+  /**
+   * After the service's response head and `resetAfterBytes` more bytes of it have reached the
+   * client: the request reaches the service, and the client reads a response cut short.
+   */
+  RESPONSE = "response",
+}
+
+/**
+ * How an experiment's targets take the fault: the SEQUENCE tunable, whose execution-input values
+ * are these members' values.
+ */
+export enum InjectionSequence {
+  /** Every target at once, for the whole duration. */
+  PARALLEL = "parallel",
+  /** One target after another, each for the whole duration. */
+  SERIAL = "serial",
 }

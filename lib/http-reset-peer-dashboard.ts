@@ -51,8 +51,8 @@ const DASHBOARD_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const DEFAULT_NAME_LENGTH = 255 - 32;
 
 /**
- * How the report function marks each experiment (lambda/dashboard-annotations.ts: BAND_COLORS and
- * MAX_BANDS), told on the dashboard; a test holds the two together.
+ * How the report function marks each experiment (lambda/report/dashboard-annotations.ts:
+ * BAND_COLORS and MAX_BANDS), told on the dashboard; a test holds the two together.
  */
 export const BANDS_TEXT =
   "Each graph's bands mark an experiment's window, labelled with its ExperimentId: green, it ran to its end; red, it was stopped. One is added as each experiment is reported, and the latest 20 are kept; a deployment that changes this dashboard drops them.";

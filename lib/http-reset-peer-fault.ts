@@ -24,6 +24,7 @@ import { acknowledge, nagResource } from "./nag";
 import { optInTagText, type OptInTag } from "./opt-in-tag";
 import { SafetyLever } from "./safety-lever";
 import { AlarmStop } from "./alarm-stop";
+import { ENVIRONMENT } from "./task-environment";
 import { TaskFunctions, stateMachineFunctions, type FaultTaskFunctions } from "./task-functions";
 import { HttpResetPeerValidationError } from "./errors";
 import type { FaultTunables } from "./fault-tunables";
@@ -219,14 +220,16 @@ export class HttpResetPeerFault extends Construct {
       runtime: handlerRuntime(this, props.runtime),
       cleanupOnFailure: new destinations.SqsDestination(this.cleanupDeadLetterQueue),
       environment: {
-        DOCUMENT_NAME: this.document.documentName,
-        TUNABLE_DEFAULTS: JSON.stringify(defaultsText),
-        OPT_IN_TAG: optInTag,
+        [ENVIRONMENT.documentName]: this.document.documentName,
+        [ENVIRONMENT.tunableDefaults]: JSON.stringify(defaultsText),
+        [ENVIRONMENT.optInTag]: optInTag,
         // toJsonString, because names and ARNs of resources in the stack are only known at deployment.
-        STOP_CONDITION_ALARMS: stack.toJsonString(alarms.map((alarm) => alarm.alarmName)),
-        ALLOWED_ROLE_ARNS: stack.toJsonString(assumableRoleArns),
-        ALLOWED_SECRET_ARNS: stack.toJsonString(credentialSecrets.map((secret) => secret.secretArn)),
-        RECORDS_BUCKET: records.bucketName,
+        [ENVIRONMENT.stopConditionAlarms]: stack.toJsonString(alarms.map((alarm) => alarm.alarmName)),
+        [ENVIRONMENT.allowedRoleArns]: stack.toJsonString(assumableRoleArns),
+        [ENVIRONMENT.allowedSecretArns]: stack.toJsonString(
+          credentialSecrets.map((secret) => secret.secretArn),
+        ),
+        [ENVIRONMENT.recordsBucket]: records.bucketName,
         ...POWERTOOLS,
       },
     });

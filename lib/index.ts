@@ -4,6 +4,6 @@ export * from "./http-reset-peer-target";
 export * from "./fault-document";
 export * from "./fault-role";
 export type { FaultSchedule } from "./fault-schedules";
-export type { FaultTunables } from "./fault-tunables";
+export { InjectionSequence, ResetAt, type FaultTunables } from "./fault-tunables";
 export type { OptInTag } from "./opt-in-tag";
 export type { FaultTaskFunctions } from "./task-functions";

@@ -4,6 +4,7 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as ssm from "aws-cdk-lib/aws-ssm";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { EVENT_TYPES } from "./event-types";
 import { LEVER } from "./safety-lever-states";
 
 export interface SafetyLeverProps {
@@ -36,7 +37,7 @@ export class SafetyLever extends Construct {
       description: "EC2 HTTP reset peer: stops the running experiments when the safety lever is engaged",
       eventPattern: {
         source: ["aws.ssm"],
-        detailType: ["Parameter Store Change"],
+        detailType: [EVENT_TYPES.parameterChange],
         detail: { name: [this.parameter.parameterName], operation: ["Create", "Update"] },
       },
       targets: [

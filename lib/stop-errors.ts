@@ -1,6 +1,7 @@
 /**
  * Error types an execution fails or is stopped with when the fault is stopped, beside the
- * handlers' own: the state machine's Fail states and the stop-experiments function name them alike.
+ * handlers' own (TASK_ERRORS): the state machine's Fail states and the stop-experiments function
+ * name them alike.
  */
 export const STOP_ERRORS = {
   alarm: "StopConditionAlarm",

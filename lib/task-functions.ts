@@ -9,6 +9,7 @@ import type * as ssm from "aws-cdk-lib/aws-ssm";
 import { Construct } from "constructs";
 import { METRICS_NAMESPACE } from "./fault-metrics";
 import type { HandlerRuntime } from "./handler-runtime";
+import { ENVIRONMENT } from "./task-environment";
 import { TaskFunction } from "./task-function";
 
 /** The task functions the state machine invokes, as the handlers' contract names them. */
@@ -197,7 +198,7 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
   public stopExecutionsOf(stateMachine: sfn.IStateMachine): void {
     stateMachine.grant(this.stopper.role, "states:ListExecutions");
     stateMachine.grantExecution(this.stopper.role, "states:StopExecution", "states:DescribeExecution");
-    this.stopper.function.addEnvironment("STATE_MACHINE_ARN", stateMachine.stateMachineArn);
+    this.stopper.function.addEnvironment(ENVIRONMENT.stateMachineArn, stateMachine.stateMachineArn);
   }
 
   /**
@@ -207,7 +208,7 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
   public useSafetyLever(lever: ssm.IStringParameter): void {
     for (const reader of [this.resolver, this.checker, this.stopper]) {
       lever.grantRead(reader.role);
-      reader.function.addEnvironment("SAFETY_LEVER_PARAMETER", lever.parameterName);
+      reader.function.addEnvironment(ENVIRONMENT.safetyLeverParameter, lever.parameterName);
     }
   }
 
@@ -218,7 +219,7 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
   public useFaultRole(faultRole: iam.IRole): void {
     for (const { function: fn, role } of this.all) {
       faultRole.grantAssumeRole(role);
-      fn.addEnvironment("FAULT_ROLE_ARN", faultRole.roleArn);
+      fn.addEnvironment(ENVIRONMENT.faultRoleArn, faultRole.roleArn);
     }
   }
 
@@ -236,7 +237,7 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
         // toJsonString is itself lazy (a Lazy.uncachedString): the array is read at synthesis, with
         // the names of every dashboard given by then.
         reporter.function.addEnvironment(
-          "DASHBOARD_NAMES",
+          ENVIRONMENT.dashboardNames,
           reporter.function.stack.toJsonString(this.dashboardNames),
         );
       }

@@ -1,12 +1,39 @@
 /**
  * The fault's tunables, defined once.
  *
+ * How a tunable travels, RESET_AT for example, with the one name it has at each hop:
+ * 1. The execution input (the Step Functions console, the CLI, a schedule) keys it as the Harness
+ *    fault does: `RESET_AT`, this file's key.
+ * 2. The construct's props carry it as the key in camelCase, `tunableDefaults.resetAt` or a
+ *    schedule's `input.resetAt` (`FaultTunables`, lib/fault-tunables.ts; `tunableProperty` in
+ *    lib/tunable-input.ts), typed by `ResetAt`. At synthesis they become input keys again: the
+ *    defaults reach the functions as TUNABLE_DEFAULTS, `{"RESET_AT": "response"}`, and a
+ *    schedule's input goes to StartExecution keyed as the console keys it.
+ * 3. The functions read the execution input over those defaults with `readTunables` below
+ *    (`readInput` in lambda/input/input.ts), into values keyed as the input: `values.RESET_AT`, in
+ *    the string form its pattern takes.
+ * 4. The plan (`planRun` in lambda/input/plan.ts) carries what the state machine uses under names
+ *    of its own (SEQUENCE as `sequence`, RAMP_TIME as `rampSeconds`, TOTAL_CHAOS_DURATION as
+ *    `durationSeconds`, DRY_RUN as `dryRun`, ASSUME_ROLE_ARN as `assumeRoleArn`,
+ *    AWS_AUTHENTICATION_SECRET as `authenticationSecret`, REGION as `region`), and every tunable
+ *    that reaches the instances in `documentParameters`, under its `documentParameter` name:
+ *    `{"ResetAt": ["response"]}`. EC2_INSTANCE_ID, EC2_INSTANCE_TAG and INSTANCE_AFFECTED_PERC end
+ *    at resolve-targets, which picks the targets with them.
+ * 5. SendCommand (lambda/ssm-commands/send-document.ts) passes those as the SSM document's
+ *    parameters, `ResetAt`, which the document (scripts/render-document.ts) declares with this
+ *    file's description, default, and pattern or `values` (as its `allowedValues`).
+ * 6. The SSM agent gives each parameter to the document's script as an environment variable,
+ *    `SSM_ResetAt` (interpolationType ENV_VAR; for older agents the script sets it from
+ *    `{{ ResetAt }}`), which the script checks against the same pattern again.
+ * 7. The program on the instance reads `SSM_ResetAt` into the program's configuration.
+ *
  * Every pattern here is written in the subset of regular-expression syntax on which JavaScript,
  * POSIX extended regular expressions (the payload's own re-validation with `grep -E`) and SSM's
  * `allowedPattern` agree: anchors, bracket expressions, groups, alternation and `{m,n}`; no `\d`,
  * no look-around. The SSM document repeats the patterns of the tunables it receives, and a test
  * proves the two agree.
  */
+import { InjectionSequence, ResetAt } from "./fault-tunables";
 
 /** How a tunable's value is read from an execution input. */
 export type TunableKind = "integer" | "string" | "boolean" | "enum";
@@ -49,6 +76,9 @@ export const MAX_DURATION_SECONDS = 43200;
 export const MAX_RAMP_SECONDS = 3600;
 
 const INSTANCE_ID = "i-([0-9a-f]{8}|[0-9a-f]{17})";
+
+/** The pattern of an enum tunable: exactly one of the values of the enum that types its construct prop. */
+const oneOf = (choices: Record<string, string>): string => `^(${Object.values(choices).join("|")})$`;
 
 export const TUNABLES = {
   REGION: {
@@ -113,9 +143,9 @@ export const TUNABLES = {
     description:
       "When a connection is reset: connect, right after its handshake; request, once its request head has arrived; response, after the service's response head and RESET_AFTER_BYTES more bytes have reached the client.",
     kind: "enum",
-    default: "request",
-    pattern: "^(connect|request|response)$",
-    values: ["connect", "request", "response"],
+    default: ResetAt.REQUEST,
+    pattern: oneOf(ResetAt),
+    values: Object.values(ResetAt),
     documentParameter: "ResetAt",
   },
   RESET_AFTER_BYTES: {
@@ -196,9 +226,9 @@ export const TUNABLES = {
     description:
       "parallel injects every target at once; serial one after another, each for the full duration.",
     kind: "enum",
-    default: "parallel",
-    pattern: "^(parallel|serial)$",
-    values: ["parallel", "serial"],
+    default: InjectionSequence.PARALLEL,
+    pattern: oneOf(InjectionSequence),
+    values: Object.values(InjectionSequence),
   },
   RAMP_TIME: {
     key: "RAMP_TIME",
@@ -234,6 +264,9 @@ export const TUNABLES = {
 
 /** The execution-input keys, as the Harness fault names them. */
 export type TunableKey = keyof typeof TUNABLES;
+
+/** Fails to compile unless every tunable's `key` is the name it is listed under. */
+export const KEYED_AS_LISTED: { readonly [K in TunableKey]: { readonly key: K } } = TUNABLES;
 
 /**
  * Parameters of the SSM document that are not tunables of the Harness fault: they belong to one command, not to
@@ -351,11 +384,11 @@ export function readTunables(...layers: Record<string, unknown>[]): TunableReadi
  */
 function combinationProblems(values: TunableValues): string[] {
   const problems: string[] = [];
-  if (values.RESET_AFTER_BYTES !== "0" && values.RESET_AT !== "response") {
+  if (values.RESET_AFTER_BYTES !== "0" && values.RESET_AT !== ResetAt.RESPONSE) {
     problems.push(`RESET_AFTER_BYTES applies only with RESET_AT=response (RESET_AT is ${values.RESET_AT})`);
   }
   for (const key of ["RESET_METHODS", "RESET_PATHS"] as const) {
-    if (values[key] !== "" && values.RESET_AT === "connect") {
+    if (values[key] !== "" && values.RESET_AT === ResetAt.CONNECT) {
       problems.push(`${key} applies only with RESET_AT=request or RESET_AT=response (RESET_AT is connect)`);
     }
   }

@@ -6,12 +6,13 @@
  */
 import type { CommandInvocation } from "@aws-sdk/client-ssm";
 import { DIMENSIONS, LIVE_METRICS } from "../../lib/fault-metrics";
-import { clientsForPlan } from "../aws-clients";
+import { PROGRESS_STATES } from "../../lib/progress-states";
+import { clientsForPlan } from "../aws/aws-clients";
 import type { CheckProgressEvent, CommandRef, InvocationFailure, Plan, Progress } from "../contract";
-import { documentSummary } from "../document-output";
-import { commandInvocations, invocationOutput } from "../invocations";
-import { engagedLever } from "../safety-lever";
-import { firingAlarm } from "../stop-conditions";
+import { documentSummary } from "../ssm-commands/document-output";
+import { commandInvocations, invocationOutput } from "../ssm-commands/invocations";
+import { engagedLever } from "../stopping/safety-lever";
+import { firingAlarm } from "../stopping/stop-conditions";
 import { logger, metrics, MetricUnit, task } from "../telemetry";
 
 /** Failures a Failed progress lists; the rest are counted (the whole report has them all). */
@@ -48,13 +49,13 @@ export const handler = task(
     if (alarm) {
       metrics.addMetric("StopConditionTriggered", MetricUnit.Count, 1);
       logger.warn("stop-condition alarm in ALARM: stopping the fault", { alarm });
-      return { state: "AlarmTriggered", alarm };
+      return { state: PROGRESS_STATES.alarmTriggered, alarm };
     }
     // The backstop of the lever's own rule, as of the alarms'.
     const lever = await engagedLever();
     if (lever) {
       logger.warn("the safety lever is engaged: stopping the fault", { lever });
-      return { state: "LeverEngaged", lever };
+      return { state: PROGRESS_STATES.leverEngaged, lever };
     }
 
     const { ssm } = await clientsForPlan(plan);
@@ -74,10 +75,14 @@ export const handler = task(
     if (failures.length) {
       metrics.addMetric("InstancesFailed", MetricUnit.Count, failures.length);
       logger.error("the fault failed on some instances", { failures });
-      return { state: "Failed", failed: failures.length, failures: failures.slice(0, FAILURES_LISTED) };
+      return {
+        state: PROGRESS_STATES.failed,
+        failed: failures.length,
+        failures: failures.slice(0, FAILURES_LISTED),
+      };
     }
     const done = statuses.every((s) => s.invocation?.Status === "Success");
     logger.info("progress", { pending: statuses.filter((s) => s.invocation?.Status !== "Success").length });
-    return { state: done ? "Succeeded" : "InProgress" };
+    return { state: done ? PROGRESS_STATES.succeeded : PROGRESS_STATES.inProgress };
   },
 );

@@ -6,9 +6,9 @@
  * execution stopped or timed out, the rule's run also writes the experiment's report.
  */
 import type { CleanupEvent, CleanupResult } from "../contract";
-import { reportStoppedExecution } from "../stopped-report";
+import { reportStoppedExecution } from "../report/stopped-report";
 import { logger, metrics, MetricUnit, task } from "../telemetry";
-import { fromExecution, fromStateMachine, NOTHING, undo } from "../undo";
+import { fromExecution, fromStateMachine, NOTHING, undo } from "../stopping/undo";
 
 export const handler = task("cleanup", async (event: CleanupEvent): Promise<CleanupResult> => {
   const experiment = "detail" in event ? fromExecution(event) : fromStateMachine(event);

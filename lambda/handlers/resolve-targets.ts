@@ -3,20 +3,20 @@
  * can take the fault. Everything that can be refused is refused here, before anything is sent.
  */
 import type { Instance } from "@aws-sdk/client-ec2";
-import { faultClients } from "../aws-clients";
+import { faultClients } from "../aws/aws-clients";
 import type { ResolvedTargets, ResolveTargetsEvent } from "../contract";
-import { homeRegion, optInTag } from "../environment";
+import { homeRegion, optInTag } from "../input/environment";
 import { TargetNotOptedInError } from "../errors";
-import { experimentIdFor } from "../experiment-id";
-import { readInput } from "../input";
-import { checkTargetCount, planRun } from "../plan";
-import { checkReadiness } from "../readiness";
-import { writeTargets } from "../records";
-import { refuseWhileEngaged } from "../safety-lever";
-import { sample } from "../sample";
-import { refuseWhileAlarm } from "../stop-conditions";
-import { instancesById, runningInstancesByTag } from "../select-instances";
-import { carriesTag, formatTag, parseTag } from "../tags";
+import { experimentIdFor } from "../input/experiment-id";
+import { readInput } from "../input/input";
+import { checkTargetCount, planRun } from "../input/plan";
+import { checkReadiness } from "../targets/readiness";
+import { writeTargets } from "../records/records";
+import { refuseWhileEngaged } from "../stopping/safety-lever";
+import { sample } from "../targets/sample";
+import { refuseWhileAlarm } from "../stopping/stop-conditions";
+import { instancesById, runningInstancesByTag } from "../targets/select-instances";
+import { carriesTag, formatTag, parseTag } from "../targets/tags";
 import { logger, metrics, MetricUnit, task } from "../telemetry";
 
 function refuseNotOptedIn(candidates: Instance[]): void {

@@ -4,12 +4,12 @@
  * before they were recorded. (Step Functions documents no way for StopExecution to end a Lambda
  * invocation under way, so this task is taken to run to its end whenever the execution stops.)
  */
-import { clientsForPlan } from "../aws-clients";
+import { clientsForPlan } from "../aws/aws-clients";
 import type { SendCommandEvent, SentCommands } from "../contract";
-import { recordCommands, recordedStop } from "../records";
-import { sendDocument } from "../send-document";
+import { recordCommands, recordedStop } from "../records/records";
+import { sendDocument } from "../ssm-commands/send-document";
 import { logger, metrics, MetricUnit, task } from "../telemetry";
-import { fromStateMachine, undo } from "../undo";
+import { fromStateMachine, undo } from "../stopping/undo";
 
 export const handler = task(
   "send-command",

@@ -7,16 +7,17 @@
  * cancelled and Action=Cleanup sent to its targets. The polled check in the state machine stays as
  * the backstop, and the abort rule still runs: every step of a cleanup is harmless the second time.
  */
+import { EVENT_TYPES } from "../../lib/event-types";
 import { STOP_ERRORS } from "../../lib/stop-errors";
 import type { StopExperimentsEvent, StoppedExperiments } from "../contract";
-import { runningExecutions, stopExecution } from "../executions";
-import { engagedLever } from "../safety-lever";
+import { runningExecutions, stopExecution } from "../stopping/executions";
+import { engagedLever } from "../stopping/safety-lever";
 import { logger, metrics, MetricUnit, task } from "../telemetry";
-import { fromExecution, NOTHING, undo } from "../undo";
+import { fromExecution, NOTHING, undo } from "../stopping/undo";
 
 /** Why the experiments stop, as the executions' error and cause; undefined when they need not. */
 async function stopCause(event: StopExperimentsEvent): Promise<{ error: string; cause: string } | undefined> {
-  if (event["detail-type"] === "Parameter Store Change") {
+  if (event["detail-type"] === EVENT_TYPES.parameterChange) {
     const lever = await engagedLever();
     return lever
       ? { error: STOP_ERRORS.lever, cause: `The safety lever ${lever} was engaged at ${event.time}` }
@@ -41,7 +42,7 @@ export const handler = task(
     const stopped = await Promise.all(
       (await runningExecutions()).map(async (executionArn) => {
         const detail = await stopExecution(executionArn, why.error, why.cause);
-        const experiment = fromExecution({ "detail-type": "Step Functions Execution Status Change", detail });
+        const experiment = fromExecution({ "detail-type": EVENT_TYPES.executionStatusChange, detail });
         const cleanup = experiment ? await undo(experiment) : NOTHING;
         logger.info("experiment stopped", { executionArn, ...cleanup });
         return { executionArn, cleanup };

@@ -3,8 +3,8 @@ import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
 import { AwsSolutionsChecks, ServerlessChecks } from "cdk-nag";
-import { BAND_COLORS, MAX_BANDS } from "../../lambda/dashboard-annotations";
-import { ENVIRONMENT } from "../../lambda/contract";
+import { BAND_COLORS, MAX_BANDS } from "../../lambda/report/dashboard-annotations";
+import { ENVIRONMENT } from "../../lib/task-environment";
 import { HttpResetPeerDashboard, HttpResetPeerFault, type HttpResetPeerDashboardProps } from "../../lib";
 import { BANDS_TEXT } from "../../lib/http-reset-peer-dashboard";
 import {
@@ -244,7 +244,8 @@ describe("the dashboard of a fault with stop conditions and service metrics", ()
     const reporters = /^FaultTasks(Report|Cleanup)Function/;
     for (const [id, fn] of functionsOf(template)) {
       const variables = fn.Properties.Environment.Variables;
-      if (reporters.test(id)) expect(variables[ENVIRONMENT.dashboards]).toBe(JSON.stringify(["game-day"]));
+      if (reporters.test(id))
+        expect(variables[ENVIRONMENT.dashboardNames]).toBe(JSON.stringify(["game-day"]));
       else expect(variables).not.toHaveProperty("DASHBOARD_NAMES");
     }
     for (const role of ["FaultTasksReportRole", "FaultTasksCleanupRole"]) {
@@ -305,7 +306,7 @@ describe("the dashboard of a fault without stop conditions, with the defaults", 
       "Fn::Join": ["", [expect.stringMatching(/^Test-Dashboard-[0-9A-F]{8}-$/), { Ref: "AWS::Region" }]],
     });
     template.hasResourceProperties("AWS::CloudWatch::Dashboard", { DashboardName: name });
-    expect(reportEnvironment(template)[ENVIRONMENT.dashboards]).toEqual({
+    expect(reportEnvironment(template)[ENVIRONMENT.dashboardNames]).toEqual({
       "Fn::Join": ["", [`["${name["Fn::Join"][1][0]}`, { Ref: "AWS::Region" }, '"]']],
     });
     const concrete = new Stack(new App(), "Shop", { env: { account: "123456789012", region: "eu-west-1" } });
@@ -323,7 +324,7 @@ test("several dashboards of one fault: the report function marks each, with a gr
   new HttpResetPeerDashboard(stack, "Checkout", { fault, dashboardName: "checkout" });
   const template = Template.fromStack(stack);
   template.resourceCountIs("AWS::CloudWatch::Dashboard", 2);
-  expect(reportEnvironment(template)[ENVIRONMENT.dashboards]).toBe(JSON.stringify(["chaos", "checkout"]));
+  expect(reportEnvironment(template)[ENVIRONMENT.dashboardNames]).toBe(JSON.stringify(["chaos", "checkout"]));
   const resources = statementsOf(template, "FaultTasksReportRole")
     .filter((s) => JSON.stringify(s.Action).includes("Dashboard"))
     .flatMap((s) => [s.Resource].flat());
@@ -338,7 +339,7 @@ test("a dashboard in another stack of the fault's environment: the fault's stack
   new HttpResetPeerDashboard(watch, "Dashboard", { fault, dashboardName: "chaos" });
   const template = Template.fromStack(faults);
   expect(JSON.stringify(template.toJSON())).not.toContain("Fn::ImportValue");
-  expect(reportEnvironment(template)[ENVIRONMENT.dashboards]).toBe('["chaos"]');
+  expect(reportEnvironment(template)[ENVIRONMENT.dashboardNames]).toBe('["chaos"]');
   expect(bodyOf(Template.fromStack(watch)).widgets.length).toBeGreaterThan(0);
 });
 

@@ -2,13 +2,18 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { Match } from "aws-cdk-lib/assertions";
 import * as s3assets from "aws-cdk-lib/aws-s3-assets";
+import { InjectionSequence } from "../../lib";
 import { handlerAsset } from "../../lib/package-files";
 import { TASK_HANDLERS } from "../../lib/task-functions";
 import { faultTemplate, newStack } from "./support";
 
 describe("the task functions", () => {
   const { template } = faultTemplate({
-    tunableDefaults: { totalChaosDuration: 120, sequence: "Serial", installDependencies: false },
+    tunableDefaults: {
+      totalChaosDuration: 120,
+      sequence: InjectionSequence.SERIAL,
+      installDependencies: false,
+    },
     optInTag: { key: "chaos-ready", value: "true" },
   });
   const functions = template.findResources("AWS::Lambda::Function");

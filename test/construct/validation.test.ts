@@ -1,6 +1,6 @@
 import { Duration } from "aws-cdk-lib";
 import * as scheduler from "aws-cdk-lib/aws-scheduler";
-import { HttpResetPeerFault, type HttpResetPeerFaultProps } from "../../lib";
+import { HttpResetPeerFault, InjectionSequence, ResetAt, type HttpResetPeerFaultProps } from "../../lib";
 import { SAMPLE_EXECUTION_INPUT } from "../../bin/sample-input";
 import { readTunables } from "../../lib/tunables";
 import { newStack } from "./support";
@@ -30,7 +30,7 @@ describe("constructor validation", () => {
     ],
     [{ resetAt: "midway" }, /resetAt \(RESET_AT\) must be one of connect, request, response/],
     [
-      { resetAt: "connect", resetPaths: "/api/" },
+      { resetAt: ResetAt.CONNECT, resetPaths: "/api/" },
       /resetPaths \(RESET_PATHS\) applies only with RESET_AT=request or RESET_AT=response \(RESET_AT is connect\)$/,
     ],
     [{ resetMethods: "get" }, /resetMethods \(RESET_METHODS\) names methods in capitals/],
@@ -70,7 +70,7 @@ describe("constructor validation", () => {
           targetServicePort: 8080,
           installDependencies: false,
           rampTime: 30,
-          sequence: "Serial",
+          sequence: InjectionSequence.SERIAL,
         },
       }),
     ).not.toThrow();

@@ -6,10 +6,15 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { GetParameterCommand, SSMClient as ParameterClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
-import { cloudWatchClient, faultClients, forgetClients, type FaultAccess } from "../../lambda/aws-clients";
-import { runningExecutions } from "../../lambda/executions";
-import { writeReport } from "../../lambda/records";
-import { engagedLever } from "../../lambda/safety-lever";
+import {
+  cloudWatchClient,
+  faultClients,
+  forgetClients,
+  type FaultAccess,
+} from "../../lambda/aws/aws-clients";
+import { runningExecutions } from "../../lambda/stopping/executions";
+import { writeReport } from "../../lambda/records/records";
+import { engagedLever } from "../../lambda/stopping/safety-lever";
 import { tracer } from "../../lambda/telemetry";
 import { planFor } from "./support/plan";
 import { awsError } from "./support/fake-aws";

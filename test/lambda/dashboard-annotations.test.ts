@@ -7,14 +7,14 @@ import {
   PutDashboardCommand,
   type PutDashboardCommandInput,
 } from "@aws-sdk/client-cloudwatch";
-import { forgetClients } from "../../lambda/aws-clients";
-import { ENVIRONMENT } from "../../lambda/contract";
+import { forgetClients } from "../../lambda/aws/aws-clients";
+import { ENVIRONMENT } from "../../lib/task-environment";
 import {
   annotateDashboards,
   BAND_COLORS,
   MAX_BANDS,
   type ExperimentWindow,
-} from "../../lambda/dashboard-annotations";
+} from "../../lambda/report/dashboard-annotations";
 import { logger, tracer } from "../../lambda/telemetry";
 import { awsError, useFakeAws } from "./support/fake-aws";
 
@@ -84,7 +84,7 @@ beforeEach(() => {
     ["chaos", JSON.stringify(BODY)],
     ["checkout", JSON.stringify(BODY)],
   ]);
-  setEnvironment({ [ENVIRONMENT.dashboards]: JSON.stringify(["chaos", "checkout"]) });
+  setEnvironment({ [ENVIRONMENT.dashboardNames]: JSON.stringify(["chaos", "checkout"]) });
   aws()
     .cloudwatch.on(GetDashboardCommand)
     .callsFake((input: GetDashboardCommandInput) => {
@@ -186,19 +186,19 @@ test("a dashboard without a graph is read and not written", async () => {
 });
 
 test("without dashboards nothing is called", async () => {
-  setEnvironment({ [ENVIRONMENT.dashboards]: "[]" });
+  setEnvironment({ [ENVIRONMENT.dashboardNames]: "[]" });
   await annotateDashboards(window(8));
-  delete process.env[ENVIRONMENT.dashboards];
+  delete process.env[ENVIRONMENT.dashboardNames];
   await annotateDashboards(window(8));
   expect(aws().cloudwatch.calls()).toHaveLength(0);
 });
 
 test("a bad DASHBOARD_NAMES or window is refused before anything is called", async () => {
-  setEnvironment({ [ENVIRONMENT.dashboards]: '"chaos"' });
+  setEnvironment({ [ENVIRONMENT.dashboardNames]: '"chaos"' });
   await expect(annotateDashboards(window(9))).rejects.toThrow(/DASHBOARD_NAMES must be a JSON array/);
-  setEnvironment({ [ENVIRONMENT.dashboards]: "[chaos" });
+  setEnvironment({ [ENVIRONMENT.dashboardNames]: "[chaos" });
   await expect(annotateDashboards(window(9))).rejects.toThrow(/DASHBOARD_NAMES is not JSON/);
-  setEnvironment({ [ENVIRONMENT.dashboards]: '["chaos"]' });
+  setEnvironment({ [ENVIRONMENT.dashboardNames]: '["chaos"]' });
   await expect(annotateDashboards(window(9, { endedAt: "later" }))).rejects.toThrow(/end is not a time/);
   await expect(annotateDashboards(window(9, { experimentId: "a b" }))).rejects.toThrow(/ExperimentId/);
   expect(aws().cloudwatch.calls()).toHaveLength(0);

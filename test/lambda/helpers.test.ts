@@ -1,11 +1,10 @@
 import { resetEnvironment, setEnvironment } from "./support/environment";
-import { chunk } from "../../lambda/chunks";
-import { ERROR_NAMES } from "../../lambda/contract";
-import { documentSummary } from "../../lambda/document-output";
-import * as environment from "../../lambda/environment";
+import { chunk } from "../../lambda/aws/chunks";
+import { documentSummary } from "../../lambda/ssm-commands/document-output";
+import * as environment from "../../lambda/input/environment";
 import * as errors from "../../lambda/errors";
-import { experimentIdFor } from "../../lambda/experiment-id";
-import { collectPages } from "../../lambda/pages";
+import { experimentIdFor } from "../../lambda/input/experiment-id";
+import { collectPages } from "../../lambda/aws/pages";
 import {
   batching,
   HISTORY_EVENTS,
@@ -13,13 +12,14 @@ import {
   PARALLEL_BATCH,
   pollSeconds,
 } from "../../lib/execution-limits";
-import { sample } from "../../lambda/sample";
+import { sample } from "../../lambda/targets/sample";
+import { TASK_ERRORS } from "../../lib/task-errors";
 
 afterEach(resetEnvironment);
 
 test("each error class carries one of the contract's error names, and all are covered", () => {
   const names = Object.values(errors).map((E) => new E("m").name);
-  expect(names.sort()).toEqual([...ERROR_NAMES].sort());
+  expect(names.sort()).toEqual(Object.values(TASK_ERRORS).sort());
   expect(new errors.InvalidInputError("m")).toBeInstanceOf(Error);
 });
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { InstanceReport, Report, ResetSeries } from "../../lambda/contract";
-import { PAGE_LIST_LIMIT, reportPage } from "../../lambda/report-page";
+import { PAGE_LIST_LIMIT, reportPage } from "../../lambda/report/page";
 import { openPage, withPage } from "../support/chromium";
 import { NOTHING_TOLD } from "./support/plan";
 

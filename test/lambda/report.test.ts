@@ -5,10 +5,10 @@ import {
   ListCommandsCommand,
 } from "@aws-sdk/client-ssm";
 import type { Plan, ReportEvent } from "../../lambda/contract";
-import { OUTPUT_LIST_LIMIT } from "../../lambda/experiment-report";
+import { OUTPUT_LIST_LIMIT } from "../../lambda/report/experiment-report";
 import { handler as taskHandler } from "../../lambda/handlers/report";
 import { handler as sendHandler } from "../../lambda/handlers/send-command";
-import { DATA_PER_CALL } from "../../lambda/report-metrics";
+import { DATA_PER_CALL } from "../../lambda/report/report-metrics";
 import { awsError, instanceIds, useFakeAws } from "./support/fake-aws";
 import { injectOutput, NOTHING_TOLD, planFor } from "./support/plan";
 import { invoked } from "./support/invoke";

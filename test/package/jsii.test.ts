@@ -53,10 +53,31 @@ test("FaultTunables has one documented, optional property per tunable, with its 
     expect(p.optional).toBe(true);
     expect(p.docs.summary).toMatch(new RegExp(`^${t.key}: `));
     expect(p.docs.default).toBeDefined();
+    if (t.kind === "enum") continue;
     expect(p.type.primitive).toBe(
       t.kind === "integer" ? "number" : t.kind === "boolean" ? "boolean" : "string",
     );
   }
+});
+
+test("a tunable with a closed set of values is typed by an enum with one member per value", () => {
+  const struct = assembly.types["ec2-http-reset-peer.FaultTunables"];
+  const properties = Object.fromEntries(struct.properties.map((p: { name: string }) => [p.name, p]));
+  for (const t of Object.values(TUNABLES).filter((t) => t.kind === "enum")) {
+    const type = assembly.types[properties[tunableProperty(t.key)].type.fqn];
+    expect([t.key, type?.kind]).toEqual([t.key, "enum"]);
+    expect(type.members.map((m: { name: string }) => m.name)).toEqual(t.values.map((v) => v.toUpperCase()));
+  }
+});
+
+test("every enum member of the public API has documentation", () => {
+  const enums = (Object.values(assembly.types) as { kind: string; assembly: string }[]).filter(
+    (t) => t.kind === "enum" && t.assembly === "ec2-http-reset-peer",
+  ) as unknown as { fqn: string; members: { name: string; docs?: { summary?: string } }[] }[];
+  expect(enums.length).toBeGreaterThan(0);
+  for (const type of enums)
+    for (const m of type.members)
+      expect([type.fqn, m.name, Boolean(m.docs?.summary)]).toEqual([type.fqn, m.name, true]);
 });
 
 test("every prop of the public API has documentation and a default", () => {

@@ -44,11 +44,11 @@ import {
   type PutObjectCommandInput,
 } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
-import { setFaultClientFactory, type FaultAccess } from "../../../lambda/aws-clients";
+import { setFaultClientFactory, type FaultAccess } from "../../../lambda/aws/aws-clients";
+import { resetEnvironment } from "./environment";
 
 /** The shipped document's download steps, by name. */
 const DOWNLOAD_STEPS = downloadStepsOf(loadDocument()).map((step) => step.name);
-import { resetEnvironment } from "./environment";
 
 /** Small pages, so that every listing needs NextToken. */
 const PAGE_SIZE = 2;

@@ -1,5 +1,5 @@
 import type { Plan } from "../../../lambda/contract";
-import { planRun } from "../../../lambda/plan";
+import { planRun } from "../../../lambda/input/plan";
 import { readTunables } from "../../../lib/tunables";
 
 /** A plan as resolve-targets makes it, for the given targets and tunables, started at the start of 2026. */

@@ -12,7 +12,7 @@ import type { ParameterChange } from "./fake-aws/parameter-store";
 import { ACCOUNT, deploy, REGION, STATE_MACHINE_ROLE_ARN, type Deployment } from "./runner/deployment";
 import { LocalStateMachine } from "./runner/execution";
 import { invokeAsynchronously, type AsyncInvocation } from "./runner/lambda";
-import { forgetClients } from "../../../lambda/aws-clients";
+import { forgetClients } from "../../../lambda/aws/aws-clients";
 
 export interface LocalFault {
   readonly aws: FakeAws;

@@ -2,7 +2,7 @@
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type { Stack } from "aws-cdk-lib";
 import type { Report, ReportSummary } from "../../../lambda/contract";
-import { experimentIdFor } from "../../../lambda/experiment-id";
+import { experimentIdFor } from "../../../lambda/input/experiment-id";
 import type { HttpResetPeerFaultProps } from "../../../lib";
 import type { LocalFault } from "./local-fault";
 import type { ExecutionOutcome } from "./runner/execution";

@@ -1,0 +1,182 @@
+/**
+ * An experiment's report: what happened on each instance, from the document's own summary line.
+ * The experiment's commands are found in SSM's own record and in the records its tasks wrote, and
+ * the document's invocations since the experiment started are read 50 at a time with their
+ * output's start, where the summary line stands: a call per 50 instances, not one per instance or
+ * per command. The whole report goes to
+ * the records bucket, as JSON and as a page to look at; its metrics go to CloudWatch, and its
+ * window to the fault's dashboards. The execution's output holds its totals and the first entries
+ * of its lists. The report function writes it when the experiment ends, or once the state machine
+ * has cleaned up after a failure; the abort rule's cleanup, after an execution was stopped or
+ * timed out.
+ */
+import type { CommandInvocation } from "@aws-sdk/client-ssm";
+import { clientsForPlan } from "../aws/aws-clients";
+import type { InstanceReport, Plan, Report, ReportEvent, ReportSummary } from "../contract";
+import { annotateDashboards } from "./dashboard-annotations";
+import { documentSummary } from "../ssm-commands/document-output";
+import { listedCommands } from "../ssm-commands/experiment-commands";
+import { documentInvocations, invocationOutput } from "../ssm-commands/invocations";
+import { readTargets, recordedCommands, writeReport, type WrittenReport } from "../records/records";
+import { publishReportMetrics } from "./report-metrics";
+import { reportPage } from "./page";
+import { logger } from "../telemetry";
+
+function instanceReport(
+  commandId: string,
+  instanceId: string,
+  invocation: CommandInvocation | undefined,
+): InstanceReport {
+  const summary = documentSummary(invocation && invocationOutput(invocation));
+  const error =
+    summary.error ?? (invocation ? undefined : "SSM has no invocation of the command on this instance");
+  return {
+    instanceId,
+    commandId,
+    status: invocation?.Status ?? "NotFound",
+    connectionsReset: summary.connectionsReset ?? null,
+    remoteConnectionsReset: summary.remoteConnectionsReset ?? null,
+    localConnectionsReset: summary.localConnectionsReset ?? null,
+    connectionsSpared: summary.connectionsSpared ?? null,
+    requestsReset: summary.requestsReset ?? null,
+    requestsForwarded: summary.requestsForwarded ?? null,
+    remoteTraffic: summary.remoteTraffic ?? null,
+    verified: summary.verified ?? null,
+    verifiedBy: summary.verifiedBy ?? null,
+    startedAt: summary.startedAt ?? null,
+    endedAt: summary.endedAt ?? null,
+    restored: summary.restored ?? null,
+    outcome: summary.outcome ?? null,
+    resetSeries: summary.resetSeries ?? null,
+    ...(error ? { error } : {}),
+  };
+}
+
+const succeeded = (r: InstanceReport): boolean => r.status === "Success" && !r.error;
+
+const sum = (instances: InstanceReport[], count: (r: InstanceReport) => number | null): number =>
+  instances.reduce((total, r) => total + (count(r) ?? 0), 0);
+
+/** The counts by key over every record, each key's summed. */
+function added(records: (Record<string, number> | null)[]): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const [key, n] of records.flatMap((r) => Object.entries(r ?? {})))
+    totals[key] = (totals[key] ?? 0) + n;
+  return totals;
+}
+
+/** How many times each value occurs. */
+function tally(values: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
+}
+
+/** Entries each list of the execution's output holds at most; the whole report is in the bucket. */
+export const OUTPUT_LIST_LIMIT = 100;
+
+function report(
+  { plan, input, stop, cleanup }: ReportEvent,
+  targets: string[],
+  instances: InstanceReport[],
+  note?: string,
+): Report {
+  return {
+    experimentId: plan.experimentId,
+    dryRun: plan.dryRun,
+    region: plan.region,
+    input,
+    startedAt: plan.startedAt,
+    reportedAt: new Date().toISOString(),
+    ...(stop ? { stop } : {}),
+    ...(cleanup ? { cleanup } : {}),
+    targets,
+    instances,
+    totals: {
+      targets: targets.length,
+      instances: instances.length,
+      succeeded: instances.filter(succeeded).length,
+      failed: instances.filter((r) => !succeeded(r)).length,
+      connectionsReset: sum(instances, (r) => r.connectionsReset),
+      remoteConnectionsReset: sum(instances, (r) => r.remoteConnectionsReset),
+      connectionsSpared: sum(instances, (r) => r.connectionsSpared),
+      requestsReset: added(instances.map((r) => r.requestsReset)),
+      requestsForwarded: added(instances.map((r) => r.requestsForwarded)),
+      remoteTraffic: tally(instances.flatMap((r) => (r.remoteTraffic ? [r.remoteTraffic] : []))),
+    },
+    ...(note ? { note } : {}),
+  };
+}
+
+/** The instances the execution's output lists: the first OUTPUT_LIST_LIMIT, those that failed first. */
+const listed = ({ instances }: Report): InstanceReport[] =>
+  [...instances.filter((r) => !succeeded(r)), ...instances.filter(succeeded)].slice(0, OUTPUT_LIST_LIMIT);
+
+/** What the execution's output holds of the report: its lists cut. */
+function summary(whole: Report, written: WrittenReport): ReportSummary {
+  return {
+    ...whole,
+    targets: whole.targets.slice(0, OUTPUT_LIST_LIMIT),
+    instances: listed(whole).map(({ resetSeries: _, ...r }) => r),
+    ...written,
+    listsCut: Math.max(whole.targets.length, whole.instances.length) > OUTPUT_LIST_LIMIT,
+  };
+}
+
+/** What each of the experiment's injections did, in the order of the targets. */
+async function instanceReports(plan: Plan, targets: string[]): Promise<InstanceReport[]> {
+  const { ssm } = await clientsForPlan(plan);
+  const since = new Date(plan.startedAt);
+  // Those its tasks recorded too, which SSM may not list yet when an experiment stopped at once.
+  const recorded = await recordedCommands(plan.records);
+  const commands = await listedCommands(ssm, plan.experimentId, recorded, since);
+  const invocations = new Map(
+    (await documentInvocations(ssm, since)).map((i) => [`${i.CommandId}/${i.InstanceId}`, i]),
+  );
+  const instances: InstanceReport[] = [];
+  for (const command of commands.filter((c) => c.action === "Inject")) {
+    for (const instanceId of command.instanceIds) {
+      const invocation = invocations.get(`${command.commandId}/${instanceId}`);
+      instances.push(instanceReport(command.commandId, instanceId, invocation));
+    }
+  }
+  const order = new Map(targets.map((id, index) => [id, index]));
+  return instances.sort((a, b) => (order.get(a.instanceId) ?? 0) - (order.get(b.instanceId) ?? 0));
+}
+
+/**
+ * The metrics and the dashboards' bands are views of the report, which stands without them: a
+ * failure to make one is logged, and fails neither the report nor the experiment.
+ */
+async function beside(what: string, work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    logger.error(`could not ${what}`, error as Error);
+  }
+}
+
+/** Reports the experiment; returns what the execution's output holds of it. */
+export async function reportExperiment(event: ReportEvent): Promise<ReportSummary> {
+  const { plan, targets } = event;
+  const targetIds = await readTargets(targets.key);
+  const whole = plan.dryRun
+    ? report(event, targetIds, [], "Dry run: the targets were resolved and checked; nothing was sent to them")
+    : report(event, targetIds, await instanceReports(plan, targetIds));
+  const [written] = await Promise.all([
+    writeReport(plan, whole, reportPage(whole)),
+    beside("publish the experiment's metrics", () => publishReportMetrics(whole, listed(whole))),
+    whole.dryRun ||
+      beside("mark the experiment's window on its dashboards", () =>
+        annotateDashboards({
+          experimentId: whole.experimentId,
+          startedAt: whole.startedAt,
+          endedAt: whole.reportedAt,
+          stopped: Boolean(whole.stop),
+        }),
+      ),
+  ]);
+  const result = summary(whole, written);
+  logger.info("report", { totals: result.totals, reportPage: result.reportPage });
+  return result;
+}
