@@ -53,7 +53,8 @@ export interface TunableDefinition {
   /**
    * The longest value the pattern accepts, given where the pattern bounds a long repetition
    * (`{1,512}`): the payload's shell checks this length itself, and the pattern without that bound,
-   * which `grep -E` builds far faster.
+   * which `grep -E` builds far faster. So that the two agree exactly, every alternative's bound is
+   * this length less the fixed text before its repetition (test/payload/parameters.test.ts).
    */
   readonly maxLength?: number;
   /** For integers: the inclusive range the pattern accepts. */
@@ -210,7 +211,8 @@ export const TUNABLES = {
       "HTTP(S) proxy URL the instance's package installer goes through; empty for none. No credentials (user:password@).",
     kind: "string",
     default: "",
-    pattern: "^(https?://[A-Za-z0-9.~%:/_-]{1,512})?$",
+    // Up to 520 characters whichever the scheme: each alternative's bound is 520 less its prefix.
+    pattern: "^(http://[A-Za-z0-9.~%:/_-]{1,513}|https://[A-Za-z0-9.~%:/_-]{1,512})?$",
     maxLength: 520,
     // An execution's input stays in its history, and a command's parameters in SSM's record of it.
     refused: {

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 # Debian packages the payload tests drive for real. Installed only as root and only when missing.
 # The firewalls (nftables, ufw, firewalld) and nginx are run only inside a test host's namespaces.
 # chromium is the headless browser the report page's test opens the page in (test/support/chromium.ts);
-# jq runs the README's command that prints the program from the deployed documents.
-debian_packages=(iptables iproute2 shellcheck pyflakes3 curl procps util-linux python3 tini nftables ufw firewalld nginx chromium jq)
+# jq runs the README's command that prints the program from the deployed documents; python3-coverage
+# measures the lines the program's unit tests cover.
+debian_packages=(iptables iproute2 shellcheck pyflakes3 curl procps util-linux python3 tini nftables ufw firewalld nginx chromium jq python3-coverage)
 # The services these packages start and enable on install. On this machine they must never run:
 # firewalld, ufw or nftables would firewall it, nginx would take its port 80.
 declare -A service_of=(
@@ -63,6 +64,12 @@ npx prettier --check .
 shellcheck scripts/*.sh .ci/run test/payload/fixtures/fake-bin/* test/payload/fixtures/kernel-without-tproxy/*
 # The program the document runs, and the Python the tests and benchmarks run: undefined names, unused imports.
 git ls-files -z '*.py' test/payload/fixtures/fake-aws-cli/aws | xargs -0 pyflakes3
+# The program's pure parts, without root (ssm-documents/tests), and the lines of the program they cover.
+coverage_file=$(mktemp)
+COVERAGE_FILE=$coverage_file PYTHONPATH=ssm-documents/src:ssm-documents/tests \
+  python3-coverage run --branch --source=ssm-documents/src -m unittest discover -s ssm-documents/tests
+COVERAGE_FILE=$coverage_file python3-coverage report
+rm -f "$coverage_file"
 # The integration test's snapshot (test/integ): compared only, nothing is deployed.
 npx integ-runner
 npx jest --ci

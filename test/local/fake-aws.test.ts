@@ -18,10 +18,23 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3
 import { SimulatedAgent } from "./support/agents/simulated";
 import { FakeAws, FUNCTION_ROLE_ARN } from "./support/fake-aws";
 import { programParts } from "../../scripts/program-parts";
+import { byInstance } from "./support/fake-aws";
 import { DOCUMENT_NAME, REGION } from "./support/environment";
 
 const config = { region: REGION, retryMode: "adaptive", maxAttempts: 8 } as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits, polling as a handler would, until the instance's invocation has this status. */
+async function waitForStatus(ssm: SSMClient, commandId: string, instanceId: string, status: string) {
+  for (let i = 0; i < 200; i++) {
+    const got = await ssm
+      .send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }))
+      .catch(() => undefined);
+    if (got?.Status === status) return;
+    await sleep(50);
+  }
+  throw new Error(`the invocation never became ${status}`);
+}
 
 let aws: FakeAws;
 beforeEach(() => {
@@ -185,6 +198,44 @@ describe("SSM", () => {
       new ListCommandInvocationsCommand({ Filters: filters("2999-01-01T00:00:00Z") }),
     );
     expect(later.CommandInvocations).toEqual([]);
+  });
+
+  test("the agent fetches each program part as the instance, and retries a throttled fetch as the agent does", async () => {
+    const [instance] = aws.fleet.addMany(1, { agent: new SimulatedAgent({ msPerSecond: 10 }) });
+    const ssm = new SSMClient(config);
+    // Every other call throttled: the agent's retries carry each fetch through.
+    aws.calls.throttle(0.5, (service, operation) => service === "SSM" && operation === "GetDocument", 7);
+    const { Command } = await ssm.send(inject([instance.id]));
+    await waitForStatus(ssm, Command!.CommandId!, instance.id, "Success");
+    const fetches = aws.calls.of("SSM:GetDocument");
+    expect(fetches.every(byInstance)).toBe(true);
+    expect(fetches.filter((c) => !c.throttled).map((c) => c.input)).toEqual(
+      programParts().map((part) => ({ Name: part.name, DocumentVersion: "1" })),
+    );
+    expect(fetches.some((c) => c.throttled)).toBe(true);
+  });
+
+  test("a fetch still throttled after the agent's three retries fails its step, and the script refuses by name", async () => {
+    const [instance] = aws.fleet.addMany(1, { agent: new SimulatedAgent({ msPerSecond: 10 }) });
+    const ssm = new SSMClient(config);
+    aws.calls.throttle(1, (service, operation) => service === "SSM" && operation === "GetDocument");
+    const { Command } = await ssm.send(inject([instance.id]));
+    await waitForStatus(ssm, Command!.CommandId!, instance.id, "Failed");
+    // Four attempts a part: the first and three retries.
+    expect(aws.calls.of("SSM:GetDocument")).toHaveLength(4 * programParts().length);
+    const list = await ssm.send(
+      new ListCommandInvocationsCommand({ CommandId: Command!.CommandId, Details: true }),
+    );
+    const plugins = list.CommandInvocations![0].CommandPlugins!;
+    expect(plugins.slice(0, -1).map((p) => [p.Status, p.Output])).toEqual(
+      programParts().map(() => ["Failed", "ThrottlingException: Rate exceeded"]),
+    );
+    expect(JSON.parse(plugins[plugins.length - 1].Output!.split("\n")[0])).toEqual({
+      action: "Inject",
+      error:
+        "the program's part http-reset-peer/program-1.json was not fetched: the download step before this one says why",
+    });
+    expect(plugins[plugins.length - 1].ResponseCode).toBe(3);
   });
 
   test("CancelCommand kills the run and ends Cancelled; an offline instance times out in delivery", async () => {

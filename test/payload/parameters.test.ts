@@ -2,13 +2,88 @@
  * One definition of the tunables feeds the document's allowedPatterns and the script's own checks;
  * these tests prove the three agree, and that the patterns accept exactly what they should.
  */
+import { execFileSync } from "node:child_process";
 import { DOCUMENT_PARAMETERS, shellPattern } from "../../scripts/render-document";
-import { TUNABLES } from "../../lib/tunables";
+import { TUNABLES, type TunableDefinition } from "../../lib/tunables";
 import { loadDocument, scriptOf } from "./support/document";
 import { HOSTILE_VALUES, OUT_OF_RANGE } from "./support/hostile";
 
 const doc = loadDocument();
 const script = scriptOf(doc);
+
+/** The script's own check of one parameter, as its call of check_parameters has it. */
+function scriptCheckOf(name: string): { pattern: string; longest: string } {
+  const [, pattern, longest] = new RegExp(`^ {2}${name} "\\$SSM_${name}" '([^']*)' '([0-9]*)'`, "m").exec(
+    script,
+  )!;
+  return { pattern, longest };
+}
+
+/**
+ * Whether the script's own check (its check_parameters, run by sh as the script defines it) accepts
+ * each value for the parameter: one sh for them all, each value checked in a subshell of its own.
+ */
+function scriptAccepts(name: string, values: string[]): boolean[] {
+  // fail, and check_parameters with what it uses: the script's text up to its call.
+  const definitions = script.slice(script.indexOf("fail() {"), script.indexOf("\ncheck_parameters \\\n"));
+  const { pattern, longest } = scriptCheckOf(name);
+  const program = `${definitions}
+for value in "$@"; do
+  if (check_parameters ${name} "$value" '${pattern}' '${longest}') >/dev/null 2>&1; then echo 1; else echo 0; fi
+done`;
+  const out = execFileSync("sh", ["-c", program, "sh", ...values], { encoding: "utf8", maxBuffer: 16 << 20 });
+  return out
+    .trim()
+    .split("\n")
+    .map((line) => line === "1");
+}
+
+/**
+ * The fixed texts a pattern allows before its first bracket: `^(https?://[...` gives http:// and
+ * https://, each alternative's own; `^(/[...` gives /; a pattern with none gives the empty text.
+ */
+function prefixesOf(pattern: string): string[] {
+  const alternatives = pattern.replace(/^\^\(?/, "").split("|");
+  const prefixes = alternatives.map((alternative) => /^[^[(\\]*/.exec(alternative)![0]);
+  return [
+    ...new Set(
+      prefixes.flatMap((prefix) => {
+        const optional = /^(.*?)(.)\?(.*)$/.exec(prefix);
+        return optional ? [optional[1] + optional[3], optional[1] + optional[2] + optional[3]] : [prefix];
+      }),
+    ),
+  ];
+}
+
+/**
+ * The values to try a parameter on: with each prefix its pattern allows, every length around each
+ * bound the pattern and the longest length name (two either side), of fillers its characters
+ * include; the integers around each end of a range; the hostile values, the out-of-range ones, and
+ * its default.
+ */
+function boundaryValues(p: (typeof DOCUMENT_PARAMETERS)[number]): string[] {
+  const values = [p.default, ...HOSTILE_VALUES, ...OUT_OF_RANGE, ...(p.values ?? [])];
+  const tunable = (Object.values(TUNABLES) as TunableDefinition[]).find(
+    (t) => t.documentParameter === p.name,
+  );
+  if (tunable?.range) {
+    const { min, max } = tunable.range;
+    values.push(...[min - 1, min, min + 1, max - 1, max, max + 1, max * 10].map(String));
+  }
+  const bounds = [...p.pattern.matchAll(/\{(\d+)(?:,(\d+))?\}/g)]
+    .flatMap((m) => [m[1], m[2] ?? m[1]])
+    .map(Number);
+  for (const prefix of prefixesOf(p.pattern)) {
+    const around = [0, 1, ...bounds.map((b) => b + prefix.length), ...(p.maxLength ? [p.maxLength] : [])];
+    const lengths = new Set(
+      around.flatMap((n) => [n - 2, n - 1, n, n + 1, n + 2]).filter((n) => n >= prefix.length),
+    );
+    for (const filler of ["a", "A", "1", "-"]) {
+      for (const n of lengths) values.push(prefix + filler.repeat(n - prefix.length));
+    }
+  }
+  return [...new Set(values)];
+}
 
 describe("document parameters", () => {
   test.each(DOCUMENT_PARAMETERS.map((p) => [p.name, p]))("%s matches its definition", (name, p) => {
@@ -35,22 +110,22 @@ describe("document parameters", () => {
     );
   });
 
-  // The shell's pattern opens the long bounds and checks the length apart: the two must accept
-  // exactly what the document's pattern does, at every length around the bound.
-  test.each(DOCUMENT_PARAMETERS.filter((p) => p.maxLength !== undefined).map((p) => [p.name, p]))(
-    "%s: the shell's length and pattern accept what the document's pattern does",
-    (_name, p) => {
+  // The script's own check opens the long bounds and checks the length apart: run as the script
+  // has it, it must accept exactly what the document's pattern does, at every parameter's bounds and
+  // with every prefix its pattern allows.
+  test.each(DOCUMENT_PARAMETERS.map((p) => [p.name, p]))(
+    "%s: the script's own check accepts exactly what the document's pattern does, at its bounds",
+    (name, p) => {
       const documentRe = new RegExp(p.pattern);
-      const shellRe = new RegExp(shellPattern(p));
-      expect(shellPattern(p)).not.toMatch(/\{[0-9]+,[0-9]{3,}\}/);
-      const prefix = p.pattern.includes("https?://") ? "https://" : p.pattern.startsWith("^(/") ? "/" : "";
-      const wrong: number[] = [];
-      for (let n = 0; n <= p.maxLength! + 10; n++) {
-        const value = prefix + "a".repeat(Math.max(n - prefix.length, 0));
-        if (documentRe.test(value) !== (value.length <= p.maxLength! && shellRe.test(value))) wrong.push(n);
+      const values = boundaryValues(p);
+      const accepted = scriptAccepts(name, values);
+      const disagree = values.filter((v, i) => accepted[i] !== documentRe.test(v));
+      expect(disagree.map((v) => `${v.length}: ${v.slice(0, 40)}`)).toEqual([]);
+      // The bounds are really met: some value at the longest is accepted, and every longer one refused.
+      if (p.maxLength !== undefined) {
+        expect(values.some((v, i) => v.length === p.maxLength && accepted[i])).toBe(true);
+        expect(values.filter((v, i) => v.length > p.maxLength! && accepted[i])).toEqual([]);
       }
-      expect(wrong).toEqual([]);
-      expect(documentRe.test(prefix + "a".repeat(p.maxLength! - prefix.length))).toBe(true);
     },
   );
 

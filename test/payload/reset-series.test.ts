@@ -1,9 +1,7 @@
 /**
- * The summary's series of resets over time: second by second as the clients met them, and within
- * what SSM returns of the output however long the window and however busy the port.
+ * The summary's series of resets over time, second by second as the clients met them (the series'
+ * buckets and budget, for any window, are unit-tested in ssm-documents/tests/test_series.py).
  */
-import { execFileSync } from "node:child_process";
-import { join } from "node:path";
 import { startDocument } from "./support/fault";
 import { describeAsRoot } from "./support/root";
 import { armed, useWorld } from "./support/scenario";
@@ -15,61 +13,8 @@ interface Series {
   readonly counts: number[];
 }
 
-const SOURCES = join(__dirname, "..", "..", "ssm-documents", "src");
-
-/** reset_series() of the program itself, on a counters page of `perSecond` from `firstSecond`. */
-function resetSeries(
-  perSecond: number[],
-  firstSecond: number,
-  started: number,
-  ended: number,
-  uncounted = 0,
-): Series {
-  const program = [
-    "import json, sys",
-    `sys.path.insert(0, ${JSON.stringify(SOURCES)})`,
-    "from http_reset_peer.__main__ import FIRST_SECOND, reset_series",
-    "per_second, first_second, started, ended, uncounted = json.load(sys.stdin)",
-    "page = [0] * FIRST_SECOND + [first_second] + per_second",
-    "print(json.dumps(reset_series(page, started, ended, uncounted)))",
-  ].join("\n");
-  const input = JSON.stringify([perSecond, firstSecond, started, ended, uncounted]);
-  return JSON.parse(execFileSync("python3", ["-I", "-c", program], { input }).toString()) as Series;
-}
-
 const sum = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
 const epoch = (iso: string) => Date.parse(iso) / 1000;
-
-describe("reset_series", () => {
-  const T = 1_800_000_000; // a whole second, a multiple of every step
-
-  test("counts each second from the window's start, the self-check's resets left out", () => {
-    const series = resetSeries([0, 3, 1, 0, 5, 0, 0, 0, 0, 0], T, T + 1.4, T + 6.2, 2);
-    expect(series).toEqual({ start: "2027-01-15T08:00:01Z", step: 1, counts: [1, 1, 0, 5, 0, 0] });
-  });
-
-  test("runs to the last reset when it comes after the window's end", () => {
-    const series = resetSeries([0, 1, 0, 0, 0, 0, 0, 2, 0, 0], T, T + 1, T + 3.5);
-    expect(series.counts).toEqual([1, 0, 0, 0, 0, 0, 2]);
-  });
-
-  test("a long, busy window gets coarser buckets, aligned to their step, within the budget", () => {
-    const seconds = 43_200 + 30;
-    const perSecond = Array.from({ length: seconds }, (_, i) => (i > 5 && i < 43_206 ? 99_999 : 0));
-    const series = resetSeries(perSecond, T + 3, T + 5.5, T + 43_205.9);
-    expect(series.step).toBeGreaterThan(1);
-    expect(epoch(series.start) % series.step).toBe(0);
-    expect(epoch(series.start)).toBeLessThanOrEqual(T + 5);
-    expect(sum(series.counts)).toBe(sum(perSecond));
-    // With every other field of the summary at its longest, the line stays within SSM's 2,500.
-    expect(JSON.stringify(series).length).toBeLessThanOrEqual(1100);
-  });
-
-  test("a window with no reset at all is a series of zeros", () => {
-    const series = resetSeries(Array(40).fill(0), T, T + 2, T + 7.1);
-    expect(series).toMatchObject({ step: 1, counts: [0, 0, 0, 0, 0, 0] });
-  });
-});
 
 describeAsRoot("the summary's series", () => {
   const world = useWorld();

@@ -66,7 +66,7 @@ export class SimulatedAgent implements Agent {
     if (unfetched) {
       // As the script refuses: before anything on the host changes.
       record.endedAt = Date.now();
-      const error = `the program's part ${unfetched.destinationPath} was not fetched`;
+      const error = `the program's part ${unfetched.destinationPath} was not fetched: the download step before this one says why`;
       return {
         done: Promise.resolve({
           exitCode: 3,

@@ -1,0 +1,106 @@
+"""The warden: holds the window open, and ends it when its time is up, the command dies, the proxy
+dies or Cleanup asks. It takes the rules out before the proxy stops, so that from then on new
+connections reach the service and no client is ever dropped; the proxy resets what it holds."""
+
+import json
+import os
+import select
+import signal
+import time
+from collections import namedtuple
+
+from .clock import utc_now
+from .counters import map_counters
+from .firewall import connections_spared, drop_tables_made, fault_rules, remote_syns_caught, remove_rules, saved_rules
+from .processes import hangup_poller, signal_quietly, wakeup_pipe
+from .sockets import adopt_listeners, reset_backlog
+from .state import experiment_dir, write_json_atomically
+
+
+class WardenSetup(
+    namedtuple(
+        "WardenSetup",
+        "parameters listeners families tables_before proxy_pid command_life_fd proxy_life_fd status_fd",
+    )
+):
+    """What the command gives the warden: the parameters, a copy of the proxy's listeners, the
+    families and tables the rules went into (and the tables there before), the proxy's pid, the pipe
+    from the command (its word, and its death), the pipe whose hang-up says the proxy has died, and
+    the pipe back to the command, for how the window ended."""
+
+    __slots__ = ()
+
+
+def warden_main(experiment_id, setup):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stop_signal = wakeup_pipe(signal.SIGTERM)
+    reason, armed = watch(setup, stop_signal)
+
+    # The rules out before the proxy stops: from here on new connections reach the service, and no
+    # client is ever dropped; the proxy resets what it holds.
+    found = fault_rules(saved_rules(), experiment_id)
+    caught = remote_syns_caught(found, experiment_id) if armed else 0
+    spared = connections_spared(found, experiment_id) if armed else 0
+    removed = remove_rules(experiment_id, found)
+    removed += drop_tables_made(setup.families, setup.tables_before)
+    ended_at = utc_now()
+    signal_quietly(setup.proxy_pid, signal.SIGTERM)
+    if not hangup_poller(setup.proxy_life_fd).poll(setup.parameters.proxy_grace_seconds):
+        signal_quietly(setup.proxy_pid, signal.SIGKILL)
+    counters = map_counters(experiment_id)
+    for origin, listener in enumerate(adopt_listeners(setup.listeners)):
+        listener.setblocking(False)
+        reset_backlog(listener, counters, origin)  # what reached a queue after the proxy stopped
+        listener.close()
+    # How the window ended, as the command reads it (its keys are the report's): on the pipe, and in
+    # end.json for a command that lost the pipe.
+    end = {
+        "reason": reason,
+        "startedAt": armed["startedAt"] if armed else None,
+        "endedAt": ended_at,
+        "removed": removed,
+        "remoteSynsCaught": caught,
+        "connectionsSpared": spared,
+    }
+    write_json_atomically(os.path.join(experiment_dir(experiment_id), "end.json"), end)
+    try:
+        with os.fdopen(setup.status_fd, "w") as status:
+            status.write(json.dumps(end))
+    except OSError:
+        pass  # the command is gone; end.json still says what happened
+    return 0
+
+
+def watch(setup, stop_signal):
+    """Holds the window open, from the command's word that the rules are in, for DurationSeconds,
+    unless something ends it first. Returns why it ended, and the command's word when it came.
+
+    The command's word is one line of JSON on the pipe whose hang-up says the command has died:
+    {"armedAt": CLOCK_MONOTONIC seconds, "startedAt": UTC} or {"error": why the rules are not in}.
+    """
+    ep = select.epoll()
+    ep.register(setup.command_life_fd, select.EPOLLIN)
+    ep.register(setup.proxy_life_fd, select.EPOLLHUP)
+    ep.register(stop_signal, select.EPOLLIN)
+    armed, heard = None, b""
+    while True:
+        remaining = -1
+        if armed:
+            remaining = armed["armedAt"] + setup.parameters.duration_seconds - time.monotonic()
+            if remaining <= 0:
+                return "completed", armed
+        fds = [fd for fd, _ in ep.poll(remaining)]
+        if stop_signal in fds:
+            return "stopped by Cleanup", armed
+        if setup.proxy_life_fd in fds:
+            return "reset proxy died", armed
+        if setup.command_life_fd in fds:
+            data = os.read(setup.command_life_fd, 4096)
+            if not data:
+                return "SSM command was cancelled or killed", armed
+            heard += data
+            if heard.endswith(b"\n"):
+                word = json.loads(heard.decode())
+                if "error" in word:
+                    return word["error"], None
+                armed = word
