@@ -1,5 +1,6 @@
 /** The document as a whole: what SSM requires of it, what the agent does with it, and shellcheck. */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,6 +63,45 @@ test("the step's timeout covers the longest fault and stays within what SSM acce
   const timeout = scriptStepOf(doc).inputs.timeoutSeconds!;
   expect(timeout).toBeGreaterThan(MAX_DURATION_SECONDS);
   expect(timeout).toBeLessThanOrEqual(172800);
+});
+
+test("the program can grow to 200 KB of source, comments kept: its parts each fit SSM's 64 KiB, and the bootstrap takes them", () => {
+  // The program as it is, and a module of its own lines over and over, up to 200 KB in all.
+  const files = programFiles();
+  const lines = files.flatMap((f) => f.content.toString("utf8").split("\n"));
+  const grown: string[] = [];
+  let size = files.reduce((n, f) => n + f.content.length, 0);
+  for (let i = 0; size < 200 * 1024; i++) {
+    grown.push(lines[i % lines.length]);
+    size += Buffer.byteLength(lines[i % lines.length]) + 1;
+  }
+  const bundle = programBundle([
+    ...files,
+    { path: "http_reset_peer/grown.py", content: Buffer.from(grown.join("\n") + "\n") },
+  ]);
+  expect(bundle.length).toBeGreaterThan(200 * 1024);
+  const parts = programParts(bundle);
+  for (const part of parts) expect(Buffer.byteLength(part.text)).toBeLessThan(SSM_DOCUMENT_LIMIT);
+  const dir = mkdtempSync(join(tmpdir(), "hrp-grown-"));
+  try {
+    const paths = parts.map((part, i) => {
+      const path = join(dir, `program-${i + 1}.json`);
+      writeFileSync(path, JSON.stringify(part.content));
+      return path;
+    });
+    const sha256 = createHash("sha256").update(bundle).digest("hex");
+    const check = spawnSync(
+      "python3",
+      ["-I", "-S", "-", "http-reset-peer", "check", "Inject", sha256, ...paths],
+      {
+        input: readFileSync(join(SOURCES, "bootstrap.py")),
+      },
+    );
+    expect([check.status, check.stdout.toString()]).toEqual([0, ""]);
+    console.log(`a program of ${bundle.length} bytes travels in ${parts.length} parts`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("the document and each part fit SSM's 64 KiB, as committed and as CloudFormation passes them on", () => {
