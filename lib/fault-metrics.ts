@@ -1,6 +1,6 @@
 /**
  * The CloudWatch metrics the fault publishes, named once: the functions publish them, the
- * dashboard graphs them, the README lists them.
+ * dashboard graphs them, docs/report.md lists them.
  */
 
 /** The namespace of every metric the fault publishes. */

@@ -78,8 +78,8 @@ export interface HttpResetPeerFaultProps {
   readonly credentialSecrets?: secretsmanager.ISecret[];
   /**
    * How many instances a serial run may hold at the longest duration before the execution times
-   * out; sets the state machine's timeout (see README: "Execution timeout"). From 1 to 10,000, the
-   * most instances one experiment takes, and as many as fit in Step Functions' one-year limit.
+   * out; sets the state machine's timeout (see docs/operating.md: "Execution timeout"). From 1 to
+   * 10,000, the most instances one experiment takes, and as many as fit in Step Functions' one-year limit.
    * @default 10
    */
   readonly maxSerialTargets?: number;

@@ -30,7 +30,7 @@ export function buildAssets(): void {
       target: BUNDLE_TARGET,
       format: "cjs",
       minify: true,
-      // Minified, yet a stack trace still names each function (see README: "Handler bundles").
+      // Minified, yet a stack trace still names each function (see docs/architecture.md: "Handler bundles").
       keepNames: true,
       sourcemap: false,
       // The licence notices of what is bundled, beside the bundle.

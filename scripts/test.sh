@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 # Debian packages the payload tests drive for real. Installed only as root and only when missing.
 # The firewalls (nftables, ufw, firewalld) and nginx are run only inside a test host's namespaces.
 # chromium is the headless browser the report page's test opens the page in (test/support/chromium.ts);
-# jq runs the README's command that prints the program from the deployed documents; python3-coverage
-# measures the lines the program's unit tests cover.
+# jq runs the command in docs/how-it-works.md that prints the program from the deployed documents;
+# python3-coverage measures the lines the program's unit tests cover.
 debian_packages=(iptables iproute2 shellcheck pyflakes3 curl procps util-linux python3 tini nftables ufw firewalld nginx chromium jq python3-coverage)
 # The services these packages start and enable on install. On this machine they must never run:
 # firewalld, ufw or nftables would firewall it, nginx would take its port 80.

@@ -16,7 +16,7 @@ const HARNESS_ACTIONS = [
   "ssm:GetDocument",
   "ssm:DescribeDocument",
 ];
-/** Beyond the Harness fault's policy, each justified in the code and README. */
+/** Beyond the Harness fault's policy, each justified in the code and docs/iam.md. */
 const EXTRA_ACTIONS = ["ssm:ListCommands", "ssm:ListCommandInvocations"];
 
 const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);

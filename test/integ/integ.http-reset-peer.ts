@@ -2,7 +2,7 @@
  * Deploy-time truth, for those who have an AWS account: one Amazon Linux 2023 instance serving
  * HTTP on port 80 (Python's http.server, nothing to download) with a client on the same instance
  * calling it all the time, the fault beside it, and an experiment that must succeed, reset the
- * client's connections and restore the instance. `npm run integ` deploys it (see README:
+ * client's connections and restore the instance. `npm run integ` deploys it (see CONTRIBUTING.md:
  * "Integration test"); CI compares its snapshot only, since nothing can be deployed there.
  */
 import { App, Duration, Stack, Tags } from "aws-cdk-lib";

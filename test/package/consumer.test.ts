@@ -155,7 +155,7 @@ function expectSynthesizedAsTheReadmeSays(app: string, output: string, esbuildFo
     expect(bundles.has(readFileSync(join(app, "cdk.out", dir, "index.js"), "utf8"))).toBe(true);
 }
 
-test("a TypeScript app on the aws-cdk-lib floor: the README's snippets type-check, and its quick start synthesizes", () => {
+test("a TypeScript app on the aws-cdk-lib floor: the TypeScript snippets of the README and docs/ type-check, and the quick start synthesizes", () => {
   const app = join(work, "ts-app");
   mkdirSync(app);
   initApp(app, { language: "typescript", awsCdkLib: FLOOR.awsCdkLib, constructs: FLOOR.constructs, tarball });
@@ -165,7 +165,7 @@ test("a TypeScript app on the aws-cdk-lib floor: the README's snippets type-chec
   const quickStart = useQuickStart(app, "typescript");
   rmSync(join(app, "lib"), { recursive: true });
   rmSync(join(app, "test"), { recursive: true, force: true });
-  // Every other snippet is a fragment: it is checked in a block after the quick start, with its names in scope.
+  // Every other snippet, the README's and docs/'s, is a fragment: it is checked in a block after the quick start, with its names in scope.
   const fragments = readmeSnippets("ts")
     .slice(1)
     .map((snippet, n) => {
@@ -230,7 +230,7 @@ describe("a JavaScript app on the newest aws-cdk-lib", () => {
         `The handler bundles are tested on Node.js ${HANDLER_NODE_MAJORS.join(" and ")} only, so the fault keeps them there and acknowledges ` +
         "cdk-nag's AwsSolutions-L1 and Serverless-LambdaLatestVersion with that reason. To do: add " +
         `${newest} to HANDLER_NODE_MAJORS in lib/handler-runtime.ts and its release to RELEASES in test/package/runtimes.test.ts, ` +
-        "run that test, and say so in the README's runtime section and the `runtime` prop's documentation.",
+        "run that test, and say so in the runtime section of docs/architecture.md and the `runtime` prop's documentation.",
     );
   });
 

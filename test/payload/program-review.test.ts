@@ -1,8 +1,8 @@
 /**
- * The README's command that prints what runs as root, run against the documents the constructs
- * deploy (an `aws` stand-in answers `ssm get-document` from the synthesized template, as SSM would
- * from the deployed documents), with the real jq: every file of the program comes out byte for byte
- * as it is in the repository, and nothing else does.
+ * The documented command that prints what runs as root (docs/how-it-works.md), run against the
+ * documents the constructs deploy (an `aws` stand-in answers `ssm get-document` from the synthesized
+ * template, as SSM would from the deployed documents), with the real jq: every file of the program
+ * comes out byte for byte as it is in the repository, and nothing else does.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -56,7 +56,7 @@ if (!hasCommand("jq") && process.env.CI)
   throw new Error("jq is not installed (bash scripts/test.sh installs it)");
 
 (hasCommand("jq") ? test : test.skip)(
-  "the README's command prints, from the deployed documents, exactly the program in ssm-documents/src",
+  "the documented command prints, from the deployed documents, exactly the program in ssm-documents/src",
   () => {
     const deployed = mkdtempSync(join(tmpdir(), "hrp-review-"));
     try {
@@ -88,4 +88,4 @@ if (!hasCommand("jq") && process.env.CI)
     }
   },
 );
-if (!hasCommand("jq")) console.warn("SKIPPED the README's review command: jq is not installed");
+if (!hasCommand("jq")) console.warn("SKIPPED the documented review command: jq is not installed");
