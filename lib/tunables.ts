@@ -25,7 +25,9 @@
  * 6. The SSM agent gives each parameter to the document's script as an environment variable,
  *    `SSM_ResetAt` (interpolationType ENV_VAR; for older agents the script sets it from
  *    `{{ ResetAt }}`), which the script checks against the same pattern again.
- * 7. The program on the instance reads `SSM_ResetAt` into the program's configuration.
+ * 7. The program on the instance reads `SSM_ResetAt` into its parameters, named as the document names
+ *    them in snake case: `Parameters.reset_at` (ssm-documents/src/http_reset_peer/parameters.py),
+ *    a moment of moments.py, as the other values are integers, strings or tuples there.
  *
  * Every pattern here is written in the subset of regular-expression syntax on which JavaScript,
  * POSIX extended regular expressions (the payload's own re-validation with `grep -E`) and SSM's
