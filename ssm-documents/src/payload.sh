@@ -139,9 +139,10 @@ case $action in
     grep -Eq "^ *[0-9]+: [0-9A-F]+:$port_hex [0-9A-F]+:[0-9A-F]+ 0A " /proc/net/tcp /proc/net/tcp6 2>/dev/null ||
       fail 3 "nothing listens on TCP port $SSM_TargetServicePort: the fault needs the HTTP service running"
     missing_dependencies
-    # The program is checked before anything on the host changes. That takes python3: an instance
-    # without it has it installed first, and the program checked right after.
-    if command -v python3 >/dev/null 2>&1; then program check Inject || exit; fi
+    # The program is checked before anything on the host changes: here, before an install. That
+    # takes python3: an instance without it has it installed first, and the program checked right
+    # after. With nothing to install, the run checks it (see the end).
+    if [ -n "$missing" ] && command -v python3 >/dev/null 2>&1; then program check Inject || exit; fi
     if [ -n "$missing" ]; then
       [ "$SSM_InstallDependencies" = True ] ||
         fail 3 "missing $missing: install it (dnf/yum/apt-get install $missing) or run with InstallDependencies=True"
@@ -162,7 +163,6 @@ case $action in
       printf '{"action":"Cleanup","experimentId":"%s","removed":0,"restored":true}\n' "$SSM_ExperimentId"
       exit 0
     fi
-    program check Cleanup || exit
     ;;
 esac
 # The state directory holds the fault's lock, pid files and counters: it must be root's alone, and
@@ -210,8 +210,14 @@ why=$(distrust "$state_dir")
 umask 077
 if [ ! -d "$state_dir" ]; then
   mkdir -p "$state_dir" || fail 1 "cannot create $state_dir"
+  made_state_dir=yes
   # Again, now that it exists: whatever was made meanwhile is checked too.
   why=$(distrust "$state_dir")
   [ -z "$why" ] || fail 3 "the state directory cannot be trusted: $why"
 fi
 program run "$action"
+code=$?
+# A refusal (exit 3: the program is not this document's, or a precondition it checks) changes
+# nothing: the state directory goes again if this run made it and it is still empty.
+if [ "$code" = 3 ] && [ -n "${made_state_dir:-}" ]; then rmdir "$state_dir" 2>/dev/null; fi
+exit "$code"

@@ -69,6 +69,19 @@ describeAsRoot("the program's parts", () => {
     },
   );
 
+  test("a refused run removes the state directory it made", async () => {
+    const w = world();
+    await w.serveHttp([80]);
+    const fresh = join(w.stateDir, "made-by-this-run");
+    const result = await runDocument(
+      w,
+      {},
+      { downloads: withPart(0, anotherProgram()), env: { HTTP_RESET_PEER_STATE_DIR: fresh } },
+    );
+    expect(result.code).toBe(3);
+    expect(existsSync(fresh)).toBe(false);
+  });
+
   test("a part that is not a document is refused by name, nothing changed", async () => {
     const w = world();
     await w.serveHttp([80]);

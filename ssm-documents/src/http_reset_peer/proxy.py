@@ -27,7 +27,7 @@ from .http1 import READ_LIMIT
 from .parameters import FORWARD_GRACE_SECONDS
 from .processes import wakeup_pipe
 from .rules import SPARED
-from .sockets import SO_MARK, adopt_listeners, reset_backlog, reset_connection, unsent
+from .sockets import LINGER_RESET, SO_MARK, adopt_listeners, reset_backlog, reset_connection, unsent
 
 SILENT_RESET_SECONDS = 1.0  # a connection that sends nothing is reset after this long
 DEFER_ACCEPT_SECONDS = 1  # the kernel holds a connection back until its first data, this long at most
@@ -73,13 +73,8 @@ class Proxy(object):
         self.counters = map_counters(experiment_id)
         request_filter = parameters.request_filter
         self.matches = request_filter.matches if request_filter.selective else (lambda method, target: True)
-        # One way of accepting a moment: see accept_at_connect, accept_requests, accept_exchanges.
-        if parameters.forwards:
-            self.accept = self.accept_exchanges
-        elif parameters.reset_at.reads_request:
-            self.accept = self.accept_requests
-        else:
-            self.accept = self.accept_at_connect
+        # Connections read request by request where some requests are passed on, else reset whole.
+        self.accept = self.accept_exchanges if parameters.forwards else self.accept_resetting
         self.silent_seconds = SILENT_RESET_SECONDS
         for listener in self.listeners:
             listener.setblocking(False)
@@ -122,52 +117,49 @@ class Proxy(object):
         if waiting:
             self.count_reset(waiting.origin, waiting.first_bytes)
 
-    # -- accepting, one way for each moment of the reset
+    # -- accepting: resetting (ResetAt=connect or request, every request) or exchanging
 
-    def accepted(self, listener):
-        """The connections waiting in the listener's queue, each as a socket of the C type (it costs
-        no Python-level __init__ or close), until it is empty, or no descriptor is left: the backlog
-        keeps the rest until the next round."""
+    def accept_resetting(self, listener, origin):
+        """ResetAt=connect: each connection is reset as it is accepted, before anything is read.
+        ResetAt=request, every request: each connection is reset once its request head is in, most
+        often as it is accepted (the kernel deferred it until then), else once it is or the client
+        has stayed silent too long.
+
+        The hot path, written inline, with no call a connection: each would cost reset throughput
+        (benchmark item 1).
+        """
         accept = listener._accept  # the fd alone: the socket object is made with known family and type
+        # The C type: a connection costs no Python-level __init__ or close.
         new_socket, family, stream = socket.SocketType, self.family, socket.SOCK_STREAM
+        reads, dontwait = self.parameters.reset_at.reads_request, socket.MSG_DONTWAIT
+        linger, sol_socket, so_linger = LINGER_RESET, socket.SOL_SOCKET, socket.SO_LINGER
+        counters, slot = self.counters, second_slot(self.counters)
+        now = None
         while True:
             try:
                 fd = accept()[0]
             except OSError:
-                return  # EAGAIN, or EMFILE
-            yield new_socket(family, stream, 0, fd)
-
-    def accept_at_connect(self, listener, origin):
-        """ResetAt=connect: each connection is reset as it is accepted, before anything is read."""
-        counters, slot = self.counters, second_slot(self.counters)
-        for conn in self.accepted(listener):
-            reset_connection(conn)
-            counters[origin] += 1
-            counters[slot] += 1
-
-    def accept_requests(self, listener, origin):
-        """ResetAt=request, every request: each connection is reset once its request head is in,
-        most often as it is accepted (the kernel deferred it until then), else once it is or the
-        client has stayed silent too long."""
-        dontwait = socket.MSG_DONTWAIT
-        counters, slot = self.counters, second_slot(self.counters)
-        now = None
-        for conn in self.accepted(listener):
-            try:
-                data = conn.recv(READ_LIMIT, dontwait)
-            except BlockingIOError:
-                data = None
-            except OSError:
-                data = b""
+                return  # EAGAIN, or EMFILE: the backlog keeps the rest until the next round
+            conn = new_socket(family, stream, 0, fd)
+            data = b""
+            if reads:
+                try:
+                    data = conn.recv(READ_LIMIT, dontwait)
+                except BlockingIOError:
+                    data = None
+                except OSError:
+                    pass
             if data is not None and (not data or len(data) >= READ_LIMIT or b"\r\n\r\n" in data):
-                # The common case: the whole request head is in.
-                reset_connection(conn)
+                try:
+                    conn.setsockopt(sol_socket, so_linger, linger)
+                except OSError:
+                    pass
+                conn.close()
                 counters[origin] += 1
                 counters[slot] += 1
                 if data:
                     counters[method_slot(REQUESTS_RESET, data.partition(b" ")[0])] += 1
                 continue
-            fd = conn.fileno()
             self.waiting[fd] = Waiting(conn, data[-3:] if data else b"", origin, data[:16] if data else b"")
             self.ep.register(fd, select.EPOLLIN | select.EPOLLRDHUP)
             if now is None:
@@ -179,7 +171,14 @@ class Proxy(object):
 
     def accept_exchanges(self, listener, origin):
         """ResetMethods, ResetPaths or ResetAt=response: each connection is read request by request."""
-        for conn in self.accepted(listener):
+        accept = listener._accept
+        new_socket, family, stream = socket.SocketType, self.family, socket.SOCK_STREAM
+        while True:
+            try:
+                fd = accept()[0]
+            except OSError:
+                return
+            conn = new_socket(family, stream, 0, fd)
             try:
                 data = conn.recv(READ_LIMIT, socket.MSG_DONTWAIT)
             except BlockingIOError:
