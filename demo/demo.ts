@@ -5,6 +5,7 @@ import type { ReportSummary } from "../lambda/contract";
 import { NamespaceFleet, PORT } from "../test/local/support/fleet";
 import { render } from "../test/local/support/live-view";
 import { localFault, type LocalFault } from "../test/local/support/local-fault";
+import { startOrders } from "../test/payload/support/traffic";
 
 const INPUT = {
   EC2_INSTANCE_TAG: "app:web",
@@ -15,6 +16,8 @@ const INPUT = {
   RESET_PERCENTAGE: 70,
   RAMP_TIME: 3,
   SEQUENCE: "parallel",
+  // Who comes back after the fault, and when: the report's clients section.
+  OBSERVE_RECOVERY_SECONDS: 5,
 };
 
 /** Where `npm run demo` leaves the experiment's report. */
@@ -56,6 +59,9 @@ export async function runDemo({
   say("Synthesizing the construct and starting three instances...");
   const local = localFault();
   const fleet = await NamespaceFleet.create(local.aws, 3, () => ({ app: "web" }));
+  // Beside each instance's client of GETs, one that POSTs orders and sends a reset one again at
+  // once, with no idempotency key: the unsafe retries the report's clients section names.
+  for (const member of fleet.members) startOrders(member.world, PORT);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

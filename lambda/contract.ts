@@ -227,6 +227,103 @@ export interface ResetSeries {
   readonly counts: number[];
 }
 
+/** A duration's median and maximum, in milliseconds. */
+export interface Spread {
+  readonly p50: number;
+  readonly max: number;
+}
+
+/** One of the clients with the most unsafe retries. */
+export interface TopClient {
+  /** Its address: the peer's, or the last X-Forwarded-For entry. */
+  readonly client: string;
+  readonly unsafeRetries: number;
+  readonly retries: number;
+  /** From the window's end to its first new connection; null when not seen again or not watched. */
+  readonly reconnectMs: number | null;
+}
+
+/**
+ * What the clients the fault reset did, as the instance saw it (docs/how-it-works.md, "What the
+ * clients did"). Each key is always there; null where it is not known.
+ */
+export interface ClientsSummary {
+  /** Clients reset. */
+  readonly seen: number;
+  /** Requests they sent again within 30 s of a reset (under RESET_AT=connect, reconnections). */
+  readonly retries: number;
+  /** Retries not safe to send again (not idempotent, no idempotency key), by method; null under RESET_AT=connect. */
+  readonly unsafeRetries: Record<string, number> | null;
+  readonly retryDelayMs: Spread | null;
+  /** Connections a second during the window over the rate after it. */
+  readonly amplification: number | null;
+  /** Clients seen again within OBSERVE_RECOVERY_SECONDS, and those not; null when nothing watched. */
+  readonly reconnected: number | null;
+  readonly reconnectMs: Spread | null;
+  readonly notSeenAgain: number | null;
+  readonly top: TopClient[];
+}
+
+/**
+ * What the clients did over every instance: the counts added up, the longest delays, and the clients
+ * with the most unsafe retries of all, each with its instance. A client that reached several
+ * instances counts once on each.
+ */
+export interface ClientsTotals {
+  /** Instances that told what their clients did. */
+  readonly instances: number;
+  readonly seen: number;
+  readonly retries: number;
+  readonly unsafeRetries: Record<string, number>;
+  readonly reconnected: number;
+  readonly notSeenAgain: number;
+  /** The longest from a reset to a retry, and from the window's end to a client's return; null when none. */
+  readonly retryDelayMsMax: number | null;
+  readonly reconnectMsMax: number | null;
+  /** The highest of the instances' amplification; null when none knew it. */
+  readonly amplificationMax: number | null;
+  readonly top: (TopClient & { readonly instanceId: string })[];
+}
+
+/**
+ * One client's row of an instance's full table, printed after the summary line (docs/report.md,
+ * "What the clients did").
+ */
+export interface ClientRow {
+  readonly instanceId: string;
+  /** Its address: the peer's, or the last X-Forwarded-For entry. */
+  readonly client: string;
+  /** Its connections to the port during the window, and those of them reset. */
+  readonly connections: number;
+  readonly resets: number;
+  readonly retries: number;
+  readonly unsafeRetries: Record<string, number>;
+  /** "METHOD /path" of its first unsafe retries, the query string left out. */
+  readonly unsafeRequests: string[];
+  /** From each reset to its retry, for its first retries. */
+  readonly retryDelaysMs: number[];
+  /** Its connections a second during the window over its rate after it; null when not known. */
+  readonly amplification: number | null;
+  /** From the window's end to its first new connection; null when not seen again or not watched. */
+  readonly reconnectMs: number | null;
+  readonly connectionsAfter: number;
+}
+
+/**
+ * The clients' rows of the instances with the most unsafe retries: the report reads the full output
+ * of at most CLIENT_TABLE_INSTANCES instances (a GetCommandInvocation each), whatever the fleet's
+ * size.
+ */
+export interface ClientsTable {
+  /** Instances whose rows were read, of those that told of their clients. */
+  readonly instancesRead: number;
+  readonly instancesWithClients: number;
+  /** At most CLIENT_TABLE_ROWS, the most unsafe retries first. */
+  readonly rows: ClientRow[];
+  /** Why some rows could not be read (an instance's output gone, a call refused). */
+  readonly error?: string;
+}
+
 /** What happened on one instance, from the document's first line of output. */
 export interface InstanceReport {
   readonly instanceId: string;
@@ -262,6 +359,8 @@ export interface InstanceReport {
   readonly outcome: string | null;
   /** Connections reset over the window, the self-check excluded; null when the document told none. */
   readonly resetSeries: ResetSeries | null;
+  /** What its clients did; null when the document told none (its proxy was killed, or it failed). */
+  readonly clients: ClientsSummary | null;
   readonly error?: string;
 }
 
@@ -294,7 +393,11 @@ export interface Report {
     readonly requestsForwarded: Record<string, number>;
     /** How many instances' remote clients met each outcome (see InstanceReport.remoteTraffic). */
     readonly remoteTraffic: Record<string, number>;
+    /** What the clients did, over every instance that told (see ClientsTotals). */
+    readonly clients: ClientsTotals;
   };
+  /** The clients' rows the report read; absent when no instance told of its clients. */
+  readonly clients?: ClientsTable;
   /** Why there are no instance results, for a dry run. */
   readonly note?: string;
 }
@@ -305,9 +408,9 @@ export type InstanceSummary = Omit<InstanceReport, "resetSeries">;
 /**
  * The execution's output: the report with its lists cut to OUTPUT_LIST_LIMIT entries (instances
  * that failed first), without the instances' series (they would take 256 KiB's output a long window
- * at a time), and where the whole of it is.
+ * at a time) and the clients' rows (the totals name the top clients), and where the whole of it is.
  */
-export interface ReportSummary extends Omit<Report, "instances"> {
+export interface ReportSummary extends Omit<Report, "instances" | "clients"> {
   readonly instances: InstanceSummary[];
   /** s3://bucket/key of the whole report. */
   readonly reportObject: string;

@@ -32,6 +32,12 @@ export const REPORT_METRICS = {
   instancesFailed: "InstancesFailed",
   /** Seconds from the execution's start to its report. */
   experimentDuration: "ExperimentDuration",
+  /** What the clients did, per experiment (ExperimentId), at the report's time: requests sent again... */
+  retries: "ClientRetries",
+  /** ...those not safe to send again... */
+  unsafeRetries: "UnsafeRetries",
+  /** ...and the longest from the window's end to a client's return, in milliseconds. */
+  reconnectMs: "ReconnectMs",
 } as const;
 
 /**

@@ -63,7 +63,7 @@ export class FaultRole extends iam.Role {
       new iam.PolicyStatement({
         sid: "FindAndWatchTargets",
         actions: [
-          // The Harness fault's actions, but for ssm:GetCommandInvocation, which no function calls.
+          // The Harness fault's actions; the report reads the clients' rows with GetCommandInvocation.
           // The Service Authorization Reference lists no resource type for any of them, so "*" is
           // the only resource IAM accepts:
           // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
@@ -72,6 +72,7 @@ export class FaultRole extends iam.Role {
           "ec2:DescribeInstanceStatus",
           "ssm:DescribeInstanceInformation",
           "ssm:CancelCommand",
+          "ssm:GetCommandInvocation",
           // Beyond the Harness fault's policy: progress is read per command, and the abort cleanup finds an
           // experiment's commands from SSM's own record. Neither takes a resource ARN either.
           "ssm:ListCommands",
@@ -92,7 +93,7 @@ export class FaultRole extends iam.Role {
       "AwsSolutions",
       "IAM5[Resource::*]",
       "ec2:DescribeInstances, ec2:DescribeInstanceStatus, ssm:DescribeInstanceInformation, ssm:CancelCommand, " +
-        "ssm:ListCommands and ssm:ListCommandInvocations take no resource ARN in IAM (Service Authorization Reference).",
+        "ssm:GetCommandInvocation, ssm:ListCommands and ssm:ListCommandInvocations take no resource ARN in IAM (Service Authorization Reference).",
     );
   }
 }

@@ -62,6 +62,11 @@ export interface FaultTunables {
    */
   readonly resetPaths?: string;
   /**
+   * OBSERVE_RECOVERY_SECONDS: Seconds after the fault during which the instance watches which of the clients it reset come back, and when, counted by the kernel; 0 watches nothing. From 0 to 600.
+   * @default 30
+   */
+  readonly observeRecoverySeconds?: number;
+  /**
    * INSTANCE_AFFECTED_PERC: Percentage of the instances matching EC2_INSTANCE_TAG to target; 0 targets one instance. From 0 to 100.
    * @default 0
    */

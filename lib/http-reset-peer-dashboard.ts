@@ -199,6 +199,21 @@ export class HttpResetPeerDashboard extends Construct {
       6,
     );
 
+    // What the clients did: did they send requests again, unsafely, and how long they took to come back.
+    const retries = graph(
+      "Client retries per experiment (unsafe: not idempotent, no idempotency key)",
+      [
+        perExperiment(REPORT_METRICS.retries, "Maximum"),
+        perExperiment(REPORT_METRICS.unsafeRetries, "Maximum"),
+      ],
+      12,
+    );
+    const reconnect = graph(
+      "Longest time for a client to come back after the fault (ms)",
+      [perExperiment(REPORT_METRICS.reconnectMs, "Maximum")],
+      12,
+    );
+
     const alarms = fault.stopConditionAlarms;
     const alarmWidgets: cloudwatch.IWidget[] = [];
     for (let i = 0; i < alarms.length; i += ALARMS_PER_WIDGET) {
@@ -239,6 +254,7 @@ export class HttpResetPeerDashboard extends Construct {
       [executions, inProgress, underFault],
       [connectionsReset],
       [resetsPerExperiment, targets, failed, duration],
+      [retries, reconnect],
       [...alarmWidgets, leverText],
       serviceGraphs,
       serviceWidgets,

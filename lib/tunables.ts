@@ -78,6 +78,9 @@ export const MAX_DURATION_SECONDS = 43200;
 /** The longest ramp before and after the fault: one hour. */
 export const MAX_RAMP_SECONDS = 3600;
 
+/** The longest OBSERVE_RECOVERY_SECONDS: the instance's command runs that much past the fault. */
+export const MAX_OBSERVE_SECONDS = 600;
+
 const INSTANCE_ID = "i-([0-9a-f]{8}|[0-9a-f]{17})";
 
 /** The pattern of an enum tunable: exactly one of the values of the enum that types its construct prop. */
@@ -189,6 +192,16 @@ export const TUNABLES = {
       reason: "is a comma-separated list of path prefixes, each beginning with /",
     },
     documentParameter: "ResetPaths",
+  },
+  OBSERVE_RECOVERY_SECONDS: {
+    key: "OBSERVE_RECOVERY_SECONDS",
+    description:
+      "Seconds after the fault during which the instance watches which of the clients it reset come back, and when, counted by the kernel; 0 watches nothing.",
+    kind: "integer",
+    default: "30",
+    pattern: "^([0-9]|[1-9][0-9]|[1-5][0-9]{2}|600)$",
+    range: { min: 0, max: MAX_OBSERVE_SECONDS },
+    documentParameter: "ObserveRecoverySeconds",
   },
   INSTANCE_AFFECTED_PERC: {
     key: "INSTANCE_AFFECTED_PERC",

@@ -9,7 +9,12 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { Document, Scalar } from "yaml";
 import { pinnedPart, SCRIPT_STEP } from "../lib/document-names";
-import { DOCUMENT_ONLY_PARAMETERS, MAX_DURATION_SECONDS, TUNABLES } from "../lib/tunables";
+import {
+  DOCUMENT_ONLY_PARAMETERS,
+  MAX_DURATION_SECONDS,
+  MAX_OBSERVE_SECONDS,
+  TUNABLES,
+} from "../lib/tunables";
 import {
   PARTS_DIR,
   programBundle,
@@ -21,7 +26,7 @@ import {
 
 export const DOCUMENT_PATH = join(__dirname, "..", "ssm-documents", "http-reset-peer.yaml");
 
-/** Room, beyond the longest fault, for installing dependencies and restoring the instance. */
+/** Room, beyond the longest fault and the watch after it, for installing dependencies and restoring the instance. */
 export const STEP_TIMEOUT_MARGIN_SECONDS = 900;
 
 interface DocumentParameter {
@@ -53,6 +58,7 @@ export const DOCUMENT_PARAMETERS: readonly DocumentParameter[] = [
     TUNABLES.RESET_AFTER_BYTES,
     TUNABLES.RESET_METHODS,
     TUNABLES.RESET_PATHS,
+    TUNABLES.OBSERVE_RECOVERY_SECONDS,
     TUNABLES.INSTALL_DEPENDENCIES,
     TUNABLES.PROXY,
   ].map((t) => ({ name: t.documentParameter, ...t })),
@@ -121,7 +127,7 @@ export function renderDocument(bundle: Buffer = programBundle()): string {
         name: SCRIPT_STEP,
         precondition: { StringEquals: ["platformType", "Linux"] },
         inputs: {
-          timeoutSeconds: MAX_DURATION_SECONDS + STEP_TIMEOUT_MARGIN_SECONDS,
+          timeoutSeconds: MAX_DURATION_SECONDS + MAX_OBSERVE_SECONDS + STEP_TIMEOUT_MARGIN_SECONDS,
           runCommand: [runCommand],
         },
       },

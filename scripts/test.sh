@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 # The firewalls (nftables, ufw, firewalld) and nginx are run only inside a test host's namespaces.
 # chromium is the headless browser the report page's test opens the page in (test/support/chromium.ts);
 # jq runs the command in docs/how-it-works.md that prints the program from the deployed documents;
-# python3-coverage measures the lines the program's unit tests cover.
-debian_packages=(iptables iproute2 shellcheck pyflakes3 curl procps util-linux python3 tini nftables ufw firewalld nginx chromium jq python3-coverage)
+# python3-coverage measures the lines the program's unit tests cover; golang-go and python3-urllib3
+# are real clients of the fault's (Go's net/http, urllib3's Retry) in test/payload/clients-did.test.ts.
+debian_packages=(iptables iproute2 shellcheck pyflakes3 curl procps util-linux python3 tini nftables ufw firewalld nginx chromium jq python3-coverage golang-go python3-urllib3)
 # The services these packages start and enable on install. On this machine they must never run:
 # firewalld, ufw or nftables would firewall it, nginx would take its port 80.
 declare -A service_of=(

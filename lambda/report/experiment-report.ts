@@ -10,9 +10,19 @@
  * has cleaned up after a failure; the abort rule's cleanup, after an execution was stopped or
  * timed out.
  */
-import type { CommandInvocation } from "@aws-sdk/client-ssm";
+import type { CommandInvocation, SSMClient } from "@aws-sdk/client-ssm";
 import { clientsForPlan } from "../aws/aws-clients";
-import type { InstanceReport, Plan, Report, ReportEvent, ReportSummary } from "../contract";
+import type {
+  ClientsSummary,
+  ClientsTable,
+  ClientsTotals,
+  InstanceReport,
+  Plan,
+  Report,
+  ReportEvent,
+  ReportSummary,
+} from "../contract";
+import { clientsTable } from "./client-table";
 import { annotateDashboards } from "./dashboard-annotations";
 import { documentSummary } from "../ssm-commands/document-output";
 import { listedCommands } from "../ssm-commands/experiment-commands";
@@ -48,6 +58,7 @@ function instanceReport(
     restored: summary.restored ?? null,
     outcome: summary.outcome ?? null,
     resetSeries: summary.resetSeries ?? null,
+    clients: summary.clients ?? null,
     ...(error ? { error } : {}),
   };
 }
@@ -72,6 +83,39 @@ function tally(values: string[]): Record<string, number> {
   return counts;
 }
 
+/** The most a figure of some instances reached; null when none told it. */
+const most = (values: (number | null | undefined)[]): number | null => {
+  const known = values.filter((v): v is number => typeof v === "number");
+  return known.length ? Math.max(...known) : null;
+};
+
+/** What the clients did, over every instance that told. */
+function clientsTotals(instances: InstanceReport[]): ClientsTotals {
+  const told = instances.flatMap((r) =>
+    r.clients ? [{ instanceId: r.instanceId, clients: r.clients }] : [],
+  );
+  const count = (figure: (c: ClientsSummary) => number | null) =>
+    told.reduce((n, t) => n + (figure(t.clients) ?? 0), 0);
+  return {
+    instances: told.length,
+    seen: count((c) => c.seen),
+    retries: count((c) => c.retries),
+    unsafeRetries: added(told.map((t) => t.clients.unsafeRetries)),
+    reconnected: count((c) => c.reconnected),
+    notSeenAgain: count((c) => c.notSeenAgain),
+    retryDelayMsMax: most(told.map((t) => t.clients.retryDelayMs?.max)),
+    reconnectMsMax: most(told.map((t) => t.clients.reconnectMs?.max)),
+    amplificationMax: most(told.map((t) => t.clients.amplification)),
+    top: told
+      .flatMap((t) => t.clients.top.map((client) => ({ ...client, instanceId: t.instanceId })))
+      .sort((a, b) => b.unsafeRetries - a.unsafeRetries || b.retries - a.retries)
+      .slice(0, TOP_CLIENTS),
+  };
+}
+
+/** The clients with the most unsafe retries the totals name. */
+const TOP_CLIENTS = 10;
+
 /** Entries each list of the execution's output holds at most; the whole report is in the bucket. */
 export const OUTPUT_LIST_LIMIT = 100;
 
@@ -79,7 +123,7 @@ function report(
   { plan, input, stop, cleanup }: ReportEvent,
   targets: string[],
   instances: InstanceReport[],
-  note?: string,
+  { clients, note }: { clients?: ClientsTable; note?: string } = {},
 ): Report {
   return {
     experimentId: plan.experimentId,
@@ -103,7 +147,9 @@ function report(
       requestsReset: added(instances.map((r) => r.requestsReset)),
       requestsForwarded: added(instances.map((r) => r.requestsForwarded)),
       remoteTraffic: tally(instances.flatMap((r) => (r.remoteTraffic ? [r.remoteTraffic] : []))),
+      clients: clientsTotals(instances),
     },
+    ...(clients ? { clients } : {}),
     ...(note ? { note } : {}),
   };
 }
@@ -113,7 +159,7 @@ const listed = ({ instances }: Report): InstanceReport[] =>
   [...instances.filter((r) => !succeeded(r)), ...instances.filter(succeeded)].slice(0, OUTPUT_LIST_LIMIT);
 
 /** What the execution's output holds of the report: its lists cut. */
-function summary(whole: Report, written: WrittenReport): ReportSummary {
+function summary({ clients: _table, ...whole }: Report, written: WrittenReport): ReportSummary {
   return {
     ...whole,
     targets: whole.targets.slice(0, OUTPUT_LIST_LIMIT),
@@ -124,8 +170,7 @@ function summary(whole: Report, written: WrittenReport): ReportSummary {
 }
 
 /** What each of the experiment's injections did, in the order of the targets. */
-async function instanceReports(plan: Plan, targets: string[]): Promise<InstanceReport[]> {
-  const { ssm } = await clientsForPlan(plan);
+async function instanceReports(ssm: SSMClient, plan: Plan, targets: string[]): Promise<InstanceReport[]> {
   const since = new Date(plan.startedAt);
   // Those its tasks recorded too, which SSM may not list yet when an experiment stopped at once.
   const recorded = await recordedCommands(plan.records);
@@ -142,6 +187,13 @@ async function instanceReports(plan: Plan, targets: string[]): Promise<InstanceR
   }
   const order = new Map(targets.map((id, index) => [id, index]));
   return instances.sort((a, b) => (order.get(a.instanceId) ?? 0) - (order.get(b.instanceId) ?? 0));
+}
+
+/** The report of an experiment that sent the fault: each instance's summary, and the clients' rows. */
+async function experimentReport(event: ReportEvent, targets: string[]): Promise<Report> {
+  const { ssm } = await clientsForPlan(event.plan);
+  const instances = await instanceReports(ssm, event.plan, targets);
+  return report(event, targets, instances, { clients: await clientsTable(ssm, instances) });
 }
 
 /**
@@ -161,8 +213,10 @@ export async function reportExperiment(event: ReportEvent): Promise<ReportSummar
   const { plan, targets } = event;
   const targetIds = await readTargets(targets.key);
   const whole = plan.dryRun
-    ? report(event, targetIds, [], "Dry run: the targets were resolved and checked; nothing was sent to them")
-    : report(event, targetIds, await instanceReports(plan, targetIds));
+    ? report(event, targetIds, [], {
+        note: "Dry run: the targets were resolved and checked; nothing was sent to them",
+      })
+    : await experimentReport(event, targetIds);
   const [written] = await Promise.all([
     writeReport(plan, whole, reportPage(whole)),
     beside("publish the experiment's metrics", () => publishReportMetrics(whole, listed(whole))),

@@ -84,10 +84,28 @@ function instanceSeries(report: Report, listed: readonly InstanceReport[]): Metr
 function experimentTotals(report: Report, Dimensions: Dimensions): MetricDatum[] {
   const Timestamp = new Date(report.reportedAt);
   const seconds = (Date.parse(report.reportedAt) - Date.parse(report.startedAt)) / 1000;
+  const clients = report.totals.clients;
+  const unsafe = Object.values(clients.unsafeRetries).reduce((a, b) => a + b, 0);
   return [
     { MetricName: REPORT_METRICS.targets, Value: report.totals.targets, Unit: StandardUnit.Count },
     { MetricName: REPORT_METRICS.instancesFailed, Value: report.totals.failed, Unit: StandardUnit.Count },
     { MetricName: REPORT_METRICS.experimentDuration, Value: seconds, Unit: StandardUnit.Seconds },
+    // What the clients did, where some instance told it.
+    ...(clients.instances
+      ? [
+          { MetricName: REPORT_METRICS.retries, Value: clients.retries, Unit: StandardUnit.Count },
+          { MetricName: REPORT_METRICS.unsafeRetries, Value: unsafe, Unit: StandardUnit.Count },
+          ...(clients.reconnectMsMax === null
+            ? []
+            : [
+                {
+                  MetricName: REPORT_METRICS.reconnectMs,
+                  Value: clients.reconnectMsMax,
+                  Unit: StandardUnit.Milliseconds,
+                },
+              ]),
+        ]
+      : []),
   ].map((datum) => ({ ...datum, Dimensions, Timestamp }));
 }
 

@@ -1,4 +1,4 @@
-import type { ResetSeries } from "../contract";
+import type { ClientsSummary, ResetSeries } from "../contract";
 
 /**
  * The document prints one JSON object as the first line of its output, success or failure; what
@@ -26,6 +26,8 @@ export interface DocumentSummary {
   readonly outcome?: string;
   /** Resets over the window, the self-check's left out. */
   readonly resetSeries?: ResetSeries;
+  /** What the clients did; null when the proxy left no ledger. */
+  readonly clients?: ClientsSummary | null;
   readonly error?: string;
 }
 

@@ -12,6 +12,7 @@ AGENT_DEFAULTS = {
     "SSM_ResetAfterBytes": "0",
     "SSM_ResetMethods": "",
     "SSM_ResetPaths": "",
+    "SSM_ObserveRecoverySeconds": "30",
 }
 
 

@@ -31,7 +31,8 @@ class FromEnvironment(unittest.TestCase):
         self.assertEqual(
             parameters(ResetMethods="POST").summary(),
             {"targetPort": 80, "interface": "eth0", "durationSeconds": 30, "resetPercentage": 100,
-             "resetAt": "request", "resetAfterBytes": 0, "resetMethods": "POST", "resetPaths": ""},
+             "resetAt": "request", "resetAfterBytes": 0, "resetMethods": "POST", "resetPaths": "",
+             "observeRecoverySeconds": 30},
         )
 
 

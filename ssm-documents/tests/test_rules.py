@@ -35,7 +35,11 @@ class Chains(unittest.TestCase):
         ])
         self.assertIn("-A %sIN -p tcp -j TPROXY --on-port 40001" % tag, lines)
         self.assertIn("-A %sLOCAL -p tcp -j TPROXY --on-port 40002" % tag, lines)
-        self.assertIn("-A %sOPEN -p tcp ! --syn -j REJECT --reject-with tcp-reset" % tag, lines)
+        self.assertIn(
+            "-A %sOPEN -p tcp ! --syn -m recent --name %sKEPT --set --rsource -j REJECT --reject-with tcp-reset"
+            % (tag, tag.replace("-", "")),
+            lines,
+        )
         self.assertFalse([l for l in lines if l.startswith("-I ")])
         self.assertNotIn("CHOOSE", chains_text(PORTS, p))
 
@@ -44,7 +48,7 @@ class Chains(unittest.TestCase):
         self.assertIn("--probability 0.25000", text)
         self.assertEqual(text.count(":%sCHOOSE" % chain_tag("exp-1")), 2)  # in mangle and filter
         self.assertIn("--mark 0x%x/0x%x" % (CHOSEN, FATE_MASK), text)
-        self.assertIn("-m connmark ! --mark 0x%x/0x%x -j REJECT" % (SPARED, FATE_MASK), text)
+        self.assertIn("-m connmark ! --mark 0x%x/0x%x -m recent" % (SPARED, FATE_MASK), text)
 
     def test_forwarding_spares_the_proxys_own_connections(self):
         text = chains_text(PORTS, parameters(ResetMethods="POST"))

@@ -296,6 +296,8 @@ describe("the dashboard of a fault without stop conditions, with the defaults", 
       "Targets per experiment",
       "Instances failed per experiment",
       "Experiment duration (seconds)",
+      "Client retries per experiment (unsafe: not idempotent, no idempotency key)",
+      "Longest time for a client to come back after the fault (ms)",
       "text",
     ]);
   });
@@ -376,7 +378,7 @@ describe("refused at synthesis, naming the construct", () => {
 
   test("more widgets than a dashboard holds", () => {
     const serviceMetrics = Array.from(
-      { length: 495 },
+      { length: 493 },
       (_, n) => new cloudwatch.Metric({ namespace: "Shop", metricName: `M${n}` }),
     );
     expect(make({ serviceMetrics })).toThrow(

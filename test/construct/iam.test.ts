@@ -6,12 +6,13 @@ import { faultTemplate, newStack, statementsOf } from "./support";
 import { HttpResetPeerFault } from "../../lib";
 import { Template } from "aws-cdk-lib/assertions";
 
-/** The Harness fault's policy, but for ssm:GetCommandInvocation, which no function calls. */
+/** The Harness fault's policy: the report reads the clients' rows with ssm:GetCommandInvocation. */
 const HARNESS_ACTIONS = [
   "ec2:DescribeInstances",
   "ec2:DescribeInstanceStatus",
   "ssm:SendCommand",
   "ssm:CancelCommand",
+  "ssm:GetCommandInvocation",
   "ssm:DescribeInstanceInformation",
   "ssm:GetDocument",
   "ssm:DescribeDocument",
@@ -90,6 +91,7 @@ describe("the fault role", () => {
         "ec2:DescribeInstances",
         "ec2:DescribeInstanceStatus",
         "ssm:CancelCommand",
+        "ssm:GetCommandInvocation",
         "ssm:DescribeInstanceInformation",
         "ssm:ListCommandInvocations",
         "ssm:ListCommands",

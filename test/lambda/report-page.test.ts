@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { InstanceReport, Report, ResetSeries } from "../../lambda/contract";
+import type { ClientRow, InstanceReport, Report, ResetSeries } from "../../lambda/contract";
 import { PAGE_LIST_LIMIT, reportPage } from "../../lambda/report/page";
 import { openPage, withPage } from "../support/chromium";
 import { NOTHING_TOLD } from "./support/plan";
@@ -36,6 +36,7 @@ function instance(fields: Partial<InstanceReport> & Pick<InstanceReport, "instan
     restored: true,
     outcome: "completed",
     resetSeries: SERIES[fields.instanceId] ?? null,
+    clients: null,
     ...fields,
   };
 }
@@ -43,7 +44,7 @@ function instance(fields: Partial<InstanceReport> & Pick<InstanceReport, "instan
 /** Three instances stopped by an alarm: one ran its course, one's fault died, one was cancelled. */
 function stoppedReport(): Report {
   const instances = [
-    instance({ instanceId: OK }),
+    instance({ instanceId: OK, clients: OK_CLIENTS }),
     instance({
       instanceId: FAILED,
       status: "Failed",
@@ -93,7 +94,64 @@ function stoppedReport(): Report {
       requestsReset: { GET: 80, POST: 24 },
       requestsForwarded: {},
       remoteTraffic: { Reset: 2 },
+      clients: {
+        instances: 1,
+        seen: 3,
+        retries: 14,
+        unsafeRetries: { POST: 6 },
+        reconnected: 2,
+        notSeenAgain: 1,
+        retryDelayMsMax: 120,
+        reconnectMsMax: 900,
+        amplificationMax: 3.5,
+        top: [{ client: "<img src=x>", instanceId: OK, unsafeRetries: 6, retries: 8, reconnectMs: 900 }],
+      },
     },
+    clients: {
+      instancesRead: 1,
+      instancesWithClients: 1,
+      rows: [
+        clientRow({
+          client: "<img src=x>",
+          retries: 8,
+          unsafeRetries: { POST: 6 },
+          unsafeRequests: ["POST /orders", "POST /orders", "POST /carts/<b>"],
+          retryDelaysMs: [20, 40, 120],
+          amplification: 3.5,
+          reconnectMs: 900,
+        }),
+        clientRow({ client: "198.18.0.7", retries: 6, retryDelaysMs: [1500, 3000], reconnectMs: 300 }),
+        clientRow({ client: "198.18.0.9", retries: 0 }),
+      ],
+    },
+  };
+}
+
+/** The summary of OK's clients: one of them not seen again. */
+const OK_CLIENTS = {
+  seen: 3,
+  retries: 14,
+  unsafeRetries: { POST: 6 },
+  retryDelayMs: { p50: 40, max: 120 },
+  amplification: 3.5,
+  reconnected: 2,
+  reconnectMs: { p50: 300, max: 900 },
+  notSeenAgain: 1,
+  top: [{ client: "<img src=x>", unsafeRetries: 6, retries: 8, reconnectMs: 900 }],
+};
+
+function clientRow(fields: Partial<ClientRow> & Pick<ClientRow, "client" | "retries">): ClientRow {
+  return {
+    instanceId: OK,
+    connections: 10,
+    resets: 10,
+    unsafeRetries: {},
+    unsafeRequests: [],
+    retryDelaysMs: [],
+    amplification: null,
+    reconnectMs: null,
+    connectionsAfter: fields.reconnectMs ? 2 : 0,
+    ...fields,
   };
 }
 
@@ -118,6 +176,18 @@ function dryRunReport(): Report {
       requestsReset: {},
       requestsForwarded: {},
       remoteTraffic: {},
+      clients: {
+        instances: 0,
+        seen: 0,
+        retries: 0,
+        unsafeRetries: {},
+        reconnected: 0,
+        notSeenAgain: 0,
+        retryDelayMsMax: null,
+        reconnectMsMax: null,
+        amplificationMax: null,
+        top: [],
+      },
     },
     note: "Dry run: the targets were resolved and checked; nothing was sent to them",
   };
@@ -173,6 +243,45 @@ describe("the page's text", () => {
     expect(html.match(/<tr class="failed">/g)).toHaveLength(2);
   });
 
+  test("answers what the clients did in words, then in a table and on a timeline", () => {
+    expect(html).toContain("<h2>What the clients did</h2>");
+    expect(html).toContain(
+      "3 clients were reset; they sent 14 requests again within 30 s (0.13 a request reset), the slowest 120 ms after its reset.",
+    );
+    expect(html).toContain(
+      "6 of those retries were not safe to send again (POST ×6, with no idempotency key)",
+    );
+    expect(html).toContain(
+      "the clients of the most hammered instance connected 3.5 times as often as after it.",
+    );
+    expect(html).toContain(
+      "2 came back after the fault, the last 900 ms after its end; not seen again while the instances watched: 1.",
+    );
+    // The unsafe client's row is flagged, with each request it sent again unsafely named once.
+    expect(html).toContain(
+      `<tr class="unsafe"><td><code>&lt;img src=x&gt;</code></td><td><code>${OK}</code></td><td class="num">10</td>` +
+        '<td class="num">8</td><td class="num bad">6</td>' +
+        "<td><code>POST /orders</code><br><code>POST /carts/&lt;b&gt;</code></td>" +
+        '<td class="num">40 / 120</td><td class="num">3.5</td><td class="num">900 ms</td></tr>',
+    );
+    expect(html).toContain('<td class="num"><span class="no">not seen again</span></td></tr>');
+    // The timeline: a dot a retry, a diamond a return, and the client not seen again said so.
+    const chart = html.slice(html.indexOf('aria-label="Each client'));
+    expect(chart.slice(0, chart.indexOf("</svg>")).match(/<circle class="retry"/g)).toHaveLength(5);
+    expect(chart.slice(0, chart.indexOf("</svg>")).match(/<path class="back"/g)).toHaveLength(2);
+    expect(chart).toContain(">not seen again</text>");
+    expect(reportPage(dryRunReport())).not.toContain("What the clients did");
+  });
+
+  test("names the top clients when no instance's rows could be read", () => {
+    const page = reportPage({ ...stoppedReport(), clients: undefined });
+    expect(page).toContain(
+      `<tr><td><code>&lt;img src=x&gt;</code></td><td><code>${OK}</code></td><td class="num"><span class="none">—</span></td>` +
+        '<td class="num">8</td><td class="num bad">6</td>',
+    );
+    expect(page).not.toContain('aria-label="Each client');
+  });
+
   test("escapes every string from the report", () => {
     const evil = "<script>alert(1)</script>";
     const report = stoppedReport();
@@ -216,7 +325,10 @@ describe("in Chromium", () => {
       expect(page.errors).toEqual([]);
       expect(page.requests).toEqual([]);
       expect(page.instanceRows).toEqual([FAILED, CANCELLED, OK]);
-      expect(await page.count("svg")).toBe(1);
+      // The instances' timeline, and the clients'.
+      expect(await page.count("svg")).toBe(2);
+      expect(await page.count("svg circle.retry")).toBe(5);
+      expect(await page.count("tr.unsafe")).toBe(1);
       expect(await page.count("script")).toBe(0);
       for (const id of [OK, FAILED]) {
         expect(await page.count(`g[data-instance-id="${id}"] rect.bar`)).toBe(nonZero(id));
@@ -285,7 +397,8 @@ test("a report of 10,000 instances draws and lists 200, those that failed first,
   expect(rows.slice(0, 100).every(([, failed]) => failed)).toBe(true);
   expect(rows.slice(100).some(([, failed]) => failed)).toBe(false);
   expect(html.match(/<tr class="failed">/g)).toHaveLength(100);
-  expect(html.match(/<tr><td>/g)).toHaveLength(100);
+  // The instances' rows, and the two clients' rows with no unsafe retry.
+  expect(html.match(/<tr><td>/g)).toHaveLength(100 + 2);
   expect(html).toContain("9,800 more instances not drawn");
   expect(html).toContain("9,800 left out. The full list is in report.json.");
   expect(html.length).toBeLessThan(1_000_000);

@@ -4,13 +4,15 @@ import {
   ListCommandInvocationsCommand,
   ListCommandsCommand,
 } from "@aws-sdk/client-ssm";
-import type { Plan, ReportEvent } from "../../lambda/contract";
+import type { Plan, Report, ReportEvent } from "../../lambda/contract";
+import { CLIENT_TABLE_INSTANCES } from "../../lambda/report/client-table";
+import { SCRIPT_STEP } from "../../lib/document-names";
 import { OUTPUT_LIST_LIMIT } from "../../lambda/report/experiment-report";
 import { handler as taskHandler } from "../../lambda/handlers/report";
 import { handler as sendHandler } from "../../lambda/handlers/send-command";
 import { DATA_PER_CALL } from "../../lambda/report/report-metrics";
 import { awsError, instanceIds, useFakeAws } from "./support/fake-aws";
-import { injectOutput, NOTHING_TOLD, planFor } from "./support/plan";
+import { CLIENT_ROWS, CLIENTS, injectOutput, NOTHING_TOLD, planFor } from "./support/plan";
 import { invoked } from "./support/invoke";
 
 const handler = invoked(taskHandler);
@@ -94,6 +96,7 @@ test("reports each instance from the document's first line of output, and the to
       restored: true,
       outcome: "completed",
       resetSeries: { start: "2026-01-01T00:00:00Z", step: 1, counts: expect.any(Array) },
+      clients: CLIENTS,
     },
     {
       instanceId: refused,
@@ -126,6 +129,19 @@ test("reports each instance from the document's first line of output, and the to
     requestsReset: { GET: 30, POST: 6 },
     requestsForwarded: { GET: 15 },
     remoteTraffic: { Reset: 2, InterceptedNotReset: 1 },
+    // Over the three instances that told what their clients did, each client with its instance.
+    clients: {
+      instances: 3,
+      seen: 6,
+      retries: 9,
+      unsafeRetries: { POST: 3 },
+      reconnected: 6,
+      notSeenAgain: 0,
+      retryDelayMsMax: 200,
+      reconnectMsMax: 800,
+      amplificationMax: 1.5,
+      top: [ok, early, dropped].map((instanceId) => ({ ...CLIENTS.top[0], instanceId })),
+    },
   });
   const { reportObject, reportPage, reportPageConsoleUrl, listsCut, ...whole } = result;
   expect(whole).toMatchObject({
@@ -150,7 +166,34 @@ test("reports each instance from the document's first line of output, and the to
   for (const id of ids) expect(page).toContain(id);
   // The output lists the instances that failed first; the whole report keeps the targets' order.
   expect(result.instances.map((r) => r.instanceId)).toEqual([refused, early, silent, dropped, ok]);
-  expect(written).toEqual({ ...whole, instances: written.instances });
+  expect(written).toEqual({ ...whole, instances: written.instances, clients: written.clients });
+  // The clients' rows, read from the full output of the instances that told of clients: the
+  // unsafe ones first. The execution's output leaves them to report.json.
+  expect(written.clients).toEqual({
+    instancesRead: 3,
+    instancesWithClients: 3,
+    rows: [
+      ...[ok, early, dropped].map((instanceId) => ({ ...CLIENT_ROWS[0], instanceId })),
+      ...[ok, early, dropped].map((instanceId) => ({ ...CLIENT_ROWS[1], instanceId })),
+    ],
+  });
+  expect(result).not.toHaveProperty("clients");
+  for (const call of fake().ssm.commandCalls(GetCommandInvocationCommand))
+    expect(call.args[0].input).toMatchObject({ PluginName: SCRIPT_STEP });
+});
+
+test("a report whose clients' rows cannot be read says why, and reports the rest", async () => {
+  const targets = instanceIds(2);
+  const plan = planFor(targets);
+  const run = await send({ plan, instanceIds: targets });
+  for (const id of targets) fake().finish(run.commands[0].commandId, id, "Success", injectOutput());
+  fake().ssm.on(GetCommandInvocationCommand).rejects(awsError("AccessDeniedException"));
+  const result = await report(plan, targets);
+  expect(result.totals).toMatchObject({ succeeded: 2, clients: { instances: 2, seen: 4 } });
+  const written = fake().record(`${plan.records}report.json`) as Report;
+  expect(written.clients).toMatchObject({ instancesRead: 0, instancesWithClients: 2, rows: [] });
+  expect(written.clients?.error).toMatch(/^could not read the rows of i-\w+: AccessDeniedException/);
+  expect(fake().objects.get(`${plan.records}report.html`)).toContain("could not read the rows of");
 });
 
 test("output that is not the document's JSON line reads as nothing", async () => {
@@ -196,10 +239,13 @@ test("reports many instances a page at a time, and publishes their resets at the
     requestsReset: { GET: 600, POST: 120 },
     requestsForwarded: { GET: 300 },
     remoteTraffic: { Reset: 60 },
+    clients: expect.objectContaining({ instances: 60, seen: 120, retries: 180, unsafeRetries: { POST: 60 } }),
   });
+  expect(result.totals.clients.top).toHaveLength(10);
   // The document's invocations since the start are listed in pages of 50, never read one by one
-  // or command by command.
-  expect(fake().ssm.commandCalls(GetCommandInvocationCommand)).toHaveLength(0);
+  // or command by command; only the clients' rows of CLIENT_TABLE_INSTANCES instances are read
+  // one by one, whatever the fleet's size.
+  expect(fake().ssm.commandCalls(GetCommandInvocationCommand)).toHaveLength(CLIENT_TABLE_INSTANCES);
   for (const call of fake().ssm.commandCalls(ListCommandInvocationsCommand)) {
     expect(call.args[0].input).toMatchObject({ Details: true, MaxResults: 50 });
     expect(call.args[0].input.CommandId).toBeUndefined();
@@ -209,9 +255,9 @@ test("reports many instances a page at a time, and publishes their resets at the
     ]);
   }
   // Each instance's series, a datum per second at that second; the experiment's, the sum of them
-  // all, second by second; and the experiment's three totals.
+  // all, second by second; and the experiment's six totals, three of them what its clients did.
   const data = published();
-  expect(data).toHaveLength(60 * 30 + 30 + 3);
+  expect(data).toHaveLength(60 * 30 + 30 + 6);
   for (const call of fake().cloudwatch.commandCalls(PutMetricDataCommand)) {
     expect(call.args[0].input.Namespace).toBe("HttpResetPeer");
     expect(call.args[0].input.MetricData!.length).toBeLessThanOrEqual(DATA_PER_CALL);
@@ -235,7 +281,14 @@ test("reports many instances a page at a time, and publishes their resets at the
   const totals = Object.fromEntries(
     perExperiment.filter((d) => d.MetricName !== "ConnectionsReset").map((d) => [d.MetricName, d.Value]),
   );
-  expect(totals).toEqual({ Targets: 60, InstancesFailed: 0, ExperimentDuration: expect.any(Number) });
+  expect(totals).toEqual({
+    Targets: 60,
+    InstancesFailed: 0,
+    ExperimentDuration: expect.any(Number),
+    ClientRetries: 180,
+    UnsafeRetries: 60,
+    ReconnectMs: 800,
+  });
   const experimentSeries = perExperiment.filter((d) => d.MetricName === "ConnectionsReset");
   expect(experimentSeries.map((d) => d.Value)).toEqual(
     [3, 3, 2, 2, 2, ...Array(25).fill(0)].map((n) => n * 60),

@@ -67,6 +67,7 @@ describe("input", () => {
         ResetAfterBytes: ["0"],
         ResetMethods: [""],
         ResetPaths: [""],
+        ObserveRecoverySeconds: ["30"],
         ExperimentId: ["run-1"],
       },
     });

@@ -39,6 +39,7 @@ test("sends Inject with the plan's parameters, 50 instances per command", async 
       ResetAfterBytes: ["0"],
       ResetMethods: [""],
       ResetPaths: [""],
+      ObserveRecoverySeconds: ["30"],
       ExperimentId: ["run-1"],
     });
   }

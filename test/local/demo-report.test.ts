@@ -2,7 +2,8 @@
  * `npm run demo`'s experiment, run whole, and the report page it leaves, opened in headless
  * Chromium as a person would open it from the records bucket: it loads without an error or a
  * request for anything outside itself, and its timeline has a row for every instance targeted,
- * with the resets the fault counted on it.
+ * with the resets the fault counted on it, and its clients' section names the client that sent its
+ * orders again unsafely, and shows when each client came back.
  */
 import "./support/environment";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -24,7 +25,13 @@ describeAsRoot("the demo's report page", () => {
     const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as Report;
     for (const instance of report.instances) {
       expect(instance.resetSeries?.counts.some((count) => count > 0)).toBe(true);
+      // The GETs and the orders, both from the instance's one client host; the orders sent again
+      // unsafely, and the client back within the 5 s the demo watches.
+      expect(instance.clients).toMatchObject({ seen: 1, reconnected: 1, notSeenAgain: 0 });
+      expect(instance.clients?.unsafeRetries?.POST).toBeGreaterThan(0);
     }
+    expect(report.clients?.rows.map((r) => r.instanceId).sort()).toEqual([...demo.targets].sort());
+    expect(report.clients?.rows.every((r) => r.unsafeRequests.includes("POST /orders"))).toBe(true);
     await withPage(demo.reportPage, async (page) => {
       expect(page.errors).toEqual([]);
       expect(page.requests).toEqual([]);
@@ -32,6 +39,9 @@ describeAsRoot("the demo's report page", () => {
       for (const id of demo.targets) {
         expect(await page.count(`svg g[data-instance-id="${id}"] rect.bar`)).toBeGreaterThan(0);
       }
+      expect(await page.count("section.clients tr.unsafe")).toBe(demo.targets.length);
+      expect(await page.count("section.clients svg circle.retry")).toBeGreaterThan(0);
+      expect(await page.count("section.clients svg path.back")).toBe(demo.targets.length);
     });
   }, 120_000);
 });

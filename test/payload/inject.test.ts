@@ -63,7 +63,8 @@ describeAsRoot("Inject", () => {
     expect(startedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     // The whole window, never less; how closely it keeps to DurationSeconds is benchmarked (item 5).
     expect(Date.parse(endedAt) - Date.parse(startedAt)).toBeGreaterThanOrEqual(4000);
-    expect(result.stdout.length).toBeLessThanOrEqual(2500);
+    // The summary line within what SSM's listing keeps; the clients' rows may follow it.
+    expect(result.stdout.split("\n")[0].length).toBeLessThan(2500);
 
     expect(await w.faultTraces()).toEqual({ rules: [], processes: [] });
     expect(await w.curl(w.client, URL_V4)).toBe(200);

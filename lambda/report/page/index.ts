@@ -9,6 +9,7 @@ import { consoleUrl } from "../console-links";
 import type { CleanupResult, InstanceReport, Report, StopCause } from "../../contract";
 import { cell, duration, epoch, escapeHtml, failed, formatCount } from "./html";
 import { CONTENT_SECURITY_POLICY, STYLE } from "./style";
+import { clientsSection } from "./clients";
 import { timelineSection } from "./timeline";
 
 /**
@@ -267,6 +268,7 @@ export function reportPage(report: Report): string {
     report.note ? `<p class="note">${escapeHtml(report.note)}</p>` : "",
     inputSection(report.input),
     targetsSection(report),
+    clientsSection(report),
     timelineSection(report, shown),
     instancesSection(report, shown),
     `<footer>Written ${cell(report.reportedAt)} from report.json, which is beside this page.</footer>`,

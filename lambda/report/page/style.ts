@@ -34,9 +34,12 @@ tr.failed td { background: var(--bad-bg); }
 tr.failed td:nth-child(3) { color: var(--bad); font-weight: 600; }
 .none, .split { color: var(--muted); } .no { color: var(--bad); }
 .cut { color: var(--muted); font-style: italic; }
+td.num { text-align: right; } td.bad { color: var(--bad); font-weight: 600; }
+tr.unsafe td { background: var(--bad-bg); }
 .legend { color: var(--muted); }
 .key { display: inline-block; width: 12px; height: 12px; margin: 0 4px -2px 8px; border-radius: 2px; }
 .key.window { background: #cfe3ff; } .key.bar { background: #0b5cad; }
+.key.retry { background: #0b5cad; border-radius: 6px; } .key.back { background: #1a7f37; transform: rotate(45deg); }
 svg { width: 100%; height: auto; display: block; }
 svg text { font-size: 11px; fill: #1f2328; }
 svg .id { font-size: 12px; } svg .status, svg .missing, svg .peak { fill: var(--muted); }
@@ -44,6 +47,8 @@ svg .missing { font-style: italic; }
 svg .row .stripe { fill: transparent; } svg .row:nth-of-type(even) .stripe { fill: #f6f8fa; }
 svg .row.failed .stripe { fill: var(--bad-bg); } svg .row.failed .status { fill: var(--bad); }
 svg .window { fill: #cfe3ff; } svg .bar { fill: #0b5cad; }
+svg .retry { fill: #0b5cad; fill-opacity: 0.6; } svg .back { fill: #1a7f37; } svg .gone { fill: var(--bad); }
+svg .row.unsafe .stripe { fill: var(--bad-bg); }
 svg .axis line { stroke: var(--line); } svg .axis text { text-anchor: middle; fill: var(--muted); }
 a { color: #0b5cad; }
 footer { margin-top: 28px; color: var(--muted); }

@@ -21,12 +21,14 @@ class Exchange(object):
     bytes pass untouched, and nothing more is reset. Each side is read only once what was last read
     from it is passed on, so each holds at most one read."""
 
-    __slots__ = ("client", "upstream", "origin", "matches", "cut", "after_bytes", "counters")
+    __slots__ = ("client", "upstream", "origin", "matches", "cut", "after_bytes", "counters", "note")
     __slots__ += ("connecting", "held", "to_upstream", "to_client", "request", "response", "head")
     __slots__ += ("asked", "left", "reset_due", "done", "close_due", "client_open", "shut", "masks")
 
-    def __init__(self, client, origin, matches, parameters, counters):
+    def __init__(self, client, origin, matches, parameters, counters, note=None):
         self.client, self.origin, self.counters = client, origin, counters
+        # Told each request head read, and whether it is reset (the proxy's client ledger).
+        self.note = note or (lambda head, reset: None)
         self.matches = matches  # whether a request is reset; None once nothing more is
         self.cut, self.after_bytes = parameters.reset_at.passes_on, parameters.reset_after_bytes
         self.upstream, self.connecting = None, False
@@ -77,6 +79,7 @@ class Exchange(object):
                 return self.unframed(data)
             match = self.matches is not None and self.matches(method, target)
             self.counters[method_slot(REQUESTS_RESET if match else REQUESTS_FORWARDED, method)] += 1
+            self.note(head, match)
             if match and not self.cut:
                 self.reset_due = True
                 self.done = not self.asked and self.response is None

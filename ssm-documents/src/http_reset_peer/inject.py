@@ -6,6 +6,7 @@ import json
 import os
 import time
 
+from .clients import summary as clients_summary, without_self_check
 from .clock import utc_now
 from .cleanup import cleanup_experiment, still_active
 from .counters import (
@@ -22,11 +23,12 @@ from .counters import (
     read_counters,
     requests_by_method,
 )
+from .observe import Seen
 from .firewall import drop_tables_made, fault_rules, finish_restores, install_rules, remove_rules, start_restores, survey
 from .parameters import Parameters
 from .processes import fault_processes, wait_until, write_pid_file
 from .proxy import Listeners, ProxySetup, proxy_main
-from .report import EXIT_FAILED, refuse, report
+from .report import EXIT_FAILED, FULL_OUTPUT_BUDGET, refuse, report
 from .rules import chains_text, jumps_text
 from .self_check import self_check, self_check_request
 from .series import reset_series
@@ -95,7 +97,7 @@ def prepare(families, tables_before, parameters):
         why = "cannot open a transparent socket for the proxy (%s): the fault needs root" % e.strerror
     except RuntimeError as e:
         why = "the kernel cannot run the fault's rules (%s): it needs TPROXY and the socket match" % e
-        why += " (modules xt_TPROXY, nf_tproxy_ipv4, nf_tproxy_ipv6, xt_socket"
+        why += " (modules xt_TPROXY, nf_tproxy_ipv4, nf_tproxy_ipv6, xt_socket, xt_recent"
         why += ", and for ResetPercentage or ResetAt=response xt_connmark, xt_statistic, xt_mark)" if parameters.spares else ")"
     else:
         create_counters(experiment_id, parameters.duration_seconds)
@@ -188,16 +190,32 @@ def inject_main():
         end = {"reason": "warden died", "endedAt": utc_now(), "removed": [], "remoteSynsCaught": None}
         end["connectionsSpared"] = None
     counters = read_counters(counters_fd) or [0] * (FIRST_SECOND + 1)
+    # What the clients did, from the proxy's ledger and the kernel's lists: None when the proxy was
+    # killed before it could leave its ledger.
+    ledger = read_json(os.path.join(experiment_dir(experiment_id), "clients.json"))
     remove_tree(experiment_dir(experiment_id))
+    window_end = end.get("windowEnd") or ended_epoch
     remote, self_resets = counters[REMOTE], list(checks.values()).count("reset")
     local = max(counters[LOCAL] - self_resets, 0)
     series = None
     if "error" not in word and len(counters) > FIRST_SLOT:
-        series = reset_series(counters, armed_epoch, ended_epoch, self_resets)
+        series = reset_series(counters, armed_epoch, window_end, self_resets)
     met = remote_traffic(remote, end["remoteSynsCaught"], counters[ACCEPTED + REMOTE])
     verified_by = (["remote peers"] if remote else []) + (["localhost"] if "reset" in checks.values() else [])
     verified = bool(verified_by) and "answered" not in checks.values() and met != "InterceptedNotReset"
     self_check_method = self_check_request(parameters)[0].encode()
+    clients, client_rows = None, []
+    if ledger is not None and "error" not in word:
+        checked = {address for address, saw in checks.items() if saw != "skipped"}
+        seen = end.get("seen")
+        clients, client_rows = clients_summary(
+            without_self_check(ledger, checked),
+            end.get("kept", []),
+            None if seen is None else {address: Seen(*facts) for address, facts in seen.items()},
+            max(window_end - armed_epoch, 1),
+            parameters.reset_at.reads_request,
+            parameters.reset_percentage / 100.0,
+        )
     summary.update(
         startedAt=word.get("startedAt"),
         endedAt=end["endedAt"],
@@ -210,6 +228,7 @@ def inject_main():
         requestsForwarded=requests_by_method(counters, REQUESTS_FORWARDED),
         remoteTraffic=met,
         resetSeries=series,
+        clients=clients,
         selfCheck=checks,
         verified=verified,
         verifiedBy=verified_by,
@@ -238,4 +257,7 @@ def inject_main():
         % (end["reason"], met, ", ".join(verified_by) or "nothing (the fault was NOT seen to bite)"),
     ]
     details += ["removed: " + r for r in end["removed"] + leftovers][:20]
-    return report(summary, details, EXIT_FAILED if "error" in summary else 0)
+    # Every client's row, one JSON a line, after what SSM's summary keeps: GetCommandInvocation
+    # returns them, up to its 24,000 characters.
+    details += ["client " + json.dumps(row, separators=(",", ":")) for row in client_rows]
+    return report(summary, details, EXIT_FAILED if "error" in summary else 0, FULL_OUTPUT_BUDGET)

@@ -18,7 +18,7 @@ class Parameters(
     namedtuple(
         "Parameters",
         "experiment_id target_service_port network_interface duration_seconds reset_percentage"
-        " reset_at reset_after_bytes reset_methods reset_paths",
+        " reset_at reset_after_bytes reset_methods reset_paths observe_recovery_seconds",
     )
 ):
     """One injection's parameters. reset_at is a ResetMoment (moments.py); reset_methods and
@@ -42,6 +42,7 @@ class Parameters(
             reset_after_bytes=int(env["SSM_ResetAfterBytes"]),
             reset_methods=split("ResetMethods"),
             reset_paths=split("ResetPaths"),
+            observe_recovery_seconds=int(env["SSM_ObserveRecoverySeconds"]),
         )
 
     @property
@@ -75,4 +76,5 @@ class Parameters(
             "resetAfterBytes": self.reset_after_bytes,
             "resetMethods": ",".join(self.reset_methods),
             "resetPaths": ",".join(self.reset_paths),
+            "observeRecoverySeconds": self.observe_recovery_seconds,
         }

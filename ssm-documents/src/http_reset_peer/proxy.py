@@ -14,12 +14,14 @@ FORWARD_GRACE_SECONDS at most, and nothing more of theirs is reset.
 """
 
 import errno
+import os
 import select
 import signal
 import socket
 import time
 from collections import deque, namedtuple
 
+from .clients import ClientLedger, RequestReader, client_address, dump
 from .counters import ACCEPTED, REQUESTS_RESET, map_counters, method_slot, second_slot
 from .exchange import Exchange
 from .firewall import remove_rules
@@ -27,6 +29,7 @@ from .http1 import READ_LIMIT
 from .parameters import FORWARD_GRACE_SECONDS
 from .processes import wakeup_pipe
 from .rules import SPARED
+from .state import experiment_dir, write_json_atomically
 from .sockets import LINGER_RESET, SO_MARK, adopt_listeners, reset_backlog, reset_connection, unsent
 
 SILENT_RESET_SECONDS = 1.0  # a connection that sends nothing is reset after this long
@@ -48,14 +51,19 @@ class ProxySetup(namedtuple("ProxySetup", "parameters listeners warden_life_fd s
     __slots__ = ()
 
 
+# How much of a waiting connection's head is kept for the client ledger: its request line and the
+# fields it reads are at the start.
+HEAD_KEPT = 8192
+
+
 class Waiting(object):
-    """A connection whose request head is not in yet: the last bytes read (where the head's end may
-    begin), where it came from, and its first bytes (the method, for the count)."""
+    """A connection whose request head is not in yet: what has arrived of it (its first HEAD_KEPT
+    bytes), where it came from, and its peer's address."""
 
-    __slots__ = ("conn", "tail", "origin", "first_bytes")
+    __slots__ = ("conn", "head", "origin", "peer")
 
-    def __init__(self, conn, tail, origin, first_bytes):
-        self.conn, self.tail, self.origin, self.first_bytes = conn, tail, origin, first_bytes
+    def __init__(self, conn, head, origin, peer):
+        self.conn, self.head, self.origin, self.peer = conn, head, origin, peer
 
 
 class Proxy(object):
@@ -101,6 +109,8 @@ class Proxy(object):
         # byte passed on.
         self.draining = deque()
         self.ends_at = None  # once the window has ended: when what is still passed on is reset
+        # What the clients did: see clients.py.
+        self.ledger, self.reader = ClientLedger(), RequestReader()
 
     # -- resetting and counting
 
@@ -115,7 +125,12 @@ class Proxy(object):
         waiting = self.waiting.pop(conn.fileno(), None)
         reset_connection(conn)
         if waiting:
-            self.count_reset(waiting.origin, waiting.first_bytes)
+            self.count_reset(waiting.origin, waiting.head[:16])
+            request = self.reader.read(waiting.head, waiting.peer) if waiting.head else None
+            if request is None:
+                self.ledger.silent_reset(waiting.peer)
+            else:
+                self.ledger.request(request, time.monotonic(), True)
 
     # -- accepting: resetting (ResetAt=connect or request, every request) or exchanging
 
@@ -123,24 +138,27 @@ class Proxy(object):
         """ResetAt=connect: each connection is reset as it is accepted, before anything is read.
         ResetAt=request, every request: each connection is reset once its request head is in, most
         often as it is accepted (the kernel deferred it until then), else once it is or the client
-        has stayed silent too long.
+        has stayed silent too long. Either way the client ledger learns of it.
 
-        The hot path, written inline, with no call a connection: each would cost reset throughput
-        (benchmark item 1).
+        The hot path, written inline, with as few calls a connection as the ledger allows: each
+        costs reset throughput (benchmark item 1).
         """
-        accept = listener._accept  # the fd alone: the socket object is made with known family and type
+        accept = listener._accept  # the fd and the peer: the socket object is made with known family and type
         # The C type: a connection costs no Python-level __init__ or close.
         new_socket, family, stream = socket.SocketType, self.family, socket.SOCK_STREAM
         reads, dontwait = self.parameters.reset_at.reads_request, socket.MSG_DONTWAIT
         linger, sol_socket, so_linger = LINGER_RESET, socket.SOL_SOCKET, socket.SO_LINGER
         counters, slot = self.counters, second_slot(self.counters)
-        now = None
+        ledger, read_request, peer_of = self.ledger, self.reader.read, client_address
+        now = time.monotonic()
         while True:
             try:
-                fd = accept()[0]
+                fd, address = accept()
             except OSError:
                 return  # EAGAIN, or EMFILE: the backlog keeps the rest until the next round
             conn = new_socket(family, stream, 0, fd)
+            peer = peer_of(address)
+            ledger.connected(peer)
             data = b""
             if reads:
                 try:
@@ -159,11 +177,16 @@ class Proxy(object):
                 counters[slot] += 1
                 if data:
                     counters[method_slot(REQUESTS_RESET, data.partition(b" ")[0])] += 1
+                    request = read_request(data, peer)
+                    if request is not None:
+                        ledger.request(request, now, True)
+                elif reads:
+                    ledger.silent_reset(peer)
+                else:
+                    ledger.connection_reset(peer, now)
                 continue
-            self.waiting[fd] = Waiting(conn, data[-3:] if data else b"", origin, data[:16] if data else b"")
+            self.waiting[fd] = Waiting(conn, data[:HEAD_KEPT] if data else b"", origin, peer)
             self.ep.register(fd, select.EPOLLIN | select.EPOLLRDHUP)
-            if now is None:
-                now = time.monotonic()
             if data:
                 self.silent[1].append((now + SILENT_RESET_SECONDS, conn))
             else:
@@ -175,17 +198,19 @@ class Proxy(object):
         new_socket, family, stream = socket.SocketType, self.family, socket.SOCK_STREAM
         while True:
             try:
-                fd = accept()[0]
+                fd, address = accept()
             except OSError:
                 return
             conn = new_socket(family, stream, 0, fd)
+            peer = client_address(address)
+            self.ledger.connected(peer)
             try:
                 data = conn.recv(READ_LIMIT, socket.MSG_DONTWAIT)
             except BlockingIOError:
                 data = None
             except OSError:
                 data = b""
-            self.exchange(conn, origin, data)
+            self.exchange(conn, origin, data, peer)
 
     def request_in(self, waiting):
         """Reads what has arrived of a waiting connection's request. True once the request head is in,
@@ -196,16 +221,18 @@ class Proxy(object):
             return False
         except OSError:
             return True
-        seen = waiting.tail + data
-        waiting.tail = seen[-3:]
+        seen = waiting.head[-3:] + data
+        if len(waiting.head) < HEAD_KEPT:
+            waiting.head += data[: HEAD_KEPT - len(waiting.head)]
         return not data or b"\r\n\r\n" in seen or len(data) >= READ_LIMIT
 
     # -- exchanges: connections read request by request
 
-    def exchange(self, conn, origin, data):
+    def exchange(self, conn, origin, data, peer):
         """Reads a client's connection request by request (see Exchange), from what has arrived:
         None for nothing yet, b"" for a close."""
-        ex = Exchange(conn, origin, self.matches if self.ends_at is None else None, self.parameters, self.counters)
+        matches = self.matches if self.ends_at is None else None
+        ex = Exchange(conn, origin, matches, self.parameters, self.counters, self.noted(peer))
         # What is passed on goes out as it comes in, as from the service itself: Nagle's algorithm
         # would hold a response's last partial segment until the client acknowledged the ones ahead.
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -215,6 +242,17 @@ class Proxy(object):
             ex.from_client(data)
         ex.client_open = data is None or bool(data)
         self.settle(ex)
+
+    def noted(self, peer):
+        """What an Exchange tells the client ledger of each request head it reads, and whether it is
+        reset; nothing once the window has ended."""
+
+        def note(head, reset):
+            request = self.reader.read(head, peer)
+            if request is not None and self.ends_at is None:
+                self.ledger.request(request, time.monotonic(), reset)
+
+        return note
 
     def connect(self, ex):
         """Opens the proxy's own connection to the client's destination, the service."""
@@ -414,6 +452,8 @@ class Proxy(object):
             self.finish(ex, not ex.idle())  # an idle one closes as a keep-alive timeout would
         for _, ex in draining:
             self.finish(ex, True)
+        # For the command's report, in the experiment's folder: the proxy is the last to know.
+        write_json_atomically(os.path.join(experiment_dir(self.experiment_id), "clients.json"), dump(self.ledger))
         return 0
 
     def still_waiting(self, conn):

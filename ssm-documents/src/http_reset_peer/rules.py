@@ -7,7 +7,8 @@ Every chain of an experiment is named after it, HRP-<CRC-32 of its id>-<purpose>
               through loopback) to the proxy's listeners, their destination unchanged;
   KEEP        nat: ends the nat table for those connections, so that no DNAT of Docker's or
               kube-proxy's sends them elsewhere;
-  OPEN        filter: resets, on its next packet, a connection opened before the fault;
+  OPEN        filter: resets, on its next packet, a connection opened before the fault, and keeps
+              its client's address in a list of the kernel's (observe.py reads it);
   CHOOSE, SPARE   under ResetPercentage, chooses each connection's fate once;
   OWN         under forwarding, spares the proxy's own connections to the service.
 """
@@ -29,6 +30,13 @@ SPARED, CHOSEN, FATE_MASK = 0x02000000, 0x04000000, 0x06000000
 def chain_tag(experiment_id):
     """Chain names are limited to 28 characters, so an experiment's chains carry a digest of its id."""
     return CHAIN_PREFIX + "%08X-" % binascii.crc32(experiment_id.encode())
+
+
+def recent_list(experiment_id, purpose):
+    """A list of the kernel's recent match that the rules keep (see observe.py), shared by both
+    families (the kernel keys each address by its family): KEPT, the clients whose connections opened
+    before the fault the OPEN chain reset; FIRST and ALL, those seen after the window."""
+    return chain_tag(experiment_id).replace("-", "") + purpose
 
 
 def choice_chains(tag, percentage):
@@ -89,8 +97,10 @@ def chains_text(listen_ports, parameters):
         + ["-A %sOPEN -m socket --transparent -j RETURN" % tag]
         + choose_open
         + [
-            # What is left is a connection opened before the fault: reset it on its next packet.
-            "-A %sOPEN -p tcp ! --syn%s -j REJECT --reject-with tcp-reset" % (tag, not_spared(parameters)),
+            # What is left is a connection opened before the fault: reset it on its next packet, and
+            # keep its client's address.
+            "-A %sOPEN -p tcp ! --syn%s -m recent --name %s --set --rsource -j REJECT --reject-with tcp-reset"
+            % (tag, not_spared(parameters), recent_list(parameters.experiment_id, "KEPT")),
             "COMMIT",
             "",
         ]

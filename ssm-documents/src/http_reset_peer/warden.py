@@ -12,6 +12,8 @@ from collections import namedtuple
 from .clock import utc_now
 from .counters import map_counters
 from .firewall import connections_spared, drop_tables_made, fault_rules, remote_syns_caught, remove_rules, saved_rules
+from .observe import MARKS, RecoveryWatch, read_list
+from .rules import recent_list
 from .processes import hangup_poller, signal_quietly, wakeup_pipe
 from .sockets import adopt_listeners, reset_backlog
 from .state import experiment_dir, write_json_atomically
@@ -41,9 +43,15 @@ def warden_main(experiment_id, setup):
     found = fault_rules(saved_rules(), experiment_id)
     caught = remote_syns_caught(found, experiment_id) if armed else 0
     spared = connections_spared(found, experiment_id) if armed else 0
+    # Read while the OPEN chain's rule still holds its list: the list goes with the last rule.
+    kept = sorted(address for address in read_list(recent_list(experiment_id, "KEPT")) if address not in MARKS)
     removed = remove_rules(experiment_id, found)
-    removed += drop_tables_made(setup.families, setup.tables_before)
-    ended_at = utc_now()
+    ended_at, window_end = utc_now(), time.time()
+    # Who comes back, and when, from now on: the kernel counts; nothing of the fault is in the
+    # service's path while it does.
+    recovery = RecoveryWatch(setup.parameters, setup.families)
+    watching = bool(armed) and reason != "stopped by Cleanup" and setup.parameters.observe_recovery_seconds > 0
+    watching = watching and recovery.start()
     signal_quietly(setup.proxy_pid, signal.SIGTERM)
     if not hangup_poller(setup.proxy_life_fd).poll(setup.parameters.proxy_grace_seconds):
         signal_quietly(setup.proxy_pid, signal.SIGKILL)
@@ -52,15 +60,20 @@ def warden_main(experiment_id, setup):
         listener.setblocking(False)
         reset_backlog(listener, counters, origin)  # what reached a queue after the proxy stopped
         listener.close()
+    seen = recovery.finish(window_end, waited(stop_signal, setup.command_life_fd)) if watching else None
+    removed += drop_tables_made(setup.families, setup.tables_before)
     # How the window ended, as the command reads it (its keys are the report's): on the pipe, and in
     # end.json for a command that lost the pipe.
     end = {
         "reason": reason,
         "startedAt": armed["startedAt"] if armed else None,
         "endedAt": ended_at,
+        "windowEnd": window_end,
         "removed": removed,
         "remoteSynsCaught": caught,
         "connectionsSpared": spared,
+        "kept": kept,
+        "seen": None if seen is None else {address: list(s) for address, s in seen.items()},
     }
     write_json_atomically(os.path.join(experiment_dir(experiment_id), "end.json"), end)
     try:
@@ -69,6 +82,19 @@ def warden_main(experiment_id, setup):
     except OSError:
         pass  # the command is gone; end.json still says what happened
     return 0
+
+
+def waited(stop_signal, command_life_fd):
+    """A wait of some seconds that Cleanup's SIGTERM, or the command's death (its pipe's end: it has
+    said all it had to), cuts short. It returns whether it ran whole."""
+
+    def wait(seconds):
+        with select.epoll() as ep:
+            ep.register(stop_signal, select.EPOLLIN)
+            ep.register(command_life_fd, select.EPOLLIN | select.EPOLLHUP)
+            return not ep.poll(seconds)
+
+    return wait
 
 
 def watch(setup, stop_signal):

@@ -22,6 +22,7 @@ import {
 import {
   CancelCommandCommand,
   DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
   GetParameterCommand,
   ListCommandInvocationsCommand,
   ListCommandsCommand,
@@ -29,6 +30,7 @@ import {
   SSMClient,
   type CancelCommandCommandInput,
   type DescribeInstanceInformationCommandInput,
+  type GetCommandInvocationCommandInput,
   type GetParameterCommandInput,
   type ListCommandInvocationsCommandInput,
   type ListCommandsCommandInput,
@@ -232,6 +234,22 @@ export class FakeAws {
             : {}),
         })),
         NextToken,
+      };
+    });
+    // One invocation's step with the first 24,000 characters of its output, as SSM gives them; a
+    // document of several steps must be told which:
+    // https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetCommandInvocation.html
+    this.ssm.on(GetCommandInvocationCommand).callsFake((input: GetCommandInvocationCommandInput) => {
+      const invocation = this.command(input.CommandId).invocations.get(input.InstanceId ?? "");
+      if (!invocation) throw awsError("InvocationDoesNotExist");
+      if (input.PluginName !== SCRIPT_STEP && !DOWNLOAD_STEPS.includes(input.PluginName ?? ""))
+        throw awsError("InvalidPluginName");
+      return {
+        CommandId: input.CommandId,
+        InstanceId: input.InstanceId,
+        PluginName: input.PluginName,
+        Status: invocation.status,
+        StandardOutputContent: input.PluginName === SCRIPT_STEP ? invocation.output.slice(0, 24000) : "",
       };
     });
     this.ssm.on(ListCommandsCommand).callsFake((input: ListCommandsCommandInput) => {

@@ -41,8 +41,52 @@ export const injectOutput = (fields: Record<string, unknown> = {}): string =>
     outcome: "completed",
     // 12 resets in the 30 seconds of the window.
     resetSeries: { start: "2026-01-01T00:00:00Z", step: 1, counts: [3, 3, 2, 2, 2, ...Array(25).fill(0)] },
+    clients: CLIENTS,
     ...fields,
-  }) + "\nhttp-reset-peer run-1: port 80 on eth0, IPv4 and IPv6\n";
+  }) +
+  "\nhttp-reset-peer run-1: port 80 on eth0, IPv4 and IPv6\n" +
+  CLIENT_ROWS.map((row) => `client ${JSON.stringify(row)}\n`).join("");
+
+/** The rows injectOutput's instance prints after its summary, one a client, as inject.py does. */
+export const CLIENT_ROWS = [
+  {
+    client: "198.18.0.2",
+    connections: 4,
+    resets: 3,
+    retries: 2,
+    unsafeRetries: { POST: 1 },
+    unsafeRequests: ["POST /orders"],
+    retryDelaysMs: [50, 200],
+    amplification: 1.5,
+    reconnectMs: 300,
+    connectionsAfter: 2,
+  },
+  {
+    client: "198.18.0.3",
+    connections: 1,
+    resets: 1,
+    retries: 1,
+    unsafeRetries: {},
+    unsafeRequests: [],
+    retryDelaysMs: [20],
+    amplification: null,
+    reconnectMs: 800,
+    connectionsAfter: 1,
+  },
+];
+
+/** What injectOutput's instance's clients did: two of them, one of which sent a POST again unsafely. */
+export const CLIENTS = {
+  seen: 2,
+  retries: 3,
+  unsafeRetries: { POST: 1 },
+  retryDelayMs: { p50: 50, max: 200 },
+  amplification: 1.5,
+  reconnected: 2,
+  reconnectMs: { p50: 300, max: 800 },
+  notSeenAgain: 0,
+  top: [{ client: "198.18.0.2", unsafeRetries: 1, retries: 2, reconnectMs: 300 }],
+};
 
 /** What the report holds of an instance whose document told nothing (no summary line). */
 export const NOTHING_TOLD = {
@@ -60,4 +104,5 @@ export const NOTHING_TOLD = {
   restored: null,
   outcome: null,
   resetSeries: null,
+  clients: null,
 } as const;

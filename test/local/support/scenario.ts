@@ -14,6 +14,8 @@ export const TARGET_ACCOUNT_ROLE = "arn:aws:iam::222222222222:role/http-reset-pe
 export const SCENARIO_PROPS = (stack: Stack): HttpResetPeerFaultProps => ({
   stopConditionAlarms: [cloudwatch.Alarm.fromAlarmName(stack, "Errors", ALARM)],
   assumableRoleArns: [TARGET_ACCOUNT_ROLE],
+  // No watch after the window where a test is not about it: each would last that much longer.
+  tunableDefaults: { observeRecoverySeconds: 0 },
 });
 
 /** The execution's output: the report's totals and the first entries of its lists. */

@@ -66,7 +66,11 @@ export function startDocument(
   options: AgentOptions = {},
 ): FaultRun {
   const document = options.document ?? committed;
-  const values = withDefaults(document, parameters);
+  // No watch after the window where a test is not about it (ObserveRecoverySeconds, 30 by
+  // default): each run would last that much longer. An earlier document has no such parameter.
+  const noWatch: Record<string, string> =
+    "ObserveRecoverySeconds" in document.parameters ? { ObserveRecoverySeconds: "0" } : {};
+  const values = withDefaults(document, { ...noWatch, ...parameters });
   const dir = mkdtempSync(join(tmpdir(), "hrp-agent-"));
   // The download steps first: each writes what GetDocument gave it below downloads/, the folder the
   // agent then runs the script in (the agent's plugins/downloadcontent and plugins/runscript).

@@ -78,3 +78,19 @@ export class Traffic {
     this.child.kill("SIGKILL");
   }
 }
+
+/**
+ * A client that POSTs an order every `gapMs` on a new connection, and sends one that was reset
+ * again at once, up to twice, with no idempotency key: the unsafe retries the fault reports.
+ * Killed with the world.
+ */
+export function startOrders(world: World, port: number, maxMs = 600_000, gapMs = 250): ChildProcess {
+  return world.start(world.client, [
+    "node",
+    PROBE,
+    "orders",
+    `http://${SERVER_V4}:${port}/orders`,
+    String(maxMs),
+    String(gapMs),
+  ]);
+}

@@ -113,6 +113,20 @@ export class SimulatedAgent implements Agent {
             verifiedBy: resets ? ["remote peers", "localhost"] : ["localhost"],
             restored: true,
             outcome: "completed",
+            // One client, which sends every request again a second after its reset and is back at once.
+            clients: {
+              seen: resets ? 1 : 0,
+              retries: Math.max(resets - 1, 0),
+              unsafeRetries: {},
+              retryDelayMs: resets > 1 ? { p50: 1000, max: 1000 } : null,
+              amplification: null,
+              reconnected: resets ? 1 : 0,
+              reconnectMs: resets ? { p50: 0, max: 0 } : null,
+              notSeenAgain: 0,
+              top: resets
+                ? [{ client: "198.18.0.2", unsafeRetries: 0, retries: resets - 1, reconnectMs: 0 }]
+                : [],
+            },
             ...(exitCode ? { error: "simulated failure" } : {}),
           }
         : {
