@@ -37,12 +37,12 @@ export interface FaultTunables {
    */
   readonly totalChaosDuration?: number;
   /**
-   * RESET_PERCENTAGE: Percentage of the connections to the port that are reset, each chosen once when it is first seen; the others reach the service untouched. From 1 to 100.
+   * RESET_PERCENTAGE: Percentage of the connections to the port that are reset, each chosen when first seen; the others reach the service untouched. From 1 to 100.
    * @default 100
    */
   readonly resetPercentage?: number;
   /**
-   * RESET_AT: When a connection is reset: right after its handshake, once its request head has arrived, or after the service's response head and RESET_AFTER_BYTES more bytes have reached the client.
+   * RESET_AT: When to reset: right after the handshake, once the request head is in, or after the response head and RESET_AFTER_BYTES bytes.
    * @default ResetAt.REQUEST
    */
   readonly resetAt?: ResetAt;
@@ -52,17 +52,17 @@ export interface FaultTunables {
    */
   readonly resetAfterBytes?: number;
   /**
-   * RESET_METHODS: Comma-separated HTTP methods, in capitals: only requests with one of them are reset, the others are passed on to the service and answered.
+   * RESET_METHODS: Comma-separated HTTP methods, in capitals: only requests with one are reset, the others are answered.
    * @default - every method
    */
   readonly resetMethods?: string;
   /**
-   * RESET_PATHS: Comma-separated path prefixes, each beginning with /: only requests whose path begins with one of them are reset, the others are passed on to the service and answered.
+   * RESET_PATHS: Comma-separated path prefixes, each beginning with /: only requests under one are reset, the others are answered.
    * @default - every path
    */
   readonly resetPaths?: string;
   /**
-   * OBSERVE_RECOVERY_SECONDS: Seconds after the fault during which the instance watches which of the clients it reset come back, and when, counted by the kernel; 0 watches nothing. From 0 to 600.
+   * OBSERVE_RECOVERY_SECONDS: Seconds after the fault during which the kernel counts which of the clients reset come back, and when; 0 watches nothing. From 0 to 600.
    * @default 30
    */
   readonly observeRecoverySeconds?: number;

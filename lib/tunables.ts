@@ -137,7 +137,7 @@ export const TUNABLES = {
   RESET_PERCENTAGE: {
     key: "RESET_PERCENTAGE",
     description:
-      "Percentage of the connections to the port that are reset, each chosen once when it is first seen; the others reach the service untouched.",
+      "Percentage of the connections to the port that are reset, each chosen when first seen; the others reach the service untouched.",
     kind: "integer",
     default: "100",
     pattern: "^([1-9]|[1-9][0-9]|100)$",
@@ -147,7 +147,7 @@ export const TUNABLES = {
   RESET_AT: {
     key: "RESET_AT",
     description:
-      "When a connection is reset: connect, right after its handshake; request, once its request head has arrived; response, after the service's response head and RESET_AFTER_BYTES more bytes have reached the client.",
+      "When to reset: connect (after the handshake), request (once the request head is in) or response (after the response head and RESET_AFTER_BYTES bytes).",
     kind: "enum",
     default: ResetAt.REQUEST,
     pattern: oneOf(ResetAt),
@@ -167,7 +167,7 @@ export const TUNABLES = {
   RESET_METHODS: {
     key: "RESET_METHODS",
     description:
-      "Comma-separated HTTP methods, in capitals: only requests with one of them are reset, the others are passed on to the service and answered. Empty: every method.",
+      "Comma-separated HTTP methods, in capitals: only requests with one are reset, the others are answered. Empty: every method.",
     kind: "string",
     default: "",
     pattern: "^([A-Z]{1,16}(,[A-Z]{1,16}){0,15})?$",
@@ -180,7 +180,7 @@ export const TUNABLES = {
   RESET_PATHS: {
     key: "RESET_PATHS",
     description:
-      "Comma-separated path prefixes, each beginning with /: only requests whose path begins with one of them are reset, the others are passed on to the service and answered. Empty: every path.",
+      "Comma-separated path prefixes, each beginning with /: only requests under one are reset, the others are answered. Empty: every path.",
     kind: "string",
     default: "",
     // No $, quotes, backslash or ?: the document's script reads the value in double quotes, and a
@@ -196,7 +196,7 @@ export const TUNABLES = {
   OBSERVE_RECOVERY_SECONDS: {
     key: "OBSERVE_RECOVERY_SECONDS",
     description:
-      "Seconds after the fault during which the instance watches which of the clients it reset come back, and when, counted by the kernel; 0 watches nothing.",
+      "Seconds after the fault during which the kernel counts which of the clients reset come back, and when; 0 watches nothing.",
     kind: "integer",
     default: "30",
     pattern: "^([0-9]|[1-9][0-9]|[1-5][0-9]{2}|600)$",

@@ -139,4 +139,47 @@ describeAsRoot("the fault ends cleanly however it is stopped", () => {
     expect(result.code).toBe(0);
     expect(result.summary).toMatchObject({ experimentId: "first", connectionsReset: 1, restored: true });
   });
+
+  describe("while it watches for the clients' return after the window", () => {
+    // A watch far longer than any wait here: each test passes only if the watch is cut short.
+    const WATCHING = { DurationSeconds: "1", ObserveRecoverySeconds: "300", ExperimentId: "watching" };
+
+    /** Until the window's rules are out and only the watch's chain is in. */
+    const watching = (w: ReturnType<typeof world>) =>
+      waitFor("the watch after the window", async () => {
+        const { rules } = await w.faultTraces();
+        return rules.some((r) => r.includes("SEEN")) && !rules.some((r) => r.includes("TPROXY"));
+      });
+
+    test("SIGKILL of the command's whole process group ends the watch at once, its chain gone", async () => {
+      const w = world();
+      const fault = startDocument(w, WATCHING);
+      await watching(w);
+      fault.killGroup();
+      await expectRestored(w);
+    });
+
+    test("SIGKILL of the warden: the command takes the watch's chain out", async () => {
+      const w = world();
+      const fault = startDocument(w, WATCHING);
+      await watching(w);
+      process.kill(await faultPid(w, "warden"), "SIGKILL");
+      const result = await fault.done;
+      expect(result.summary).toMatchObject({ outcome: "warden died", restored: true });
+      expect(await w.faultTraces()).toEqual({ rules: [], processes: [] });
+    });
+
+    test("Cleanup ends the watch at once: the window completed, and who came back is not known", async () => {
+      const w = world();
+      const fault = startDocument(w, WATCHING);
+      await watching(w);
+      const cleanup = await runDocument(w, { Action: "Cleanup", ExperimentId: "watching" });
+      expect(cleanup.summary).toMatchObject({ restored: true });
+      const result = await fault.done;
+      expect(result.code).toBe(0);
+      expect(result.summary).toMatchObject({ outcome: "completed", restored: true });
+      expect(result.summary.clients).toMatchObject({ reconnected: null, notSeenAgain: null });
+      expect(await w.faultTraces()).toEqual({ rules: [], processes: [] });
+    });
+  });
 });

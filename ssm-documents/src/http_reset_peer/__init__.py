@@ -38,6 +38,8 @@ counted in a shared memory page, which outlives whichever process dies (counters
 The modules, each one behaviour: parameters.py (the document's parameters), moments.py (when a
 connection is reset), filters.py (which requests are), http1.py (where HTTP/1.1 messages begin
 and end), exchange.py, proxy.py, rules.py, firewall.py, commands.py (running iptables), sockets.py,
-counters.py, series.py (the resets over time), state.py (the state directory), processes.py,
-warden.py, self_check.py, inject.py, cleanup.py, report.py (what the command prints), clock.py.
+counters.py, series.py (the resets over time), clients.py (what the clients did, from the requests
+the proxy reads), observe.py (what the kernel counts of the clients, during and after the window),
+state.py (the state directory), processes.py, warden.py, self_check.py, inject.py, cleanup.py,
+report.py (what the command prints), clock.py.
 """

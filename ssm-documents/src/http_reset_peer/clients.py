@@ -36,9 +36,11 @@ _LENGTH = b"\r\ncontent-length:"
 SELF_CHECK_AGENT = b"http-reset-peer-self-check"
 
 
-class Request(namedtuple("Request", "client method path idempotency content_length")):
-    """A request as the ledger tells it apart from others: who sent it, its method and path (bytes),
-    the digest of its idempotency key (None without one), and its Content-Length (None without)."""
+class Asked(namedtuple("Asked", "method path idempotency content_length forwarded_for same")):
+    """What a request head asks, as the ledger tells requests apart: its method and path (bytes), the
+    digest of its idempotency key (None without one), its Content-Length (None without), the last
+    X-Forwarded-For address (None without), and `same`, a hash of the first four, equal for requests
+    that are the same (a client's requests are looked up by it, without hashing them again)."""
 
     __slots__ = ()
 
@@ -53,34 +55,50 @@ def _field(head, lower, name):
     return head[start : end if end >= 0 else len(head)].strip()
 
 
-class RequestReader(object):
-    """Reads what the ledger needs from a request head, and nothing more."""
+# Heads read at most before the reader forgets them all: clients send the same heads again and
+# again (a retry is the same head), and a head seen before is read with a lookup.
+HEADS_REMEMBERED = 4096
+_NOT_A_REQUEST = Asked(None, None, None, None, None, None)
 
-    __slots__ = ("secret",)
+
+class RequestReader(object):
+    """Reads what the ledger needs from a request head, and nothing more. What a head asked is
+    remembered under the head's hash, never the head itself: no header value is kept."""
+
+    __slots__ = ("secret", "asked")
 
     def __init__(self):
         self.secret = os.urandom(16)  # the run's own: the digests mean nothing outside it
+        self.asked = {}  # hash(head) -> Asked, at most HEADS_REMEMBERED
 
-    def read(self, head, peer):
-        """The Request a head holds, from the peer `peer` (an address string); None for a head with
-        no request line, or the fault's own self-check."""
+    def read(self, head):
+        """What a head asks (Asked); None for a head with no request line, or the fault's own
+        self-check."""
+        key = hash(head)
+        asked = self.asked.get(key)
+        if asked is None:
+            if len(self.asked) >= HEADS_REMEMBERED:
+                self.asked.clear()
+            asked = self.asked[key] = self._asked(head)
+        return None if asked is _NOT_A_REQUEST else asked
+
+    def _asked(self, head):
         line_end = head.find(b"\r\n")
         words = head[: line_end if line_end >= 0 else len(head)].split(b" ", 2)
         if len(words) < 2:
-            return None
+            return _NOT_A_REQUEST
         lower = head.lower()
         if SELF_CHECK_AGENT in lower:
-            return None
-        client = peer
+            return _NOT_A_REQUEST
         forwarded = _field(head, lower, _FORWARDED)
-        if forwarded:
-            client = forwarded.rsplit(b",", 1)[-1].strip().decode("ascii", "replace") or peer
+        client = forwarded.rsplit(b",", 1)[-1].strip().decode("ascii", "replace") if forwarded else None
         key = _field(head, lower, _KEYS[0])
         if key is None:
             key = _field(head, lower, _KEYS[1])
         digest = hmac.new(self.secret, key, "sha256").digest()[:8] if key is not None else None
         length = _field(head, lower, _LENGTH)
-        return Request(client, words[0], words[1].split(b"?", 1)[0][:MAX_PATH], digest, length)
+        method, path = words[0], words[1].split(b"?", 1)[0][:MAX_PATH]
+        return Asked(method, path, digest, length, client or None, hash((method, path, digest, length)))
 
 
 def client_address(address):
@@ -128,7 +146,7 @@ class ClientLedger(object):
 
     def __init__(self):
         self.clients = {}  # address -> Client
-        self.reset_at = {}  # Request -> when it was last reset
+        self.reset_at = {}  # (client address, Asked.same) -> when that request was last reset
         self.untracked_clients = 0
         self.untracked_requests = 0
 
@@ -144,7 +162,7 @@ class ClientLedger(object):
 
     def connected(self, address):
         """A connection from the peer `address` reached the proxy."""
-        client = self.client(address)
+        client = self.clients.get(address) or self.client(address)
         if client is not None:
             client.connections += 1
 
@@ -165,25 +183,28 @@ class ClientLedger(object):
         client.resets += 1
         client.last_reset_at = now
 
-    def request(self, request, now, reset):
-        """A request the proxy read: sent again if it is one reset within RETRY_WINDOW_SECONDS, and
-        `reset` if the fault resets it (its time is then the one a later copy is measured from)."""
-        client = self.client(request.client)
+    def request(self, peer, asked, now, reset):
+        """A request the proxy read from the peer `peer` (the client, or the load balancer in front
+        of it): sent again if it is one reset within RETRY_WINDOW_SECONDS, and `reset` if the fault
+        resets it (its time is then the one a later copy is measured from)."""
+        address = asked.forwarded_for or peer
+        client = self.clients.get(address) or self.client(address)
         if client is None:
             return
-        last = self.reset_at.get(request)
+        key = (address, asked.same)
+        last = self.reset_at.get(key)
         if last is not None and now - last <= RETRY_WINDOW_SECONDS:
-            unsafe = request.method not in IDEMPOTENT and request.idempotency is None
+            unsafe = asked.method not in IDEMPOTENT and asked.idempotency is None
             client.retried(
                 now - last,
-                _method_name(request.method) if unsafe else None,
-                request.path.decode("ascii", "replace") if unsafe else None,
+                _method_name(asked.method) if unsafe else None,
+                asked.path.decode("ascii", "replace") if unsafe else None,
             )
         if reset:
             client.resets += 1
             client.last_reset_at = now
             if last is not None or len(self.reset_at) < MAX_REQUESTS:
-                self.reset_at[request] = now
+                self.reset_at[key] = now
             else:
                 self.untracked_requests += 1
 

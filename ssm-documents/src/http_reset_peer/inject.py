@@ -179,20 +179,20 @@ def inject_main():
     ended_epoch = time.time()
     # The warden is gone. Wait for the proxy too, then make sure, and clean up whatever remains.
     wait_until(lambda: not fault_processes(experiment_id), parameters.proxy_grace_seconds + 1)
-    leftovers = cleanup_experiment(experiment_id) if still_active(experiment_id) else []
-    restored = not still_active(experiment_id)
-
     try:
         end = json.loads(told)
     except ValueError:  # the warden told nothing, or was killed as it told
         end = read_json(os.path.join(experiment_dir(experiment_id), "end.json"))
+    # The proxy's ledger of what the clients did, as the warden told it, or, when the warden died,
+    # as the proxy left it (read before the clean-up below removes it). None when the proxy was
+    # killed before it could leave it.
+    ledger = (end or {}).get("ledger") or read_json(os.path.join(experiment_dir(experiment_id), "clients.json"))
+    leftovers = cleanup_experiment(experiment_id) if still_active(experiment_id) else []
+    restored = not still_active(experiment_id)
     if end is None:  # the warden was killed: the proxy took the rules out
         end = {"reason": "warden died", "endedAt": utc_now(), "removed": [], "remoteSynsCaught": None}
         end["connectionsSpared"] = None
     counters = read_counters(counters_fd) or [0] * (FIRST_SECOND + 1)
-    # What the clients did, from the proxy's ledger and the kernel's lists: None when the proxy was
-    # killed before it could leave its ledger.
-    ledger = read_json(os.path.join(experiment_dir(experiment_id), "clients.json"))
     remove_tree(experiment_dir(experiment_id))
     window_end = end.get("windowEnd") or ended_epoch
     remote, self_resets = counters[REMOTE], list(checks.values()).count("reset")

@@ -126,11 +126,11 @@ class Proxy(object):
         reset_connection(conn)
         if waiting:
             self.count_reset(waiting.origin, waiting.head[:16])
-            request = self.reader.read(waiting.head, waiting.peer) if waiting.head else None
-            if request is None:
+            asked = self.reader.read(waiting.head) if waiting.head else None
+            if asked is None:
                 self.ledger.silent_reset(waiting.peer)
             else:
-                self.ledger.request(request, time.monotonic(), True)
+                self.ledger.request(waiting.peer, asked, time.monotonic(), True)
 
     # -- accepting: resetting (ResetAt=connect or request, every request) or exchanging
 
@@ -177,9 +177,9 @@ class Proxy(object):
                 counters[slot] += 1
                 if data:
                     counters[method_slot(REQUESTS_RESET, data.partition(b" ")[0])] += 1
-                    request = read_request(data, peer)
-                    if request is not None:
-                        ledger.request(request, now, True)
+                    asked = read_request(data)
+                    if asked is not None:
+                        ledger.request(peer, asked, now, True)
                 elif reads:
                     ledger.silent_reset(peer)
                 else:
@@ -248,9 +248,9 @@ class Proxy(object):
         reset; nothing once the window has ended."""
 
         def note(head, reset):
-            request = self.reader.read(head, peer)
-            if request is not None and self.ends_at is None:
-                self.ledger.request(request, time.monotonic(), reset)
+            asked = self.reader.read(head)
+            if asked is not None and self.ends_at is None:
+                self.ledger.request(peer, asked, time.monotonic(), reset)
 
         return note
 

@@ -16,7 +16,7 @@ from .observe import MARKS, RecoveryWatch, read_list
 from .rules import recent_list
 from .processes import hangup_poller, signal_quietly, wakeup_pipe
 from .sockets import adopt_listeners, reset_backlog
-from .state import experiment_dir, write_json_atomically
+from .state import experiment_dir, read_json, write_json_atomically
 
 
 class WardenSetup(
@@ -74,6 +74,9 @@ def warden_main(experiment_id, setup):
         "connectionsSpared": spared,
         "kept": kept,
         "seen": None if seen is None else {address: list(s) for address, s in seen.items()},
+        # The proxy's ledger, which it left as it stopped: told with the rest, since a Cleanup
+        # meanwhile removes the experiment's folder.
+        "ledger": read_json(os.path.join(experiment_dir(experiment_id), "clients.json")),
     }
     write_json_atomically(os.path.join(experiment_dir(experiment_id), "end.json"), end)
     try:
