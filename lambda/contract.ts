@@ -84,6 +84,8 @@ export interface ResolveTargetsEvent {
 export interface CommandRef {
   readonly commandId: string;
   readonly instanceIds: string[];
+  /** Which delivery of the fault to these instances it is, when not the first (see MAX_DELIVERIES). */
+  readonly attempt?: number;
 }
 
 export interface SendCommandEvent {
@@ -118,6 +120,11 @@ export interface Progress {
    */
   readonly failed?: number;
   readonly failures?: InvocationFailure[];
+  /**
+   * When the fault was sent again to instances whose agent could not fetch the program (state
+   * InProgress): the commands to watch from now on, those sent again among them.
+   */
+  readonly commands?: CommandRef[];
 }
 
 /** Why the fault stopped early, as a Catch's output or a Fail state carries it. */

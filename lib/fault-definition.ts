@@ -172,6 +172,12 @@ function injectBatch(scope: Construct, fns: FaultTaskFunctions): sfn.IChainable 
   // before ResultPath discards it: each child returns {}, so 10,000 instances' result stays tiny.
   const done = new sfn.Succeed(scope, "Batch done", { outputPath: JsonPath.DISCARD });
   const state = "$.progress.state";
+  // The check sent the fault again where the program did not reach an instance: watch its commands.
+  const resent = new sfn.Pass(scope, "Watch the fault sent again", {
+    comment: "The commands to watch from now on, those the check sent again among them",
+    inputPath: "$.progress.commands",
+    resultPath: "$.sent.commands",
+  }).next(wait);
   const take = new sfn.Pass(scope, "Take the batch", {
     comment: "The instances this child execution injects, one group",
     parameters: {
@@ -187,6 +193,13 @@ function injectBatch(scope: Construct, fns: FaultTaskFunctions): sfn.IChainable 
     .next(check)
     .next(
       new sfn.Choice(scope, "Still running?")
+        .when(
+          Condition.and(
+            Condition.stringEquals(state, PROGRESS_STATES.inProgress),
+            Condition.isPresent("$.progress.commands"),
+          ),
+          resent,
+        )
         .when(Condition.stringEquals(state, PROGRESS_STATES.inProgress), wait)
         .when(Condition.stringEquals(state, PROGRESS_STATES.succeeded), done)
         .when(Condition.stringEquals(state, PROGRESS_STATES.alarmTriggered), alarm)

@@ -49,4 +49,6 @@ export const LIVE_METRICS = {
   experimentInProgress: "ExperimentInProgress",
   /** Instances of the batch whose command has not ended (ExperimentId, Batch). */
   instancesUnderFault: "InstancesUnderFault",
+  /** Instances the fault was sent to again, their agent not having fetched the program (ExperimentId). */
+  instancesRedelivered: "InstancesRedelivered",
 } as const;

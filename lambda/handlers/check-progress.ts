@@ -3,13 +3,20 @@
  * every command sent. Each check publishes the experiment's live metrics: it is in progress, and
  * how many of the batch's instances are under fault.
  * The state machine Waits between calls.
+ *
+ * An instance whose agent could not fetch the program (a download step failed, most often
+ * throttled: GetDocument is called by every instance at once) ran nothing and changed nothing:
+ * the fault is sent to it again, up to MAX_DELIVERIES in all, and the check returns the commands
+ * to watch from then on.
  */
 import type { CommandInvocation } from "@aws-sdk/client-ssm";
 import { DIMENSIONS, LIVE_METRICS } from "../../lib/fault-metrics";
 import { PROGRESS_STATES } from "../../lib/progress-states";
+import { SCRIPT_STEP } from "../../lib/document-names";
 import { clientsForPlan } from "../aws/aws-clients";
 import type { CheckProgressEvent, CommandRef, InvocationFailure, Plan, Progress } from "../contract";
 import { documentSummary } from "../ssm-commands/document-output";
+import { deliverFault } from "../ssm-commands/fault-delivery";
 import { commandInvocations, invocationOutput } from "../ssm-commands/invocations";
 import { engagedLever } from "../stopping/safety-lever";
 import { firingAlarm } from "../stopping/stop-conditions";
@@ -20,6 +27,16 @@ export const FAILURES_LISTED = 10;
 
 /** Invocation statuses after which nothing more will happen. */
 const ENDED = new Set(["Success", "Failed", "Cancelled", "TimedOut"]);
+
+/** How many times the fault is sent to an instance whose agent could not fetch the program. */
+export const MAX_DELIVERIES = 3;
+
+/** A download step of the document failed: the agent fetched not all of the program, and the script ran none of it. */
+const undelivered = (invocation: CommandInvocation): boolean =>
+  invocation.Status === "Failed" &&
+  (invocation.CommandPlugins ?? []).some(
+    (plugin) => plugin.Name !== SCRIPT_STEP && plugin.Status === "Failed",
+  );
 
 function failure(instanceId: string, invocation: CommandInvocation): InvocationFailure {
   const status = invocation.Status ?? "Unknown";
@@ -41,6 +58,38 @@ function publishLive(plan: Plan, commands: CommandRef[], underFault: number): vo
   batch.addMetric(LIVE_METRICS.instancesUnderFault, MetricUnit.Count, underFault);
 }
 
+/**
+ * Sends the fault again to the instances whose agent could not fetch the program, one command for
+ * each earlier delivery's attempt, and returns the commands to watch: the others, and these.
+ */
+async function redelivered(
+  plan: Plan,
+  commands: CommandRef[],
+  again: { instanceId: string; command: CommandRef }[],
+): Promise<Progress> {
+  const { ssm } = await clientsForPlan(plan);
+  const resent = new Set(again.map((s) => s.instanceId));
+  const byAttempt = new Map<number, string[]>();
+  for (const { instanceId, command } of again) {
+    const attempt = (command.attempt ?? 1) + 1;
+    byAttempt.set(attempt, [...(byAttempt.get(attempt) ?? []), instanceId]);
+  }
+  const sent: CommandRef[] = [];
+  for (const [attempt, instanceIds] of byAttempt)
+    sent.push(...(await deliverFault(ssm, plan, instanceIds, attempt)));
+  const redelivery = metrics.singleMetric();
+  redelivery.addDimensions({ [DIMENSIONS.experiment]: plan.experimentId });
+  redelivery.addMetric(LIVE_METRICS.instancesRedelivered, MetricUnit.Count, resent.size);
+  logger.warn("the program did not reach some instances: the fault was sent to them again", {
+    instanceIds: [...resent],
+    commands: sent,
+  });
+  const kept = commands
+    .map((c) => ({ ...c, instanceIds: c.instanceIds.filter((id) => !resent.has(id)) }))
+    .filter((c) => c.instanceIds.length);
+  return { state: PROGRESS_STATES.inProgress, commands: [...kept, ...sent] };
+}
+
 export const handler = task(
   "check-progress",
   async ({ plan, commands }: CheckProgressEvent): Promise<Progress> => {
@@ -59,19 +108,26 @@ export const handler = task(
     }
 
     const { ssm } = await clientsForPlan(plan);
-    const statuses: { instanceId: string; invocation?: CommandInvocation }[] = [];
+    const statuses: { instanceId: string; command: CommandRef; invocation?: CommandInvocation }[] = [];
     for (const command of commands) {
       const invocations = await commandInvocations(ssm, command.commandId);
       for (const instanceId of command.instanceIds) {
-        statuses.push({ instanceId, invocation: invocations.find((i) => i.InstanceId === instanceId) });
+        statuses.push({
+          instanceId,
+          command,
+          invocation: invocations.find((i) => i.InstanceId === instanceId),
+        });
       }
     }
     publishLive(plan, commands, statuses.filter((s) => !ENDED.has(s.invocation?.Status ?? "Pending")).length);
-    const failures = statuses.flatMap(({ instanceId, invocation }) =>
-      invocation?.Status && invocation.Status !== "Success" && ENDED.has(invocation.Status)
-        ? [failure(instanceId, invocation)]
-        : [],
+    const ended = statuses.filter(
+      (s) => s.invocation?.Status && s.invocation.Status !== "Success" && ENDED.has(s.invocation.Status),
     );
+    const again = ended.filter(
+      (s) => undelivered(s.invocation!) && (s.command.attempt ?? 1) < MAX_DELIVERIES,
+    );
+    if (again.length && again.length === ended.length) return redelivered(plan, commands, again);
+    const failures = ended.map(({ instanceId, invocation }) => failure(instanceId, invocation!));
     if (failures.length) {
       metrics.addMetric("InstancesFailed", MetricUnit.Count, failures.length);
       logger.error("the fault failed on some instances", { failures });

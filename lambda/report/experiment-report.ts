@@ -25,7 +25,7 @@ import type {
 import { clientsTable } from "./client-table";
 import { annotateDashboards } from "./dashboard-annotations";
 import { documentSummary } from "../ssm-commands/document-output";
-import { listedCommands } from "../ssm-commands/experiment-commands";
+import { listedCommands, type ExperimentCommand } from "../ssm-commands/experiment-commands";
 import { documentInvocations, invocationOutput } from "../ssm-commands/invocations";
 import { readTargets, recordedCommands, writeReport, type WrittenReport } from "../records/records";
 import { publishReportMetrics } from "./report-metrics";
@@ -178,15 +178,20 @@ async function instanceReports(ssm: SSMClient, plan: Plan, targets: string[]): P
   const invocations = new Map(
     (await documentInvocations(ssm, since)).map((i) => [`${i.CommandId}/${i.InstanceId}`, i]),
   );
-  const instances: InstanceReport[] = [];
-  for (const command of commands.filter((c) => c.action === "Inject")) {
+  // An instance the fault was sent to again (its agent could not fetch the program the first time)
+  // is reported from its last command: the earlier ones ran nothing.
+  const sent = (c: ExperimentCommand) => c.requestedAt?.getTime() ?? Infinity;
+  const byInstance = new Map<string, InstanceReport>();
+  for (const command of commands.filter((c) => c.action === "Inject").sort((a, b) => sent(a) - sent(b))) {
     for (const instanceId of command.instanceIds) {
       const invocation = invocations.get(`${command.commandId}/${instanceId}`);
-      instances.push(instanceReport(command.commandId, instanceId, invocation));
+      byInstance.set(instanceId, instanceReport(command.commandId, instanceId, invocation));
     }
   }
   const order = new Map(targets.map((id, index) => [id, index]));
-  return instances.sort((a, b) => (order.get(a.instanceId) ?? 0) - (order.get(b.instanceId) ?? 0));
+  return [...byInstance.values()].sort(
+    (a, b) => (order.get(a.instanceId) ?? 0) - (order.get(b.instanceId) ?? 0),
+  );
 }
 
 /** The report of an experiment that sent the fault: each instance's summary, and the clients' rows. */

@@ -9,6 +9,8 @@ export interface ExperimentCommand extends CommandRef {
   readonly action: string;
   /** Undefined when SSM does not list the command yet. */
   readonly status?: string;
+  /** When it was sent; undefined when SSM does not list it yet. */
+  readonly requestedAt?: Date;
 }
 
 const asExperimentCommand = (c: Command): ExperimentCommand => ({
@@ -17,6 +19,7 @@ const asExperimentCommand = (c: Command): ExperimentCommand => ({
   // A command sent without Action runs the document's default, Inject.
   action: c.Parameters?.Action?.[0] ?? "Inject",
   status: c.Status,
+  requestedAt: c.RequestedDateTime,
 });
 
 /** The filters of the fault's document's commands (or invocations), since `invokedAfter` if given. */

@@ -113,14 +113,29 @@ describe("the state machine's definition", () => {
     });
   });
 
-  test("sends, then polls with a Wait until the commands end", () => {
+  test("sends, then polls with a Wait until the commands end, watching any the check sent again", () => {
     const processor = inject.ItemProcessor!;
     expect(processor.StartAt).toBe("Take the batch");
     expect(group["Take the batch"].Next).toBe("Send the fault");
     expect(group["Send the fault"].Next).toBe("Wait for progress");
     expect(group["Wait for progress"]).toMatchObject({ Type: "Wait", SecondsPath: "$.plan.pollSeconds" });
     expect(group["Check progress"].Next).toBe("Still running?");
-    const next = Object.fromEntries(group["Still running?"].Choices!.map((c) => [c.StringEquals, c.Next]));
+    const [resent, ...choices] = group["Still running?"].Choices!;
+    // A check that sent the fault again returns the commands to watch: they replace the sent ones.
+    expect(resent).toEqual({
+      And: [
+        { Variable: "$.progress.state", StringEquals: "InProgress" },
+        { Variable: "$.progress.commands", IsPresent: true },
+      ],
+      Next: "Watch the fault sent again",
+    });
+    expect(group["Watch the fault sent again"]).toMatchObject({
+      Type: "Pass",
+      InputPath: "$.progress.commands",
+      ResultPath: "$.sent.commands",
+      Next: "Wait for progress",
+    });
+    const next = Object.fromEntries(choices.map((c) => [c.StringEquals, c.Next]));
     expect(next).toEqual({
       InProgress: "Wait for progress",
       Succeeded: "Batch done",

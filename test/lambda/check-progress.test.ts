@@ -1,6 +1,10 @@
 import { resetEnvironment, setEnvironment } from "./support/environment";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import { FAILURES_LISTED, handler as checkHandler } from "../../lambda/handlers/check-progress";
+import {
+  FAILURES_LISTED,
+  handler as checkHandler,
+  MAX_DELIVERIES,
+} from "../../lambda/handlers/check-progress";
 import { handler as sendHandler } from "../../lambda/handlers/send-command";
 import { logger, metrics } from "../../lambda/telemetry";
 import { instanceIds, useFakeAws } from "./support/fake-aws";
@@ -62,6 +66,60 @@ test("one failed instance fails the run at once, with the document's own reason"
       { instanceId: ids[1], status: "TimedOut", reason: "TimedOut" },
     ],
   });
+});
+
+test("an instance the program did not reach is sent the fault again, and the check returns the commands to watch", async () => {
+  fake().unlistedPolls = 0;
+  const { ids, plan, commands } = await inject(3);
+  fake().undeliver(commands[0].commandId, ids[1]);
+  fake().finish(commands[0].commandId, ids[0], "Success", injectOutput());
+  const progress = await check({ plan, commands });
+  const resent = fake().sent("Inject")[1];
+  expect(resent.instanceIds).toEqual([ids[1]]);
+  expect(resent.parameters).toEqual(fake().sent("Inject")[0].parameters);
+  expect(progress).toEqual({
+    state: "InProgress",
+    commands: [
+      { commandId: commands[0].commandId, instanceIds: [ids[0], ids[2]] },
+      { commandId: resent.id, instanceIds: [ids[1]], attempt: 2 },
+    ],
+  });
+  // Recorded, as every command sent is, for the abort's cleanup and the report.
+  expect(fake().record(`${plan.records}commands/${resent.id}.json`)).toEqual([
+    { commandId: resent.id, instanceIds: [ids[1]], attempt: 2 },
+  ]);
+  fake().finish(resent.id, ids[1], "Success", injectOutput());
+  fake().finish(commands[0].commandId, ids[2], "Success", injectOutput());
+  expect(await check({ plan, commands: progress.commands! })).toEqual({ state: "Succeeded" });
+});
+
+test(`after ${MAX_DELIVERIES} deliveries the program never reached, the instance fails the run, with the reason`, async () => {
+  fake().unlistedPolls = 0;
+  const { ids, plan, commands } = await inject(1);
+  let watched = commands;
+  for (let delivery = 1; delivery < MAX_DELIVERIES; delivery++) {
+    fake().undeliver(watched[0].commandId, ids[0]);
+    watched = (await check({ plan, commands: watched })).commands!;
+    expect(watched).toEqual([expect.objectContaining({ attempt: delivery + 1 })]);
+  }
+  fake().undeliver(watched[0].commandId, ids[0]);
+  expect(await check({ plan, commands: watched })).toMatchObject({
+    state: "Failed",
+    failed: 1,
+    failures: [
+      { instanceId: ids[0], reason: expect.stringMatching(/^the program's part .* was not fetched/) },
+    ],
+  });
+  expect(fake().sent("Inject")).toHaveLength(MAX_DELIVERIES);
+});
+
+test("beside an instance that failed, one the program did not reach is not sent the fault again", async () => {
+  fake().unlistedPolls = 0;
+  const { ids, plan, commands } = await inject(2);
+  fake().undeliver(commands[0].commandId, ids[0]);
+  fake().finish(commands[0].commandId, ids[1], "Failed", '{"action":"Inject","error":"nothing listens"}\n');
+  expect(await check({ plan, commands })).toMatchObject({ state: "Failed", failed: 2 });
+  expect(fake().sent("Inject")).toHaveLength(1);
 });
 
 test(`a Failed progress lists the first ${FAILURES_LISTED} failures and counts them all`, async () => {

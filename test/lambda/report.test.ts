@@ -10,6 +10,7 @@ import { SCRIPT_STEP } from "../../lib/document-names";
 import { OUTPUT_LIST_LIMIT } from "../../lambda/report/experiment-report";
 import { handler as taskHandler } from "../../lambda/handlers/report";
 import { handler as sendHandler } from "../../lambda/handlers/send-command";
+import { handler as checkHandler } from "../../lambda/handlers/check-progress";
 import { DATA_PER_CALL } from "../../lambda/report/report-metrics";
 import { awsError, instanceIds, useFakeAws } from "./support/fake-aws";
 import { CLIENT_ROWS, CLIENTS, injectOutput, NOTHING_TOLD, planFor } from "./support/plan";
@@ -17,6 +18,7 @@ import { invoked } from "./support/invoke";
 
 const handler = invoked(taskHandler);
 const send = invoked(sendHandler);
+const check = invoked(checkHandler);
 
 const fake = useFakeAws();
 
@@ -194,6 +196,23 @@ test("a report whose clients' rows cannot be read says why, and reports the rest
   expect(written.clients).toMatchObject({ instancesRead: 0, instancesWithClients: 2, rows: [] });
   expect(written.clients?.error).toMatch(/^could not read the rows of i-\w+: AccessDeniedException/);
   expect(fake().objects.get(`${plan.records}report.html`)).toContain("could not read the rows of");
+});
+
+test("an instance the fault was sent to again is reported once, from its last command", async () => {
+  const targets = instanceIds(2);
+  const plan = planFor(targets);
+  const first = (await send({ plan, instanceIds: targets })).commands[0];
+  fake().undeliver(first.commandId, targets[0]);
+  fake().finish(first.commandId, targets[1], "Success", injectOutput());
+  await new Promise((r) => setTimeout(r, 5)); // sent later, as the check sends it
+  const again = (await check({ plan, commands: [first] })).commands!.at(-1)!;
+  fake().finish(again.commandId, targets[0], "Success", injectOutput({ connectionsReset: 7 }));
+  const result = await report(plan, targets);
+  expect(result.instances.map((r) => [r.instanceId, r.commandId, r.status])).toEqual([
+    [targets[0], again.commandId, "Success"],
+    [targets[1], first.commandId, "Success"],
+  ]);
+  expect(result.totals).toMatchObject({ instances: 2, succeeded: 2, failed: 0, connectionsReset: 19 });
 });
 
 test("output that is not the document's JSON line reads as nothing", async () => {

@@ -43,6 +43,25 @@ function fleetOf(
   return { local, agent };
 }
 
+/**
+ * Each target got the fault in one of `batches` first sends, and again only after its agent could
+ * not fetch the program (a throttled GetDocument, retried by the agent, can still fail).
+ */
+function expectDeliveries(local: LocalFault, targets: string[], batches: number): void {
+  // Commands in the order they were sent.
+  const injects = local.aws.ssm.commands.filter((c) => c.parameters.Action?.[0] === "Inject");
+  const [firsts, agains] = [injects.slice(0, batches), injects.slice(batches)];
+  expect(firsts.flatMap((c) => c.instanceIds).sort()).toEqual([...targets].sort());
+  agains.forEach((command, index) => {
+    for (const id of command.instanceIds) {
+      const earlier = [...firsts, ...agains.slice(0, index)].flatMap((c) => c.invocations.get(id) ?? []);
+      expect(earlier.length).toBeGreaterThan(0);
+      for (const invocation of earlier)
+        expect(invocation.downloadSteps?.some((step) => step.status === "Failed")).toBe(true);
+    }
+  });
+}
+
 function expectNoSendOver50(local: LocalFault): void {
   for (const name of ["SSM:SendCommand", "SSM:CancelCommand"]) {
     for (const call of local.aws.calls.of(name))
@@ -68,7 +87,7 @@ test("1,000 instances by tag, 20% of calls throttled: the sample, batches of 50,
     expect(picked).toEqual(new Set(report.targets));
     for (const id of picked)
       expect(local.aws.fleet.get(id)).toMatchObject({ state: "running", tags: { app: "web" } });
-    expect(local.aws.calls.of("SSM:SendCommand", { throttled: false })).toHaveLength(2);
+    expectDeliveries(local, report.targets, 2);
     expectNoSendOver50(local);
     expect(local.aws.calls.throttledCount()).toBeGreaterThan(0);
     expect(outcome.historyEvents).toBeLessThan(MAX_HISTORY_EVENTS);
@@ -87,7 +106,8 @@ test("10,000 instances by tag, 20% of calls throttled: every page read, the samp
     ).done;
     summary("10,000 by tag, 2%, 20% throttled", local, outcome);
     expect(describeOutcome(outcome)).toBe("SUCCEEDED");
-    expect(wholeReport(local, outcome).targets).toHaveLength(200);
+    const { targets } = wholeReport(local, outcome);
+    expect(targets).toHaveLength(200);
     expect(reportOf(outcome).totals).toMatchObject({
       targets: 200,
       instances: 200,
@@ -96,7 +116,7 @@ test("10,000 instances by tag, 20% of calls throttled: every page read, the samp
     });
     // 10,000 running instances carry the tag: ten pages of 1,000.
     expect(local.aws.calls.of("EC2:DescribeInstances", { throttled: false })).toHaveLength(10);
-    expect(local.aws.calls.of("SSM:SendCommand", { throttled: false })).toHaveLength(4);
+    expectDeliveries(local, targets, 4);
     expect(local.aws.calls.throttledCount()).toBeGreaterThan(0);
     expectNoSendOver50(local);
   } finally {

@@ -67,6 +67,8 @@ interface FakeInvocation {
   status: string;
   statusDetails: string;
   output: string;
+  /** The download step that failed, when the agent could not fetch a part of the program. */
+  failedDownload?: string;
 }
 
 interface FakeCommand {
@@ -223,11 +225,11 @@ export class FakeAws {
           ...(input.Details
             ? {
                 CommandPlugins: [
-                  ...DOWNLOAD_STEPS.map((Name) => ({
-                    Name,
-                    Status: "Success",
-                    Output: "Content downloaded",
-                  })),
+                  ...DOWNLOAD_STEPS.map((Name) =>
+                    Name === inv.failedDownload
+                      ? { Name, Status: "Failed", Output: "ThrottlingException: Rate exceeded" }
+                      : { Name, Status: "Success", Output: "Content downloaded" },
+                  ),
                   { Name: SCRIPT_STEP, Output: inv.output.slice(0, 2500) },
                 ],
               }
@@ -265,6 +267,7 @@ export class FakeAws {
           DocumentName: c.documentName,
           InstanceIds: c.instanceIds,
           Parameters: c.parameters,
+          RequestedDateTime: c.requestedAt,
           Status: this.commandStatus(c),
         })),
         NextToken,
@@ -353,6 +356,24 @@ export class FakeAws {
     Object.assign(invocation, { status, statusDetails: status, output });
     // An invocation that ended has long been listed.
     command.unlistedPolls = 0;
+  }
+
+  /**
+   * Ends a command's invocation on an instance as the agent does when a download step could not
+   * fetch a part of the program: that step Failed, and the script refused with exit 3.
+   */
+  undeliver(commandId: string, instanceId: string): void {
+    const part = DOWNLOAD_STEPS.length;
+    this.finish(
+      commandId,
+      instanceId,
+      "Failed",
+      JSON.stringify({
+        action: "Inject",
+        error: `the program's part http-reset-peer/program-${part}.json was not fetched: the download step before this one says why`,
+      }) + "\n",
+    );
+    this.command(commandId).invocations.get(instanceId)!.failedDownload = DOWNLOAD_STEPS[part - 1];
   }
 
   /** The commands the handlers sent, with the given Action. */

@@ -81,6 +81,8 @@ export function commandStatus(command: CommandRecord): InvocationStatus {
 export class InvocationRunner {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly running = new Set<Invocation>();
+  /** Disposed: an agent still fetching when the test ended starts no script and no timer. */
+  private disposed = false;
 
   constructor(
     private readonly timing: Timing,
@@ -88,6 +90,7 @@ export class InvocationRunner {
   ) {}
 
   private later(ms: number, fn: () => void): void {
+    if (this.disposed) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       fn();
@@ -123,6 +126,7 @@ export class InvocationRunner {
       }
       Object.assign(invocation, { status: "InProgress", statusDetails: "InProgress" });
       void this.download(invocation, instance, document).then((downloads) => {
+        if (this.disposed) return;
         // A cancel while the steps fetched ends the command before its script starts.
         if (invocation.stopping || ENDED.has(invocation.status)) {
           if (invocation.stopping === "Cancelled") this.end(invocation, "Cancelled", "Cancelled", -1);
@@ -203,6 +207,7 @@ export class InvocationRunner {
 
   /** Stops every timer and kills every script still running; resolves when they are dead. */
   async dispose(): Promise<void> {
+    this.disposed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     const runs = [...this.running].map((i) => i.run);
