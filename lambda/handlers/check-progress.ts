@@ -12,12 +12,11 @@
 import type { CommandInvocation } from "@aws-sdk/client-ssm";
 import { DIMENSIONS, LIVE_METRICS } from "../../lib/fault-metrics";
 import { PROGRESS_STATES } from "../../lib/progress-states";
-import { SCRIPT_STEP } from "../../lib/document-names";
 import { clientsForPlan } from "../aws/aws-clients";
 import type { CheckProgressEvent, CommandRef, InvocationFailure, Plan, Progress } from "../contract";
 import { documentSummary } from "../ssm-commands/document-output";
 import { deliverFault } from "../ssm-commands/fault-delivery";
-import { commandInvocations, invocationOutput } from "../ssm-commands/invocations";
+import { commandInvocations, fetchFailed, invocationOutput } from "../ssm-commands/invocations";
 import { engagedLever } from "../stopping/safety-lever";
 import { firingAlarm } from "../stopping/stop-conditions";
 import { logger, metrics, MetricUnit, task } from "../telemetry";
@@ -30,13 +29,6 @@ const ENDED = new Set(["Success", "Failed", "Cancelled", "TimedOut"]);
 
 /** How many times the fault is sent to an instance whose agent could not fetch the program. */
 export const MAX_DELIVERIES = 3;
-
-/** A download step of the document failed: the agent fetched not all of the program, and the script ran none of it. */
-const undelivered = (invocation: CommandInvocation): boolean =>
-  invocation.Status === "Failed" &&
-  (invocation.CommandPlugins ?? []).some(
-    (plugin) => plugin.Name !== SCRIPT_STEP && plugin.Status === "Failed",
-  );
 
 function failure(instanceId: string, invocation: CommandInvocation): InvocationFailure {
   const status = invocation.Status ?? "Unknown";
@@ -124,7 +116,7 @@ export const handler = task(
       (s) => s.invocation?.Status && s.invocation.Status !== "Success" && ENDED.has(s.invocation.Status),
     );
     const again = ended.filter(
-      (s) => undelivered(s.invocation!) && (s.command.attempt ?? 1) < MAX_DELIVERIES,
+      (s) => fetchFailed(s.invocation!) && (s.command.attempt ?? 1) < MAX_DELIVERIES,
     );
     if (again.length && again.length === ended.length) return redelivered(plan, commands, again);
     const failures = ended.map(({ instanceId, invocation }) => failure(instanceId, invocation!));

@@ -55,3 +55,10 @@ export function documentInvocations(ssm: SSMClient, invokedAfter: Date): Promise
  */
 export const invocationOutput = (invocation: CommandInvocation): string | undefined =>
   invocation.CommandPlugins?.find((plugin) => plugin.Name === SCRIPT_STEP)?.Output;
+
+/** A download step failed: the agent fetched not all of the program, and the script ran none of it. */
+export const fetchFailed = (invocation: CommandInvocation): boolean =>
+  invocation.Status === "Failed" &&
+  (invocation.CommandPlugins ?? []).some(
+    (plugin) => plugin.Name !== SCRIPT_STEP && plugin.Status === "Failed",
+  );

@@ -6,6 +6,7 @@
  */
 import "./support/environment";
 import { SimulatedAgent } from "./support/agents/simulated";
+import { fetchFailed, type CommandRecord } from "./support/fake-aws/ssm-commands";
 import { localFault, type LocalFault } from "./support/local-fault";
 import { describeOutcome, reportOf } from "./support/scenario";
 import { waitFor } from "../payload/support/exec";
@@ -23,35 +24,28 @@ function fleetOf(count: number): { local: LocalFault; agent: SimulatedAgent; ids
   return { local, agent, ids };
 }
 
-/** The Inject commands sent, in order. */
-function injects(local: LocalFault) {
-  return local.aws.ssm.commands.filter((c) => c.parameters.Action?.[0] === "Inject");
-}
+const injects = (local: LocalFault) => local.aws.ssm.commandsOf("Inject");
 
 /** The injections whose script had the whole program: those that ran the fault. */
 function injected(local: LocalFault, agent: SimulatedAgent) {
-  const steps = (commandId: string, instanceId: string) =>
-    local.aws.ssm.commands.find((c) => c.commandId === commandId)?.invocations.get(instanceId)?.downloadSteps;
-  return agent.runs.filter(
-    (r) =>
-      r.parameters.Action === "Inject" &&
-      steps(r.commandId, r.instanceId)?.every((step) => step.status === "Success"),
-  );
+  const invocation = (commandId: string, instanceId: string) =>
+    local.aws.ssm.commands.find((c) => c.commandId === commandId)?.invocations.get(instanceId);
+  return agent.runs.filter((r) => {
+    const ran = invocation(r.commandId, r.instanceId);
+    return r.parameters.Action === "Inject" && ran?.downloadSteps && !fetchFailed(ran);
+  });
 }
 
 /** The command failed on every instance, a download step before its script. */
-const fetchFailed = (command: ReturnType<typeof injects>[number] | undefined) =>
-  !!command &&
-  [...command.invocations.values()].every(
-    (i) => i.status === "Failed" && i.downloadSteps?.some((step) => step.status === "Failed"),
-  );
+const failedEverywhere = (command: CommandRecord | undefined) =>
+  !!command && [...command.invocations.values()].every((i) => i.status === "Failed" && fetchFailed(i));
 
 test("an agent that could not fetch the program is sent the fault again, which then runs once", async () => {
   const { local, agent, ids } = fleetOf(3);
   try {
     local.aws.calls.throttle(1, onlyGetDocument);
     const execution = local.stateMachine.start(INPUT, FAST);
-    await waitFor("the first delivery's fetches to fail", () => fetchFailed(injects(local)[0]));
+    await waitFor("the first delivery's fetches to fail", () => failedEverywhere(injects(local)[0]));
     local.aws.calls.throttle(0);
     const outcome = await execution.done;
     expect(describeOutcome(outcome)).toBe("SUCCEEDED");
@@ -84,7 +78,7 @@ test(`where the program never arrives, the fault goes ${MAX_DELIVERIES} times, t
     expect(outcome.cause).toContain("was not fetched");
     expect(injects(local)).toHaveLength(MAX_DELIVERIES);
     for (const command of injects(local)) expect(command.instanceIds).toEqual(ids);
-    expect(injects(local).every(fetchFailed)).toBe(true);
+    expect(injects(local).every(failedEverywhere)).toBe(true);
     expect(injected(local, agent)).toHaveLength(0);
   } finally {
     await local.dispose();

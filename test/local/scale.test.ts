@@ -8,6 +8,7 @@ import "./support/environment";
 import { SimulatedAgent, type SimulatedAgentOptions } from "./support/agents/simulated";
 import { SimulatedClock, TIMING_ON_THE_CLOCK } from "./support/clock";
 import type { FakeAwsOptions } from "./support/fake-aws";
+import { fetchFailed } from "./support/fake-aws/ssm-commands";
 import { localFault, type LocalFault } from "./support/local-fault";
 import type { ExecutionOutcome } from "./support/runner/execution";
 import { MAX_HISTORY_EVENTS, MAX_PAYLOAD_BYTES } from "./support/runner/history";
@@ -48,16 +49,14 @@ function fleetOf(
  * not fetch the program (a throttled GetDocument, retried by the agent, can still fail).
  */
 function expectDeliveries(local: LocalFault, targets: string[], batches: number): void {
-  // Commands in the order they were sent.
-  const injects = local.aws.ssm.commands.filter((c) => c.parameters.Action?.[0] === "Inject");
+  const injects = local.aws.ssm.commandsOf("Inject");
   const [firsts, agains] = [injects.slice(0, batches), injects.slice(batches)];
   expect(firsts.flatMap((c) => c.instanceIds).sort()).toEqual([...targets].sort());
   agains.forEach((command, index) => {
     for (const id of command.instanceIds) {
       const earlier = [...firsts, ...agains.slice(0, index)].flatMap((c) => c.invocations.get(id) ?? []);
       expect(earlier.length).toBeGreaterThan(0);
-      for (const invocation of earlier)
-        expect(invocation.downloadSteps?.some((step) => step.status === "Failed")).toBe(true);
+      for (const invocation of earlier) expect(fetchFailed(invocation)).toBe(true);
     }
   });
 }

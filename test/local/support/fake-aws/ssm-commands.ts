@@ -33,6 +33,10 @@ export interface Invocation {
   downloadSteps?: { readonly name: string; readonly status: "Success" | "Failed"; readonly output: string }[];
 }
 
+/** A download step of the invocation failed: its script had not all of the program. */
+export const fetchFailed = (invocation: Invocation): boolean =>
+  invocation.downloadSteps?.some((step) => step.status === "Failed") ?? false;
+
 /** What the agent's download step got: the content, or why it got none. */
 export interface Fetched {
   readonly content?: string;
@@ -179,7 +183,7 @@ export class InvocationRunner {
       this.stop(invocation, "TimedOut"),
     );
     // Any step that failed fails the invocation, whatever the script's exit code.
-    const stepFailed = invocation.downloadSteps?.some((step) => step.status === "Failed");
+    const stepFailed = fetchFailed(invocation);
     void run.done.then((result) => {
       this.running.delete(invocation);
       invocation.stdout = result.stdout;

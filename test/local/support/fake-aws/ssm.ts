@@ -167,6 +167,11 @@ export class FakeSsm {
     return [...this.byId.values()];
   }
 
+  /** The commands sent with this Action ("Inject", "Cleanup"), in order. */
+  commandsOf(action: string): CommandRecord[] {
+    return this.commands.filter((c) => c.parameters.Action?.[0] === action);
+  }
+
   /** The command with this ID, if it is known; every command without one. */
   private commandsWithId(commandId: string | undefined): CommandRecord[] {
     if (!commandId) return this.commands;
