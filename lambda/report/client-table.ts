@@ -23,11 +23,10 @@ const unsafeCount = (r: { unsafeRetries: Record<string, number> | null }): numbe
 const mostUnsafeFirst = (a: ClientRow, b: ClientRow): number =>
   unsafeCount(b) - unsafeCount(a) || b.retries - a.retries || a.client.localeCompare(b.client);
 
-/** The instances to read: those whose own top client retried the most, unsafely first. */
-function instancesToRead(instances: InstanceReport[]): InstanceReport[] {
+/** The instances to read, among those with clients: those whose own top client retried the most, unsafely first. */
+function instancesToRead(withClients: InstanceReport[]): InstanceReport[] {
   const rank = (r: InstanceReport) => r.clients?.top[0] ?? { unsafeRetries: 0, retries: 0 };
-  return instances
-    .filter((r) => r.clients && r.clients.seen > 0)
+  return [...withClients]
     .sort((a, b) => rank(b).unsafeRetries - rank(a).unsafeRetries || rank(b).retries - rank(a).retries)
     .slice(0, CLIENT_TABLE_INSTANCES);
 }
