@@ -24,6 +24,7 @@
 import type { EVENT_TYPES } from "../lib/event-types";
 import type { InjectionSequence } from "../lib/fault-tunables";
 import type { ProgressState } from "../lib/progress-states";
+import type { PhaseName, ProbeKind, ProbeOutcome, VerdictResult } from "../lib/hypothesis/probe-spec";
 
 /**
  * What every task needs of the experiment, so that none re-reads the input. It holds no instance
@@ -54,6 +55,11 @@ export interface Plan {
   readonly batchConcurrency: number;
   /** SendCommand Parameters for Action=Inject. */
   readonly documentParameters: Record<string, string[]>;
+  /**
+   * Seconds the state machine waits after the fault before the report judges the hypothesis: the
+   * longest After window, and what an alarm expected to fire may still take. 0 without a hypothesis.
+   */
+  readonly watchAfterSeconds: number;
 }
 
 /** One line of the targets object: what each child execution receives a batch of. */
@@ -75,6 +81,11 @@ export interface ResolvedTargets {
 
 export interface ResolveTargetsEvent {
   readonly input: Record<string, unknown>;
+  /**
+   * The hypothesis the construct was given, as JSON (a HypothesisSpec): a literal of the state
+   * machine's definition, never the execution's input. Absent without one.
+   */
+  readonly hypothesis?: string;
   readonly executionName: string;
   /** The execution's start time, as the context object gives it. */
   readonly startTime: string;
@@ -407,6 +418,8 @@ export interface Report {
   readonly clients?: ClientsTable;
   /** Why there are no instance results, for a dry run. */
   readonly note?: string;
+  /** The verdict on the hypothesis the fault was deployed with; absent without one. */
+  readonly verdict?: Verdict;
 }
 
 /** An instance as the execution's output lists it: its series is in the report, the page and the metrics. */
@@ -427,4 +440,54 @@ export interface ReportSummary extends Omit<Report, "instances" | "clients"> {
   readonly reportPageConsoleUrl: string;
   /** Whether `targets` or `instances` holds fewer entries than the whole report. */
   readonly listsCut: boolean;
+}
+
+/** What one probe found over one window of a phase. */
+export interface ProbeWindow {
+  readonly phase: "Before" | "During" | "After";
+  readonly from: string;
+  readonly to: string;
+  readonly outcome: ProbeOutcome;
+  /** What decided it, in words. */
+  readonly reason: string;
+}
+
+/** What one probe concluded, and the evidence that decided it. */
+export interface ProbeResult {
+  readonly name: string;
+  readonly kind: ProbeKind;
+  /** When it was judged: the metric's phase; Continuously for alarms that must stay OK, During for those that must fire. */
+  readonly phase: PhaseName;
+  readonly weight: number;
+  readonly outcome: ProbeOutcome;
+  /** What decided it, in words. */
+  readonly reason: string;
+  /** The figures that decided it: times, counts, values, as each kind has them. */
+  readonly evidence: Record<string, unknown>;
+  /** Each window it was judged over, for those judged over windows. */
+  readonly windows?: ProbeWindow[];
+}
+
+/** The verdict on the hypothesis (docs/hypothesis.md). */
+export interface Verdict {
+  readonly result: VerdictResult;
+  /** 0-100: the weighted share of the probes judged that passed. */
+  readonly score: number;
+  readonly statement: string;
+  /** Whether the steady state held before anything was injected. */
+  readonly steadyStateHeld: boolean;
+  /** One sentence: the result, the score and the probes that decided it. */
+  readonly summary: string;
+  readonly probes: ProbeResult[];
+}
+
+/** What the steady-state check found: whether to inject. */
+export interface SteadyState {
+  readonly holds: boolean;
+  /** The probes that did not pass before the experiment, by name. */
+  readonly notPassed: string[];
+}
+
+export interface SteadyStateEvent {
+  readonly plan: Plan;
 }

@@ -10,3 +10,12 @@ export const EVENT_TYPES = {
   /** The safety lever's parameter changed (to stop-experiments). */
   parameterChange: "Parameter Store Change",
 } as const;
+
+/**
+ * The event the report function puts on the account's default event bus with each verdict on a
+ * hypothesis (docs/hypothesis.md, "Gating a pipeline").
+ */
+export const VERDICT_EVENT = {
+  source: "http-reset-peer",
+  detailType: "Hypothesis Verdict",
+} as const;

@@ -5,6 +5,15 @@
  *   Resolve targets → Dry run? ── yes ────────────────────────────────────────────→ Report
  *                         └─ no → Ramp up → Inject (Distributed Map) → Ramp down ↗
  *
+ * With a hypothesis, the steady state is checked before the Dry run? choice (if it does not hold,
+ * straight to Report: nothing is injected), the state machine waits after the ramp down for the
+ * hypothesis's After windows, and, unless told not to, fails after the report when the verdict is
+ * not Passed:
+ *
+ *   Resolve targets → Check the steady state → Steady state holds? ── no → Report
+ *   … Ramp down → Watch after the fault → Report → Verdict? ── Failed → Hypothesis rejected
+ *                                                       └─ Inconclusive → Hypothesis inconclusive
+ *
  * Resolve targets writes the targets to the records bucket; Inject reads them back in batches, each
  * a child execution with a history of its own: every batch at once (parallel, up to 500 instances
  * each) or one instance after another (serial, one each). A child takes its batch as one group:
@@ -19,6 +28,7 @@ import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import type { Construct } from "constructs";
 import { PROGRESS_STATES } from "./progress-states";
+import { VERDICT_RESULTS } from "./hypothesis/probe-spec";
 import { STOP_ERRORS } from "./stop-errors";
 import type { FaultTaskFunctions } from "./task-functions";
 
@@ -100,7 +110,10 @@ function cleanUpThenFail(
     ids.report,
     fns.report,
     { ...REPORT_PAYLOAD, stop: JsonPath.objectAt("$.cleanup.stop"), cleanup: JsonPath.objectAt("$.cleanup") },
-    { resultPath: "$.report", comment: "Writes the report of the stopped experiment, with its cause" },
+    {
+      resultPath: "$.report",
+      comment: "Writes the report of the stopped experiment, with its cause and verdict",
+    },
   ).addCatch(fail, { resultPath: "$.reportError" });
   cleanup.next(report).next(fail);
   return cleanup;
@@ -208,6 +221,31 @@ function injectBatch(scope: Construct, fns: FaultTaskFunctions): sfn.IChainable 
     );
 }
 
+/** The hypothesis, as the state machine holds it. */
+export interface DefinedHypothesis {
+  /** The HypothesisSpec as JSON: a literal of the definition, passed to resolve-targets to record. */
+  readonly spec: string;
+  /** Whether a verdict other than Passed fails the execution. */
+  readonly failExecution: boolean;
+}
+
+/** After the report: the execution fails, once all is cleaned up, unless the verdict passed. */
+function gateOnVerdict(scope: Construct): sfn.IChainable {
+  const fail = (id: string, error: string) =>
+    new sfn.Fail(scope, id, { error, causePath: JsonPath.stringAt("$.verdict.summary") });
+  const result = "$.verdict.result";
+  return new sfn.Choice(scope, "Verdict?")
+    .when(
+      Condition.stringEquals(result, VERDICT_RESULTS.failed),
+      fail("Hypothesis rejected", STOP_ERRORS.hypothesisRejected),
+    )
+    .when(
+      Condition.stringEquals(result, VERDICT_RESULTS.inconclusive),
+      fail("Hypothesis inconclusive", STOP_ERRORS.hypothesisInconclusive),
+    )
+    .otherwise(new sfn.Succeed(scope, "Hypothesis passed"));
+}
+
 /**
  * The state machine's definition; `functions` are the task functions the contract names, and
  * `records` the bucket they keep each experiment's targets in.
@@ -216,6 +254,7 @@ export function buildDefinition(
   scope: Construct,
   functions: FaultTaskFunctions,
   records: s3.IBucket,
+  hypothesis?: DefinedHypothesis,
 ): sfn.IChainable {
   const resolve = invoke(
     scope,
@@ -225,6 +264,7 @@ export function buildDefinition(
       input: JsonPath.objectAt(JsonPath.executionInput),
       executionName: JsonPath.executionName,
       startTime: JsonPath.executionStartTime,
+      ...(hypothesis ? { hypothesis: hypothesis.spec } : {}),
     },
     // Its result replaces the input: every later state reads the plan and where the targets are.
     { comment: "Checks the input, finds the instances, and plans the experiment" },
@@ -277,14 +317,41 @@ export function buildDefinition(
     );
 
   const rampUp = new sfn.Wait(scope, "Ramp up", { time: rampSeconds, comment: "RAMP_TIME before the fault" });
-  rampUp
+  const rampDown = rampUp
     .next(inject)
-    .next(new sfn.Wait(scope, "Ramp down", { time: rampSeconds, comment: "RAMP_TIME after the fault" }))
-    .next(report);
+    .next(new sfn.Wait(scope, "Ramp down", { time: rampSeconds, comment: "RAMP_TIME after the fault" }));
+  const dryRun = new sfn.Choice(scope, "Dry run?")
+    .when(Condition.booleanEquals("$.plan.dryRun", true), report)
+    .otherwise(rampUp);
+  if (!hypothesis || !functions.checkSteadyState) {
+    rampDown.next(report);
+    return resolve.next(dryRun);
+  }
 
-  return resolve.next(
-    new sfn.Choice(scope, "Dry run?")
-      .when(Condition.booleanEquals("$.plan.dryRun", true), report)
-      .otherwise(rampUp),
-  );
+  rampDown
+    .next(
+      new sfn.Wait(scope, "Watch after the fault", {
+        time: sfn.WaitTime.secondsPath("$.plan.watchAfterSeconds"),
+        comment: "The hypothesis's After windows, and the time its alarms may take to fire",
+      }),
+    )
+    .next(report);
+  if (hypothesis.failExecution) report.next(gateOnVerdict(scope));
+  const steadyState = invoke(
+    scope,
+    "Check the steady state",
+    functions.checkSteadyState,
+    { plan: PLAN },
+    {
+      resultPath: "$.steadyState",
+      comment: "The hypothesis's Before probes: if one does not pass, nothing is injected",
+    },
+  ).addCatch(report, { resultPath: "$.error" });
+  return resolve
+    .next(steadyState)
+    .next(
+      new sfn.Choice(scope, "Steady state holds?")
+        .when(Condition.booleanEquals("$.steadyState.holds", true), dryRun)
+        .otherwise(report),
+    );
 }

@@ -38,6 +38,12 @@ export const REPORT_METRICS = {
   unsafeRetries: "UnsafeRetries",
   /** ...and the longest from the window's end to a client's return, in milliseconds. */
   reconnectMs: "ReconnectMs",
+  /**
+   * The verdict on the hypothesis, with a hypothesis: its score (0-100), and 1 when it passed, 0
+   * when not; per experiment (ExperimentId) and for every experiment (no dimension).
+   */
+  hypothesisScore: "HypothesisScore",
+  hypothesisPassed: "HypothesisPassed",
 } as const;
 
 /**

@@ -27,6 +27,7 @@ import { AlarmStop } from "./alarm-stop";
 import { ENVIRONMENT } from "./task-environment";
 import { TaskFunctions, stateMachineFunctions, type FaultTaskFunctions } from "./task-functions";
 import { HttpResetPeerValidationError } from "./errors";
+import { renderHypothesis, type Hypothesis } from "./hypothesis/hypothesis";
 import type { FaultTunables } from "./fault-tunables";
 import { tunableDefaultsText } from "./tunable-input";
 import { TUNABLES } from "./tunables";
@@ -102,6 +103,13 @@ export interface HttpResetPeerFaultProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
+   * What the team expects of its system under the fault: alarms, metrics and what the clients do,
+   * checked before the fault (the steady state: if it does not hold, nothing is injected) and
+   * after it, and judged in every report with a verdict and a score (docs/hypothesis.md).
+   * @default - no hypothesis: no steady-state check, and no verdict
+   */
+  readonly hypothesis?: Hypothesis;
+  /**
    * The Node.js runtime of the task functions. The handler bundles are built for Node.js 24 and
    * tested on Node.js 24 and 26. A newer Node.js runtime is taken with a warning at synthesis;
    * anything older, or not Node.js, is refused.
@@ -114,14 +122,21 @@ export interface HttpResetPeerFaultProps {
  * The task functions that read and write the records: the targets, the commands sent, the stop
  * cause, the report.
  */
-const RECORD_WRITERS = ["resolveTargets", "sendCommand", "cleanup", "report", "stopExperiments"] as const;
+const RECORD_WRITERS = [
+  "resolveTargets",
+  "sendCommand",
+  "cleanup",
+  "report",
+  "stopExperiments",
+  "checkSteadyState",
+] as const;
 
 /**
  * Those that also list them: an undo and a report read the commands recorded, and a record not there
  * yet must read as NoSuchKey rather than AccessDenied, which S3 answers without s3:ListBucket
  * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions").
  */
-const RECORD_LISTERS = ["sendCommand", "cleanup", "report", "stopExperiments"] as const;
+const RECORD_LISTERS = ["sendCommand", "cleanup", "report", "stopExperiments", "checkSteadyState"] as const;
 
 /** Where Powertools puts the handlers' logs and metrics. */
 const POWERTOOLS = {
@@ -180,8 +195,11 @@ export class HttpResetPeerFault extends Construct {
   /** The stop-condition alarms, as given (empty without them). */
   public readonly stopConditionAlarms: cloudwatch.IAlarm[];
 
+  private readonly hypothesisProps?: Hypothesis;
+
   constructor(scope: Construct, id: string, props: HttpResetPeerFaultProps = {}) {
     super(scope, id);
+    this.hypothesisProps = props.hypothesis;
     const defaults = props.tunableDefaults ?? {};
     const alarms = props.stopConditionAlarms ?? [];
     this.stopConditionAlarms = [...alarms];
@@ -192,6 +210,7 @@ export class HttpResetPeerFault extends Construct {
     const defaultsText = tunableDefaultsText(this, defaults);
     const optInTag = optInTagText(this, props.optInTag);
     checkRoleArns(this, assumableRoleArns);
+    const hypothesis = props.hypothesis && renderHypothesis(this, props.hypothesis);
     const stack = Stack.of(this);
 
     this.document = new FaultDocument(this, "Document", { documentName: props.documentName });
@@ -219,6 +238,7 @@ export class HttpResetPeerFault extends Construct {
       removalPolicy,
       runtime: handlerRuntime(this, props.runtime),
       cleanupOnFailure: new destinations.SqsDestination(this.cleanupDeadLetterQueue),
+      hypothesis: Boolean(hypothesis),
       environment: {
         [ENVIRONMENT.documentName]: this.document.documentName,
         [ENVIRONMENT.tunableDefaults]: JSON.stringify(defaultsText),
@@ -241,8 +261,14 @@ export class HttpResetPeerFault extends Construct {
       trustedRoleArns: functions.roles.map((role) => role.roleArn),
     });
     functions.useFaultRole(this.faultRole);
+    if (hypothesis) {
+      functions.judgeHypothesis({
+        alarmArns: (props.hypothesis?.alarms ?? []).map((probe) => probe.alarm.alarmArn),
+        metrics: hypothesis.probes.some((probe) => probe.kind === "Metric"),
+      });
+    }
     for (const name of RECORD_WRITERS) {
-      functions[name].addToRolePolicy(
+      functions[name]?.addToRolePolicy(
         new iam.PolicyStatement({
           sid: "ExperimentRecords",
           actions: ["s3:GetObject", "s3:PutObject"],
@@ -251,7 +277,7 @@ export class HttpResetPeerFault extends Construct {
       );
     }
     for (const name of RECORD_LISTERS) {
-      functions[name].addToRolePolicy(
+      functions[name]?.addToRolePolicy(
         new iam.PolicyStatement({
           sid: "ListExperimentRecords",
           actions: ["s3:ListBucket"],
@@ -264,7 +290,16 @@ export class HttpResetPeerFault extends Construct {
       comment:
         "EC2 HTTP reset peer: resets every inbound HTTP connection to one port of the targets, then restores them",
       definitionBody: sfn.DefinitionBody.fromChainable(
-        buildDefinition(new Construct(this, "Definition"), functions, records),
+        buildDefinition(
+          new Construct(this, "Definition"),
+          functions,
+          records,
+          hypothesis && {
+            // A literal of the definition, so that no execution's input can change what is probed.
+            spec: stack.toJsonString(hypothesis),
+            failExecution: props.hypothesis?.failExecution ?? true,
+          },
+        ),
       ),
       timeout: executionTimeout(this, this.document.stepTimeoutSeconds, props.maxSerialTargets ?? 10),
       tracingEnabled: true,
@@ -307,6 +342,11 @@ export class HttpResetPeerFault extends Construct {
     this.acknowledgeFindings();
   }
 
+  /** Whether the hypothesis has metric probes, whose GetMetricData takes no resource. */
+  private get judgesMetrics(): boolean {
+    return Boolean(this.hypothesisProps?.metrics?.length);
+  }
+
   private acknowledgeFindings(): void {
     acknowledge(
       this.recordsBucket,
@@ -341,7 +381,7 @@ export class HttpResetPeerFault extends Construct {
         "Each experiment's records are under a prefix named by its execution, unknown until it starts; the bucket holds nothing else.",
       );
     for (const name of RECORD_WRITERS) {
-      const role = this.functions[name].role;
+      const role = this.functions[name]?.role;
       if (role) recordObjects(role, records.arnForObjects("*"));
     }
     // The Map's ItemReader names the bucket by name rather than by ARN.
@@ -366,9 +406,21 @@ export class HttpResetPeerFault extends Construct {
           reporter,
           "AwsSolutions",
           "IAM5[Resource::*]",
-          "cloudwatch:PutMetricData takes no resource ARN; the policy's cloudwatch:namespace condition holds it to the fault's own namespace.",
+          "cloudwatch:PutMetricData takes no resource ARN; the policy's cloudwatch:namespace condition holds it to the fault's own namespace." +
+            (this.judgesMetrics
+              ? " cloudwatch:GetMetricData takes none either: the hypothesis's metric probes read only the metrics fixed at deployment."
+              : ""),
         );
       }
+    }
+    const prober = this.functions.checkSteadyState?.role;
+    if (prober && this.judgesMetrics) {
+      acknowledge(
+        prober,
+        "AwsSolutions",
+        "IAM5[Resource::*]",
+        "cloudwatch:GetMetricData takes no resource ARN: the hypothesis's metric probes read only the metrics fixed at deployment.",
+      );
     }
     const stopper = this.functions.stopExperiments.role;
     if (stopper) {

@@ -7,3 +7,8 @@ export type { FaultSchedule } from "./fault-schedules";
 export { InjectionSequence, ResetAt, type FaultTunables } from "./fault-tunables";
 export type { OptInTag } from "./opt-in-tag";
 export type { FaultTaskFunctions } from "./task-functions";
+export type { Hypothesis } from "./hypothesis/hypothesis";
+export { AlarmExpectation, type AlarmProbe } from "./hypothesis/alarm-probe";
+export { ProbeComparison, type MetricProbe } from "./hypothesis/metric-probe";
+export type { ClientsExpectation } from "./hypothesis/clients-probe";
+export { ProbePhase } from "./hypothesis/probe-phase";

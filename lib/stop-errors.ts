@@ -7,4 +7,8 @@ export const STOP_ERRORS = {
   alarm: "StopConditionAlarm",
   lever: "SafetyLeverEngaged",
   commandFailed: "FaultCommandFailed",
+  /** The verdict on the hypothesis was Failed (after a clean fault, cleanup and report). */
+  hypothesisRejected: "HypothesisRejected",
+  /** The verdict could not be reached: some probe could not be judged. */
+  hypothesisInconclusive: "HypothesisInconclusive",
 } as const;

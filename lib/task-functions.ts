@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
@@ -7,6 +7,7 @@ import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import type * as ssm from "aws-cdk-lib/aws-ssm";
 import { Construct } from "constructs";
+import { VERDICT_EVENT } from "./event-types";
 import { METRICS_NAMESPACE } from "./fault-metrics";
 import type { HandlerRuntime } from "./handler-runtime";
 import { ENVIRONMENT } from "./task-environment";
@@ -24,6 +25,8 @@ export interface FaultTaskFunctions {
   readonly cleanup: lambda.IFunction;
   /** Builds the execution's report. */
   readonly report: lambda.IFunction;
+  /** Checks the hypothesis's steady state before anything is injected; only with a hypothesis. */
+  readonly checkSteadyState?: lambda.IFunction;
   /**
    * Stops the running executions when a stop-condition alarm goes to ALARM, and cleans up after
    * them; an EventBridge rule invokes it, not the state machine.
@@ -46,6 +49,8 @@ export interface TaskFunctionsProps {
   readonly runtime: HandlerRuntime;
   /** Where the cleanup and stop functions send the events they failed to process. */
   readonly cleanupOnFailure: lambda.IDestination;
+  /** Whether the fault has a hypothesis, whose steady state a function of its own checks. */
+  readonly hypothesis: boolean;
 }
 
 type TaskName = keyof FaultTaskFunctions;
@@ -79,6 +84,11 @@ const TASKS: Record<TaskName, { handler: string; description: string; timeout: D
     // A ListCommandInvocations page per 50 instances, each slowed by throttling on a busy account.
     timeout: Duration.minutes(5),
   },
+  checkSteadyState: {
+    handler: "check-steady-state",
+    description: "checks the hypothesis's steady state before the fault",
+    timeout: Duration.minutes(1),
+  },
   stopExperiments: {
     handler: "stop-experiments",
     description: "stops the running experiments when a stop-condition alarm goes to ALARM",
@@ -97,7 +107,7 @@ export const TASK_HANDLERS: readonly string[] = Object.values(TASKS).map((task) 
 export const stateMachineFunctions = (functions: FaultTaskFunctions): lambda.IFunction[] =>
   (Object.keys(TASKS) as TaskName[])
     .filter((name) => !EVENT_TASKS.includes(name))
-    .map((name) => functions[name]);
+    .flatMap((name) => functions[name] ?? []);
 
 /**
  * The task functions, each with a role that may only assume the fault's roles (and read the
@@ -112,6 +122,7 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
   public readonly cleanup: lambda.IFunction;
   public readonly report: lambda.IFunction;
   public readonly stopExperiments: lambda.IFunction;
+  public readonly checkSteadyState?: lambda.IFunction;
   /** The functions' roles: a fault role in another account must trust them. */
   public readonly roles: iam.IRole[];
   private readonly all: TaskFunction[];
@@ -120,28 +131,33 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
   private readonly checker: TaskFunction;
   /** The functions that report experiments: the report's, and the cleanup's after a stopped one. */
   private readonly reporters: TaskFunction[];
+  private readonly prober?: TaskFunction;
 
   constructor(scope: Construct, id: string, props: TaskFunctionsProps) {
     super(scope, id);
     const made = Object.fromEntries(
-      (Object.keys(TASKS) as TaskName[]).map((name) => [
-        name,
-        new TaskFunction(this, name.charAt(0).toUpperCase() + name.slice(1), {
-          ...TASKS[name],
-          environment: props.environment,
-          logRetention: props.logRetention,
-          removalPolicy: props.removalPolicy,
-          runtime: props.runtime,
-          onFailure: name === "cleanup" || name === "stopExperiments" ? props.cleanupOnFailure : undefined,
-        }),
-      ]),
-    ) as Record<TaskName, TaskFunction>;
+      (Object.keys(TASKS) as TaskName[])
+        .filter((name) => props.hypothesis || name !== "checkSteadyState")
+        .map((name) => [
+          name,
+          new TaskFunction(this, name.charAt(0).toUpperCase() + name.slice(1), {
+            ...TASKS[name],
+            environment: props.environment,
+            logRetention: props.logRetention,
+            removalPolicy: props.removalPolicy,
+            runtime: props.runtime,
+            onFailure: name === "cleanup" || name === "stopExperiments" ? props.cleanupOnFailure : undefined,
+          }),
+        ]),
+    ) as Record<Exclude<TaskName, "checkSteadyState">, TaskFunction> & { checkSteadyState?: TaskFunction };
     this.resolveTargets = made.resolveTargets.function;
     this.sendCommand = made.sendCommand.function;
     this.checkProgress = made.checkProgress.function;
     this.cleanup = made.cleanup.function;
     this.report = made.report.function;
     this.stopExperiments = made.stopExperiments.function;
+    this.checkSteadyState = made.checkSteadyState?.function;
+    this.prober = made.checkSteadyState;
     this.stopper = made.stopExperiments;
     this.resolver = made.resolveTargets;
     this.checker = made.checkProgress;
@@ -220,6 +236,48 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
     for (const { function: fn, role } of this.all) {
       faultRole.grantAssumeRole(role);
       fn.addEnvironment(ENVIRONMENT.faultRoleArn, faultRole.roleArn);
+    }
+  }
+
+  /**
+   * Lets the steady-state check and the reporters read what the hypothesis's probes read: its
+   * alarms' states (and, for the reporters, their history), any metric (GetMetricData takes no
+   * resource), and lets the reporters put the verdict's event on the default bus.
+   */
+  public judgeHypothesis(probes: { readonly alarmArns: string[]; readonly metrics: boolean }): void {
+    const readers = [...(this.prober ? [this.prober] : []), ...this.reporters];
+    for (const reader of readers) {
+      const reporter = reader !== this.prober;
+      if (probes.alarmArns.length) {
+        reader.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: "ReadHypothesisAlarms",
+            actions: ["cloudwatch:DescribeAlarms", ...(reporter ? ["cloudwatch:DescribeAlarmHistory"] : [])],
+            resources: probes.alarmArns,
+          }),
+        );
+      }
+      if (probes.metrics) {
+        reader.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: "ReadHypothesisMetrics",
+            actions: ["cloudwatch:GetMetricData"],
+            resources: ["*"],
+          }),
+        );
+      }
+    }
+    for (const reporter of this.reporters) {
+      reporter.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: "PutVerdictEvents",
+          actions: ["events:PutEvents"],
+          resources: [
+            Stack.of(this).formatArn({ service: "events", resource: "event-bus", resourceName: "default" }),
+          ],
+          conditions: { StringEquals: { "events:source": VERDICT_EVENT.source } },
+        }),
+      );
     }
   }
 

@@ -11,7 +11,8 @@ import { experimentIdFor } from "../input/experiment-id";
 import { readInput } from "../input/input";
 import { checkTargetCount, planRun } from "../input/plan";
 import { checkReadiness } from "../targets/readiness";
-import { writeTargets } from "../records/records";
+import { recordHypothesis, writeTargets } from "../records/records";
+import type { HypothesisSpec } from "../../lib/hypothesis/probe-spec";
 import { refuseWhileEngaged } from "../stopping/safety-lever";
 import { sample } from "../targets/sample";
 import { refuseWhileAlarm } from "../stopping/stop-conditions";
@@ -58,9 +59,18 @@ export const handler = task(
     checkTargetCount(targets.length);
     await checkReadiness(ssm, targets, region);
 
-    const plan = planRun(values, { experimentId, region, startedAt: event.startTime }, targets.length);
+    const hypothesis = event.hypothesis ? (JSON.parse(event.hypothesis) as HypothesisSpec) : undefined;
+    const plan = planRun(
+      values,
+      { experimentId, region, startedAt: event.startTime },
+      targets.length,
+      hypothesis,
+    );
     const targetIds = targets.map((t) => t.InstanceId ?? "");
-    const key = await writeTargets(plan, targetIds);
+    const [key] = await Promise.all([
+      writeTargets(plan, targetIds),
+      hypothesis && recordHypothesis(plan.records, hypothesis),
+    ]);
     metrics.addMetric("InstancesTargeted", MetricUnit.Count, targetIds.length);
     logger.info("targets resolved", {
       targets: targetIds.length,

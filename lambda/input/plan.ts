@@ -1,7 +1,9 @@
 import { batching, MAX_TARGETS, pollSeconds } from "../../lib/execution-limits";
 import { InjectionSequence } from "../../lib/fault-tunables";
 import { TUNABLES, type TunableValues } from "../../lib/tunables";
+import type { HypothesisSpec } from "../../lib/hypothesis/probe-spec";
 import type { Plan } from "../contract";
+import { watchAfterSeconds } from "../hypothesis/windows";
 import { TooManyTargetsError } from "../errors";
 import { recordsPrefix } from "../records/records";
 
@@ -25,28 +27,34 @@ function documentParameters(values: TunableValues, experimentId: string): Record
   return parameters;
 }
 
-/** The plan every state carries, for `targetCount` targets. */
+/**
+ * The plan every state carries, for `targetCount` targets; with a hypothesis, the wait after the
+ * fault that its After windows and alarms need.
+ */
 export function planRun(
   values: TunableValues,
   experiment: { readonly experimentId: string; readonly region: string; readonly startedAt: string },
   targetCount: number,
+  hypothesis?: HypothesisSpec,
 ): Plan {
   const sequence =
     values.SEQUENCE === InjectionSequence.SERIAL ? InjectionSequence.SERIAL : InjectionSequence.PARALLEL;
   const durationSeconds = Number(values.TOTAL_CHAOS_DURATION);
   const batches = batching(sequence, targetCount);
+  const rampSeconds = Number(values.RAMP_TIME);
   return {
     ...experiment,
     records: recordsPrefix(experiment.experimentId, experiment.startedAt),
     assumeRoleArn: values.ASSUME_ROLE_ARN,
     authenticationSecret: values.AWS_AUTHENTICATION_SECRET,
     sequence,
-    rampSeconds: Number(values.RAMP_TIME),
+    rampSeconds,
     durationSeconds,
     dryRun: values.DRY_RUN === "True",
     pollSeconds: pollSeconds(durationSeconds),
     batchSize: batches.size,
     batchConcurrency: batches.concurrency,
     documentParameters: documentParameters(values, experiment.experimentId),
+    watchAfterSeconds: hypothesis ? watchAfterSeconds(hypothesis, { durationSeconds, rampSeconds }) : 0,
   };
 }

@@ -5,7 +5,8 @@
  */
 import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { consoleUrl } from "../report/console-links";
-import type { CommandRef, Plan, StopCause, TargetItem } from "../contract";
+import type { CommandRef, Plan, ProbeResult, StopCause, TargetItem } from "../contract";
+import type { HypothesisSpec } from "../../lib/hypothesis/probe-spec";
 import { homeRegion, recordsBucket } from "../input/environment";
 import { homeClient } from "../aws/sdk-config";
 
@@ -18,6 +19,8 @@ const RECORD = {
   stop: "stop.json",
   report: "report.json",
   page: "report.html",
+  hypothesis: "hypothesis.json",
+  steadyState: "steady-state.json",
 } as const;
 
 /** The prefix of one execution's records: its experiment, then its start, so a reused name starts anew. */
@@ -128,6 +131,26 @@ export async function ifWritten<T>(reading: Promise<T>): Promise<T | undefined> 
 /** The cause recorded under an experiment's records prefix; undefined while none is. */
 export const recordedStop = (records: string): Promise<StopCause | undefined> =>
   ifWritten(read<StopCause>(records + RECORD.stop));
+
+/**
+ * Keeps the hypothesis the state machine holds with the experiment's records, so that whichever
+ * function reports the experiment (the state machine's, or the abort rule's after a stop) judges it
+ * against the hypothesis it ran under.
+ */
+export const recordHypothesis = (records: string, hypothesis: HypothesisSpec): Promise<boolean> =>
+  write(records + RECORD.hypothesis, hypothesis);
+
+/** The hypothesis the experiment ran under; undefined when it had none. */
+export const recordedHypothesis = (records: string): Promise<HypothesisSpec | undefined> =>
+  ifWritten(read<HypothesisSpec>(records + RECORD.hypothesis));
+
+/** Records what the probes of the steady state found before anything was injected. */
+export const recordSteadyState = (records: string, results: readonly ProbeResult[]): Promise<boolean> =>
+  write(records + RECORD.steadyState, results);
+
+/** What the probes of the steady state found; undefined when they were not run. */
+export const recordedSteadyState = (records: string): Promise<ProbeResult[] | undefined> =>
+  ifWritten(read<ProbeResult[]>(records + RECORD.steadyState));
 
 /** Where a report went: its s3:// addresses, and the S3 console's page of the HTML one. */
 export interface WrittenReport {

@@ -29,6 +29,8 @@ import { listedCommands, type ExperimentCommand } from "../ssm-commands/experime
 import { documentInvocations, invocationOutput } from "../ssm-commands/invocations";
 import { readTargets, recordedCommands, writeReport, type WrittenReport } from "../records/records";
 import { publishReportMetrics } from "./report-metrics";
+import { reportVerdict } from "./report-verdict";
+import { putVerdictEvent } from "./verdict-event";
 import { reportPage } from "./page";
 import { logger } from "../telemetry";
 
@@ -217,11 +219,13 @@ async function beside(what: string, work: () => Promise<unknown>): Promise<void>
 export async function reportExperiment(event: ReportEvent): Promise<ReportSummary> {
   const { plan, targets } = event;
   const targetIds = await readTargets(targets.key);
-  const whole = plan.dryRun
+  const made = plan.dryRun
     ? report(event, targetIds, [], {
         note: "Dry run: the targets were resolved and checked; nothing was sent to them",
       })
     : await experimentReport(event, targetIds);
+  const verdict = await reportVerdict(plan, made);
+  const whole: Report = verdict ? { ...made, verdict } : made;
   const [written] = await Promise.all([
     writeReport(plan, whole, reportPage(whole)),
     beside("publish the experiment's metrics", () => publishReportMetrics(whole, listed(whole))),
@@ -235,6 +239,7 @@ export async function reportExperiment(event: ReportEvent): Promise<ReportSummar
         }),
       ),
   ]);
+  if (verdict) await beside("put the verdict's event", () => putVerdictEvent(whole, written));
   const result = summary(whole, written);
   logger.info("report", { totals: result.totals, reportPage: result.reportPage });
   return result;

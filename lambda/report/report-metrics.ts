@@ -109,11 +109,40 @@ function experimentTotals(report: Report, Dimensions: Dimensions): MetricDatum[]
   ].map((datum) => ({ ...datum, Dimensions, Timestamp }));
 }
 
+/**
+ * The verdict's score, per experiment and for the whole fault (no dimension), so that a dashboard
+ * graphs the verdicts over time; and whether it passed, 1 or 0.
+ */
+function verdictData(report: Report, experiment: Dimensions): MetricDatum[] {
+  if (!report.verdict) return [];
+  const Timestamp = new Date(report.reportedAt);
+  const score = {
+    MetricName: REPORT_METRICS.hypothesisScore,
+    Value: report.verdict.score,
+    Unit: StandardUnit.None,
+    Timestamp,
+  };
+  const passed = report.verdict.result === "Passed" ? 1 : 0;
+  return [
+    { ...score, Dimensions: experiment },
+    score,
+    {
+      MetricName: REPORT_METRICS.hypothesisPassed,
+      Value: passed,
+      Unit: StandardUnit.Count,
+      Timestamp,
+      Dimensions: experiment,
+    },
+    { MetricName: REPORT_METRICS.hypothesisPassed, Value: passed, Unit: StandardUnit.Count, Timestamp },
+  ];
+}
+
 /** Publishes the report's metrics; `listed` are the instances that get a metric of their own. */
 export async function publishReportMetrics(report: Report, listed: readonly InstanceReport[]): Promise<void> {
   const experiment = [{ Name: DIMENSIONS.experiment, Value: report.experimentId }];
   const data = [
     ...experimentTotals(report, experiment),
+    ...verdictData(report, experiment),
     ...experimentSeries(report, experiment),
     ...instanceSeries(report, listed),
   ];

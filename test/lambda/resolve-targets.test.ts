@@ -70,6 +70,7 @@ describe("input", () => {
         ObserveRecoverySeconds: ["30"],
         ExperimentId: ["run-1"],
       },
+      watchAfterSeconds: 0,
     });
   });
 

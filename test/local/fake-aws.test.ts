@@ -1,6 +1,14 @@
 /** The fake AWS keeps the contracts the handlers depend on, seen through the SDK's own clients. */
 import "./support/environment";
-import { DescribeAlarmsCommand, CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import {
+  CloudWatchClient,
+  DescribeAlarmHistoryCommand,
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  PutMetricDataCommand,
+  type DescribeAlarmHistoryCommandInput,
+  type MetricDataQuery,
+} from "@aws-sdk/client-cloudwatch";
 import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import {
   CancelCommandCommand,
@@ -347,5 +355,274 @@ describe("credentials, throttling and the call log", () => {
     expect(aws.calls.throttledCount()).toBeGreaterThan(0);
     expect(aws.calls.throttledCount()).toBe(attempts.length - 15);
     expect(aws.calls.counts()["EC2:DescribeInstances"]).toBe(attempts.length);
+  });
+});
+
+describe("CloudWatch GetMetricData and DescribeAlarmHistory", () => {
+  // A time aligned to every period the tests use, long enough ago for none of them to care.
+  const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+  const at = (seconds: number) => new Date(T0 + seconds * 1000);
+  const ALB = "AWS/ApplicationELB";
+  const lb = { LoadBalancer: "app/web/0123456789abcdef" };
+  const metricQuery = (
+    Id: string,
+    MetricName: string,
+    Stat: string,
+    Period = 60,
+    dimensions: Record<string, string> = lb,
+  ): MetricDataQuery => ({
+    Id,
+    MetricStat: {
+      Metric: {
+        Namespace: ALB,
+        MetricName,
+        Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })),
+      },
+      Period,
+      Stat,
+    },
+  });
+  const getData = (queries: MetricDataQuery[], extra: { ScanBy?: "TimestampAscending" } = {}) =>
+    new CloudWatchClient(config).send(
+      new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: at(0), EndTime: at(180), ...extra }),
+    );
+  const series = (results: { Id?: string; Timestamps?: Date[]; Values?: number[] }[] = []) =>
+    Object.fromEntries(
+      results.map((r) => [r.Id, r.Timestamps!.map((t, i) => [(t.getTime() - T0) / 1000, r.Values![i]])]),
+    );
+
+  test("aggregates exactly one metric's datapoints by Period and Stat in the time range, newest first", async () => {
+    const hundred = Array.from({ length: 100 }, (_, i) => ({ at: at(i % 60), value: i + 1 }));
+    aws.cloudwatch.record(ALB, "TargetResponseTime", lb, [
+      ...hundred,
+      { at: at(60), value: 10 },
+      { at: at(90), value: 20 },
+      { at: at(130), value: 5 },
+      { at: at(-30), value: 1000 }, // in a period that starts before StartTime
+      { at: at(180), value: 7777 }, // in the period that starts at EndTime
+    ]);
+    const thousand = Array.from({ length: 1000 }, (_, i) => ({ at: at(i % 60), value: i + 1 }));
+    aws.cloudwatch.record(ALB, "RequestCount", lb, thousand);
+    const withGroup = { TargetGroup: "targetgroup/web/0123", ...lb };
+    aws.cloudwatch.record(ALB, "TargetResponseTime", withGroup, [{ at: at(10), value: 500 }]);
+    const { MetricDataResults, NextToken } = await getData([
+      metricQuery("sum", "TargetResponseTime", "Sum"),
+      metricQuery("avg", "TargetResponseTime", "Average"),
+      metricQuery("max", "TargetResponseTime", "Maximum"),
+      metricQuery("p99", "TargetResponseTime", "p99"),
+      metricQuery("p999", "RequestCount", "p99.9"),
+      metricQuery("p161", "RequestCount", "p16.1"),
+      metricQuery("threeMinutes", "TargetResponseTime", "Sum", 180),
+      // The same set in another order is the same metric; a subset or no dimension is another.
+      metricQuery("group", "TargetResponseTime", "Sum", 60, { ...lb, TargetGroup: withGroup.TargetGroup }),
+      metricQuery("none", "TargetResponseTime", "Sum", 60, {}),
+    ]);
+    expect(series(MetricDataResults)).toEqual({
+      sum: [
+        [120, 5],
+        [60, 30],
+        [0, 5050],
+      ],
+      avg: [
+        [120, 5],
+        [60, 15],
+        [0, 50.5],
+      ],
+      max: [
+        [120, 5],
+        [60, 20],
+        [0, 100],
+      ],
+      p99: [
+        [120, 5],
+        [60, 20],
+        [0, 99],
+      ],
+      p999: [[0, 999]],
+      p161: [[0, 161]],
+      threeMinutes: [[0, 5085]],
+      group: [[0, 500]],
+      none: [],
+    });
+    expect(MetricDataResults![0]).toMatchObject({
+      Label: "TargetResponseTime",
+      StatusCode: "Complete",
+      Messages: [],
+    });
+    expect(NextToken).toBeUndefined();
+    const ascending = await getData([metricQuery("sum", "TargetResponseTime", "Sum")], {
+      ScanBy: "TimestampAscending",
+    });
+    expect(series(ascending.MetricDataResults).sum).toEqual([
+      [0, 5050],
+      [60, 30],
+      [120, 5],
+    ]);
+  });
+
+  test("reads what PutMetricData took: Values with Counts, statistic sets and single values", async () => {
+    const minute = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
+    const Dimensions = [{ Name: "Service", Value: "api" }];
+    const cw = new CloudWatchClient(config);
+    await cw.send(
+      new PutMetricDataCommand({
+        Namespace: "Chaos/Test",
+        MetricData: [
+          {
+            MetricName: "Latency",
+            Dimensions,
+            Timestamp: new Date(minute + 1000),
+            Values: [10, 20],
+            Counts: [3, 1],
+          },
+          {
+            MetricName: "Latency",
+            Dimensions,
+            Timestamp: new Date(minute + 2000),
+            StatisticValues: { SampleCount: 4, Sum: 100, Minimum: 5, Maximum: 40 },
+          },
+          { MetricName: "Latency", Dimensions, Timestamp: new Date(minute + 3000), Value: 50 },
+        ],
+      }),
+    );
+    const query = (Id: string, Stat: string): MetricDataQuery => ({
+      Id,
+      MetricStat: {
+        Metric: { Namespace: "Chaos/Test", MetricName: "Latency", Dimensions },
+        Period: 60,
+        Stat,
+      },
+    });
+    const { MetricDataResults } = await cw.send(
+      new GetMetricDataCommand({
+        MetricDataQueries: [
+          query("sum", "Sum"),
+          query("n", "SampleCount"),
+          query("min", "Minimum"),
+          query("p50", "p50"),
+        ],
+        StartTime: new Date(minute),
+        EndTime: new Date(minute + 60_000),
+      }),
+    );
+    expect(MetricDataResults!.map((r) => [r.Id, r.Values])).toEqual([
+      ["sum", [200]],
+      ["n", [9]],
+      ["min", [5]],
+      // A statistic set whose Minimum and Maximum differ has no percentiles.
+      ["p50", []],
+    ]);
+  });
+
+  test("computes arithmetic over other queries' Ids, returning only the queries that ask for it", async () => {
+    aws.cloudwatch.record(ALB, "HTTPCode_Target_5XX_Count", lb, [
+      { at: at(0), value: 2 },
+      { at: at(60), value: 3 },
+    ]);
+    aws.cloudwatch.record(ALB, "RequestCount", lb, [
+      { at: at(0), value: 100 },
+      { at: at(60), value: 50 },
+      { at: at(120), value: 10 },
+    ]);
+    const hidden = (query: MetricDataQuery) => ({ ...query, ReturnData: false });
+    const { MetricDataResults } = await getData([
+      { Id: "rate", Expression: "100 * errors / requests", Label: "Error rate" },
+      hidden(metricQuery("errors", "HTTPCode_Target_5XX_Count", "Sum")),
+      hidden(metricQuery("requests", "RequestCount", "Sum")),
+      { Id: "spare", Expression: "(requests - errors) * -1" },
+    ]);
+    expect(MetricDataResults!.map((r) => [r.Id, r.Label])).toEqual([
+      ["rate", "Error rate"],
+      ["spare", "spare"],
+    ]);
+    // The period with requests and no errors has no rate.
+    expect(series(MetricDataResults)).toEqual({
+      rate: [
+        [60, 6],
+        [0, 2],
+      ],
+      spare: [
+        [60, -47],
+        [0, -98],
+      ],
+    });
+    await expect(getData([{ Id: "total", Expression: "SUM(METRICS())" }])).rejects.toThrow(
+      'the fake CloudWatch does not implement the expression "SUM(METRICS())"',
+    );
+  });
+
+  test("refuses requests GetMetricData's checks refuse, with ValidationError", async () => {
+    const sum = metricQuery("sum", "RequestCount", "Sum");
+    for (const [queries, message] of [
+      [[], "Member must have length between 1 and 500"],
+      [
+        Array.from({ length: 501 }, (_, i) => ({ ...sum, Id: `q${i}` })),
+        "Member must have length between 1 and 500",
+      ],
+      [[sum, sum], "The values for parameter id in MetricDataQueries are not unique."],
+      [[{ ...sum, Id: "Sum" }], "The value Sum for parameter MetricDataQueries.member.1.Id is not matching"],
+      [
+        [metricQuery("odd", "RequestCount", "Sum", 20)],
+        "MetricDataQueries.member.1.MetricStat.Period must be",
+      ],
+    ] as [MetricDataQuery[], string][]) {
+      await expect(getData(queries)).rejects.toMatchObject({
+        name: "ValidationError",
+        message: expect.stringContaining(message),
+      });
+    }
+    const cw = new CloudWatchClient(config);
+    await expect(
+      cw.send(new GetMetricDataCommand({ MetricDataQueries: [sum], StartTime: at(60), EndTime: at(60) })),
+    ).rejects.toMatchObject({
+      name: "ValidationError",
+      message: "The parameter StartTime must not equal parameter EndTime.",
+    });
+  });
+
+  test("DescribeAlarmHistory lists each change of state, newest first, in pages", async () => {
+    aws.cloudwatch.addAlarm("latency");
+    aws.cloudwatch.addAlarm("children", "CompositeAlarm");
+    const cw = new CloudWatchClient(config);
+    const history = async (input: DescribeAlarmHistoryCommandInput) =>
+      cw.send(new DescribeAlarmHistoryCommand(input));
+    expect((await history({ AlarmName: "latency" })).AlarmHistoryItems).toEqual([]);
+    const crossed = "Threshold Crossed: 1 datapoint [9.0] was greater than the threshold (5.0).";
+    aws.cloudwatch.setAlarmState("latency", "ALARM", crossed, at(0));
+    aws.cloudwatch.setAlarmState("latency", "ALARM", "still", at(30)); // no change of state
+    aws.cloudwatch.setAlarmState("latency", "OK", "back", at(60));
+    aws.cloudwatch.setAlarmState("children", "ALARM", "a child alarm", at(90));
+    aws.cloudwatch.setAlarmState("latency", "INSUFFICIENT_DATA", "no data", at(120));
+
+    const first = await history({ AlarmName: "latency", HistoryItemType: "StateUpdate", MaxRecords: 2 });
+    const second = await history({ AlarmName: "latency", MaxRecords: 2, NextToken: first.NextToken });
+    expect(first.NextToken).toBeDefined();
+    expect(second.NextToken).toBeUndefined();
+    const items = [...first.AlarmHistoryItems!, ...second.AlarmHistoryItems!];
+    expect(items.map((i) => [i.Timestamp, i.HistorySummary])).toEqual([
+      [at(120), "Alarm updated from OK to INSUFFICIENT_DATA"],
+      [at(60), "Alarm updated from ALARM to OK"],
+      [at(0), "Alarm updated from OK to ALARM"],
+    ]);
+    expect(items[2]).toMatchObject({
+      AlarmName: "latency",
+      AlarmType: "MetricAlarm",
+      HistoryItemType: "StateUpdate",
+    });
+    expect(JSON.parse(items[2].HistoryData!)).toEqual({
+      version: "1.0",
+      oldState: { stateValue: "OK", stateReason: "created" },
+      newState: { stateValue: "ALARM", stateReason: crossed },
+    });
+
+    const inRange = await history({ StartDate: at(60), EndDate: at(120), ScanBy: "TimestampAscending" });
+    expect(inRange.AlarmHistoryItems!.map((i) => i.Timestamp)).toEqual([at(60), at(120)]);
+    const composite = await history({ AlarmTypes: ["CompositeAlarm"] });
+    expect(composite.AlarmHistoryItems!.map((i) => [i.AlarmName, i.AlarmType])).toEqual([
+      ["children", "CompositeAlarm"],
+    ]);
+    expect((await history({ HistoryItemType: "Action" })).AlarmHistoryItems).toEqual([]);
+    await expect(history({ MaxRecords: 101 })).rejects.toMatchObject({ name: "ValidationError" });
+    await expect(history({ NextToken: "made-up" })).rejects.toMatchObject({ name: "InvalidNextToken" });
   });
 });

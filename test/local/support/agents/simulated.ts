@@ -39,6 +39,8 @@ export interface SimulatedAgentOptions {
   readonly resetsPerSecond?: number;
   /** Exit code of an injection, to simulate a failing instance. */
   readonly exitCode?: number;
+  /** Retries its client sent that were not safe to send again, by method (a POST sent twice). */
+  readonly unsafeRetries?: Record<string, number>;
 }
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
@@ -117,14 +119,24 @@ export class SimulatedAgent implements Agent {
             clients: {
               seen: resets ? 1 : 0,
               retries: Math.max(resets - 1, 0),
-              unsafeRetries: {},
+              unsafeRetries: this.options.unsafeRetries ?? {},
               retryDelayMs: resets > 1 ? { p50: 1000, max: 1000 } : null,
               amplification: null,
               reconnected: resets ? 1 : 0,
               reconnectMs: resets ? { p50: 0, max: 0 } : null,
               notSeenAgain: 0,
               top: resets
-                ? [{ client: "198.18.0.2", unsafeRetries: 0, retries: resets - 1, reconnectMs: 0 }]
+                ? [
+                    {
+                      client: "198.18.0.2",
+                      unsafeRetries: Object.values(this.options.unsafeRetries ?? {}).reduce(
+                        (a, b) => a + b,
+                        0,
+                      ),
+                      retries: resets - 1,
+                      reconnectMs: 0,
+                    },
+                  ]
                 : [],
             },
             ...(exitCode ? { error: "simulated failure" } : {}),

@@ -7,13 +7,15 @@
  */
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { EC2Client } from "@aws-sdk/client-ec2";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 
-export type ServiceName = "EC2" | "SSM" | "STS" | "SecretsManager" | "CloudWatch" | "S3" | "StepFunctions";
+export type ServiceName =
+  "EC2" | "SSM" | "STS" | "SecretsManager" | "CloudWatch" | "S3" | "StepFunctions" | "EventBridge";
 
 /** What answers a signed request. */
 export type Dispatch = (
@@ -31,6 +33,7 @@ const CLIENTS: [ServiceName, { prototype: object }][] = [
   ["CloudWatch", CloudWatchClient],
   ["S3", S3Client],
   ["StepFunctions", SFNClient],
+  ["EventBridge", EventBridgeClient],
 ];
 
 interface MiddlewareClient {

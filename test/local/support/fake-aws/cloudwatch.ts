@@ -1,14 +1,19 @@
 /**
- * CloudWatch DescribeAlarms by name, a way to flip an alarm's state as its metric would, and
- * PutMetricData keeping what it was given.
+ * CloudWatch DescribeAlarms by name, a way to flip an alarm's state as its metric would, with the
+ * history DescribeAlarmHistory reads, and PutMetricData keeping what it was given for
+ * GetMetricData to read, beside what AWS services publish of their own.
  */
 import {
   CloudWatchServiceException,
+  type DescribeAlarmHistoryCommandInput,
   type DescribeAlarmsCommandInput,
+  type GetMetricDataCommandInput,
   type MetricDatum,
   type PutMetricDataCommandInput,
 } from "@aws-sdk/client-cloudwatch";
+import { AlarmHistory, type AlarmState, type AlarmType } from "./alarm-history";
 import { serviceError, validationError, type ServiceExceptionClass } from "./errors";
+import { getMetricData, publishedData, type StoredDatum } from "./metric-data";
 
 const Exception = CloudWatchServiceException as unknown as ServiceExceptionClass;
 
@@ -21,16 +26,9 @@ const MAX_METRIC_DATA = 1000;
 const PAST_MS = 14 * 24 * 3600_000;
 const FUTURE_MS = 2 * 3600_000;
 
-/** A datum as CloudWatch stored it, with its namespace. */
-export interface StoredDatum extends MetricDatum {
-  readonly Namespace: string;
-}
-
-type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
-
 interface Alarm {
   readonly name: string;
-  readonly type: "MetricAlarm" | "CompositeAlarm";
+  readonly type: AlarmType;
   state: AlarmState;
   reason: string;
   updatedAt: Date;
@@ -50,8 +48,9 @@ export const alarmArn = (name: string): string => `arn:aws:cloudwatch:eu-west-1:
 
 export class FakeCloudWatch {
   private readonly alarms = new Map<string, Alarm>();
-  /** Every datum PutMetricData took, in order. */
+  /** Every datum PutMetricData took and `record` stored, in order. */
   readonly metricData: StoredDatum[] = [];
+  private readonly history = new AlarmHistory();
   private readonly listeners: ((change: AlarmStateChange) => void)[] = [];
 
   /** Calls `listener` on every change of an alarm's state, as CloudWatch sends it to EventBridge. */
@@ -63,17 +62,25 @@ export class FakeCloudWatch {
     this.alarms.set(name, { name, type, state, reason: "created", updatedAt: new Date() });
   }
 
-  setAlarmState(name: string, state: AlarmState, reason = "Threshold Crossed"): void {
+  /** Sets an alarm's state `at` a time, now unless told; a change of state goes in its history. */
+  setAlarmState(name: string, state: AlarmState, reason = "Threshold Crossed", at = new Date()): void {
     const alarm = this.alarms.get(name);
     if (!alarm) throw new Error(`no alarm ${name}`);
-    const previousState = alarm.state;
-    Object.assign(alarm, { state, reason, updatedAt: new Date() });
-    if (previousState === state) return;
+    const previous = { state: alarm.state, reason: alarm.reason };
+    Object.assign(alarm, { state, reason, updatedAt: at });
+    if (previous.state === state) return;
+    this.history.record({
+      alarmName: name,
+      alarmType: alarm.type,
+      at,
+      from: previous,
+      to: { state, reason },
+    });
     const change = {
       alarmName: name,
       alarmArn: alarmArn(name),
       state,
-      previousState,
+      previousState: previous.state,
       reason,
       at: alarm.updatedAt,
     };
@@ -107,6 +114,29 @@ export class FakeCloudWatch {
     };
   }
 
+  /**
+   * Stores `points` of a metric as an AWS service publishes them, in its own "AWS/" namespace too,
+   * which PutMetricData refuses.
+   */
+  record(
+    namespace: string,
+    metricName: string,
+    dimensions: Record<string, string>,
+    points: { at: Date; value: number }[],
+  ): void {
+    this.metricData.push(...publishedData(namespace, metricName, dimensions, points));
+  }
+
+  /** https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarmHistory.html */
+  DescribeAlarmHistory(input: DescribeAlarmHistoryCommandInput) {
+    return this.history.describe(input);
+  }
+
+  /** https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html */
+  GetMetricData(input: GetMetricDataCommandInput) {
+    return getMetricData(this.metricData, input);
+  }
+
   PutMetricData(input: PutMetricDataCommandInput) {
     const data = input.MetricData ?? [];
     if (!input.Namespace || input.Namespace.startsWith("AWS/")) {
@@ -123,8 +153,9 @@ export class FakeCloudWatch {
       );
     }
     const now = Date.now();
+    const timeOf = (datum: MetricDatum) => (datum.Timestamp ? new Date(datum.Timestamp).getTime() : now);
     for (const datum of data) {
-      const at = datum.Timestamp ? new Date(datum.Timestamp).getTime() : now;
+      const at = timeOf(datum);
       if (at < now - PAST_MS || at > now + FUTURE_MS) {
         throw serviceError(
           Exception,
@@ -133,7 +164,10 @@ export class FakeCloudWatch {
         );
       }
     }
-    this.metricData.push(...data.map((datum) => ({ ...datum, Namespace: input.Namespace! })));
+    // A datum put without a time is stored at the time CloudWatch received it.
+    this.metricData.push(
+      ...data.map((datum) => ({ ...datum, Namespace: input.Namespace!, Timestamp: new Date(timeOf(datum)) })),
+    );
     return {};
   }
 }

@@ -1,11 +1,12 @@
 /**
- * An in-memory AWS account for the handlers: EC2, SSM, STS, Secrets Manager, CloudWatch, S3 and
- * Step Functions (the executions the local runner started), bound
+ * An in-memory AWS account for the handlers: EC2, SSM, STS, Secrets Manager, CloudWatch, S3,
+ * EventBridge's default bus and Step Functions (the executions the local runner started), bound
  * to the SDK's clients. Calls signed with an unknown key are refused as AWS refuses them; a chosen
  * fraction of calls can be throttled; every call is logged with the identity that made it.
  */
 import { CloudWatchServiceException } from "@aws-sdk/client-cloudwatch";
 import { EC2ServiceException } from "@aws-sdk/client-ec2";
+import { EventBridgeServiceException } from "@aws-sdk/client-eventbridge";
 import { S3ServiceException } from "@aws-sdk/client-s3";
 import { SecretsManagerServiceException } from "@aws-sdk/client-secrets-manager";
 import { SFNServiceException } from "@aws-sdk/client-sfn";
@@ -15,6 +16,7 @@ import { bindSdkClients, type ServiceName } from "./bind";
 import { CallLog } from "./calls";
 import { FakeCloudWatch } from "./cloudwatch";
 import { FakeEc2 } from "./ec2";
+import { FakeEventBridge } from "./eventbridge";
 import { serviceError, type ServiceExceptionClass } from "./errors";
 import { Fleet } from "./fleet";
 import { Identities } from "./identities";
@@ -36,6 +38,7 @@ const EXCEPTIONS: Record<ServiceName, ServiceExceptionClass> = {
   CloudWatch: CloudWatchServiceException as unknown as ServiceExceptionClass,
   S3: S3ServiceException as unknown as ServiceExceptionClass,
   StepFunctions: SFNServiceException as unknown as ServiceExceptionClass,
+  EventBridge: EventBridgeServiceException as unknown as ServiceExceptionClass,
 };
 
 /** The account the functions run in, and the identity Lambda gives them. */
@@ -58,6 +61,7 @@ export class FakeAws {
   readonly cloudwatch = new FakeCloudWatch();
   readonly s3 = new FakeS3();
   readonly stepFunctions = new FakeStepFunctions();
+  readonly eventBridge = new FakeEventBridge();
   private unbind?: () => void;
 
   constructor(options: FakeAwsOptions = {}) {
@@ -119,6 +123,7 @@ export class FakeAws {
       CloudWatch: this.cloudwatch,
       S3: this.s3,
       StepFunctions: this.stepFunctions,
+      EventBridge: this.eventBridge,
     }[service];
   }
 

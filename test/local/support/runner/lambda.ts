@@ -16,6 +16,7 @@ const MODULES: Record<TaskName, string> = {
   cleanup: "cleanup",
   report: "report",
   stopExperiments: "stop-experiments",
+  checkSteadyState: "check-steady-state",
 };
 
 const handlerOf = (task: TaskName): Handler =>

@@ -1,0 +1,65 @@
+import { Duration, Token } from "aws-cdk-lib";
+import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import type { IConstruct } from "constructs";
+import { HttpResetPeerValidationError } from "../errors";
+import type { AlarmProbeSpec } from "./probe-spec";
+
+/** What an alarm is expected to do while the fault runs. */
+export enum AlarmExpectation {
+  /** OK when the experiment starts (the steady state), and never in ALARM until it is judged. */
+  STAYS_OK = "StaysOk",
+  /**
+   * In ALARM within `within` of the fault's start: the alarm sees the fault. The time it took is
+   * measured; an alarm that never fires is a blind spot, and fails the probe.
+   */
+  FIRES = "Fires",
+}
+
+/** An alarm, and what it must do. */
+export interface AlarmProbe {
+  /**
+   * The probe's name in the verdict: letters, digits, `.`, `_` and `-`, at most 64.
+   */
+  readonly name: string;
+  /** A CloudWatch alarm, metric or composite, in this account and region. */
+  readonly alarm: cloudwatch.IAlarm;
+  /** What it must do. */
+  readonly expect: AlarmExpectation;
+  /**
+   * With FIRES, how long after the fault's start it may take to go to ALARM: from 10 seconds to
+   * 1 hour. The experiment waits after the fault until this has passed.
+   * @default Duration.minutes(5)
+   */
+  readonly within?: Duration;
+  /**
+   * The probe's share of the score, from 1 to 100.
+   * @default 1
+   */
+  readonly weight?: number;
+}
+
+const WITHIN = { min: 10, max: 3600 };
+
+export function renderAlarmProbe(scope: IConstruct, probe: AlarmProbe, weight: number): AlarmProbeSpec {
+  const within = (probe.within ?? Duration.minutes(5)).toSeconds();
+  if (!Token.isUnresolved(within) && (within < WITHIN.min || within > WITHIN.max)) {
+    throw new HttpResetPeerValidationError(
+      scope,
+      `hypothesis alarm probe "${probe.name}": within must be from 10 seconds to 1 hour; got ${within} s`,
+    );
+  }
+  if (!Object.values(AlarmExpectation).includes(probe.expect)) {
+    throw new HttpResetPeerValidationError(
+      scope,
+      `hypothesis alarm probe "${probe.name}": expect must be an AlarmExpectation; got ${JSON.stringify(probe.expect)}`,
+    );
+  }
+  return {
+    kind: "Alarm",
+    name: probe.name,
+    weight,
+    alarmName: probe.alarm.alarmName,
+    expect: probe.expect,
+    withinSeconds: within,
+  };
+}

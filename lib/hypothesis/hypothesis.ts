@@ -1,0 +1,100 @@
+import { Token } from "aws-cdk-lib";
+import type { IConstruct } from "constructs";
+import { HttpResetPeerValidationError } from "../errors";
+import { renderAlarmProbe, type AlarmProbe } from "./alarm-probe";
+import { renderClientsProbe, type ClientsExpectation } from "./clients-probe";
+import { renderMetricProbe, type MetricProbe } from "./metric-probe";
+import type { HypothesisSpec, ProbeSpec } from "./probe-spec";
+
+/**
+ * What the team expects of its system while the fault runs, checked by the state machine around the
+ * fault and judged in every report: a verdict (Passed, Failed or Inconclusive) and a score. Every
+ * probe is fixed here, at deployment: an execution's input names none.
+ */
+export interface Hypothesis {
+  /**
+   * The hypothesis in words, shown above the verdict; at most 1,000 characters.
+   * @default - none
+   */
+  readonly statement?: string;
+  /**
+   * Alarms that must stay OK, or must fire within some time of the fault's start.
+   * @default - none
+   */
+  readonly alarms?: AlarmProbe[];
+  /**
+   * Metrics, or metric math, held to a threshold before, during or after the fault.
+   * @default - none
+   */
+  readonly metrics?: MetricProbe[];
+  /**
+   * Bounds on what the instances saw the real clients do.
+   * @default - none
+   */
+  readonly clients?: ClientsExpectation;
+  /**
+   * Whether an execution whose verdict is not Passed fails, once the fault is cleaned up and the
+   * report written: with error HypothesisRejected (Failed) or HypothesisInconclusive, so that a
+   * pipeline can gate on the execution's status. When false, it succeeds with the verdict in its
+   * output.
+   * @default true
+   */
+  readonly failExecution?: boolean;
+}
+
+/** The most probes one hypothesis holds: each is read in every report. */
+export const MAX_PROBES = 50;
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+function weightOf(scope: IConstruct, probe: { readonly name?: string; readonly weight?: number }): number {
+  const weight = probe.weight ?? 1;
+  if (Token.isUnresolved(weight) || !Number.isInteger(weight) || weight < 1 || weight > 100) {
+    throw new HttpResetPeerValidationError(
+      scope,
+      `hypothesis probe "${probe.name ?? "clients"}": weight must be a whole number from 1 to 100; got ${weight}`,
+    );
+  }
+  return weight;
+}
+
+/** Checks every probe and renders the hypothesis as the handlers read it. */
+export function renderHypothesis(scope: IConstruct, hypothesis: Hypothesis): HypothesisSpec {
+  const statement = hypothesis.statement ?? "";
+  if (Token.isUnresolved(statement) || statement.length > 1000) {
+    throw new HttpResetPeerValidationError(
+      scope,
+      "hypothesis statement must be known at synthesis and at most 1,000 characters",
+    );
+  }
+  const probes: ProbeSpec[] = [
+    ...(hypothesis.alarms ?? []).map((p) => renderAlarmProbe(scope, p, weightOf(scope, p))),
+    ...(hypothesis.metrics ?? []).map((p) => renderMetricProbe(scope, p, weightOf(scope, p))),
+    ...(hypothesis.clients
+      ? [renderClientsProbe(scope, hypothesis.clients, weightOf(scope, hypothesis.clients))]
+      : []),
+  ];
+  if (!probes.length)
+    throw new HttpResetPeerValidationError(scope, "hypothesis has no probe: give alarms, metrics or clients");
+  if (probes.length > MAX_PROBES) {
+    throw new HttpResetPeerValidationError(
+      scope,
+      `hypothesis has ${probes.length} probes; it takes at most ${MAX_PROBES}`,
+    );
+  }
+  const names = probes.map((p) => p.name);
+  const bad = names.filter((n) => Token.isUnresolved(n) || !NAME.test(n));
+  if (bad.length) {
+    throw new HttpResetPeerValidationError(
+      scope,
+      `hypothesis probe names take 1-64 letters, digits, ".", "_" and "-", known at synthesis; got ${JSON.stringify(bad)}`,
+    );
+  }
+  const twice = names.filter((n, i) => names.indexOf(n) !== i);
+  if (twice.length)
+    throw new HttpResetPeerValidationError(
+      scope,
+      `hypothesis probe names must differ; ${JSON.stringify([...new Set(twice)])} is given more than once`,
+    );
+  return { statement, probes };
+}
