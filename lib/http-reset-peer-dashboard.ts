@@ -214,6 +214,17 @@ export class HttpResetPeerDashboard extends Construct {
       12,
     );
 
+    // Each verdict on the fault's hypothesis, over time: the score, 100 when every probe passed.
+    const verdicts = fault.hypothesis
+      ? [
+          graph(
+            "Verdict score per experiment (0-100; 100: the hypothesis held)",
+            [perExperiment(REPORT_METRICS.hypothesisScore, "Maximum")],
+            24,
+          ),
+        ]
+      : [];
+
     const alarms = fault.stopConditionAlarms;
     const alarmWidgets: cloudwatch.IWidget[] = [];
     for (let i = 0; i < alarms.length; i += ALARMS_PER_WIDGET) {
@@ -255,6 +266,7 @@ export class HttpResetPeerDashboard extends Construct {
       [connectionsReset],
       [resetsPerExperiment, targets, failed, duration],
       [retries, reconnect],
+      verdicts,
       [...alarmWidgets, leverText],
       serviceGraphs,
       serviceWidgets,

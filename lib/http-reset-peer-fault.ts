@@ -195,11 +195,12 @@ export class HttpResetPeerFault extends Construct {
   /** The stop-condition alarms, as given (empty without them). */
   public readonly stopConditionAlarms: cloudwatch.IAlarm[];
 
-  private readonly hypothesisProps?: Hypothesis;
+  /** The hypothesis every experiment is judged against, as given; undefined without one. */
+  public readonly hypothesis?: Hypothesis;
 
   constructor(scope: Construct, id: string, props: HttpResetPeerFaultProps = {}) {
     super(scope, id);
-    this.hypothesisProps = props.hypothesis;
+    this.hypothesis = props.hypothesis;
     const defaults = props.tunableDefaults ?? {};
     const alarms = props.stopConditionAlarms ?? [];
     this.stopConditionAlarms = [...alarms];
@@ -344,7 +345,7 @@ export class HttpResetPeerFault extends Construct {
 
   /** Whether the hypothesis has metric probes, whose GetMetricData takes no resource. */
   private get judgesMetrics(): boolean {
-    return Boolean(this.hypothesisProps?.metrics?.length);
+    return Boolean(this.hypothesis?.metrics?.length);
   }
 
   private acknowledgeFindings(): void {

@@ -1,4 +1,4 @@
-import { Duration, Token } from "aws-cdk-lib";
+import { Arn, ArnFormat, Duration, Stack, Token } from "aws-cdk-lib";
 import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type { IConstruct } from "constructs";
 import { HttpResetPeerValidationError } from "../errors";
@@ -53,6 +53,20 @@ export function renderAlarmProbe(scope: IConstruct, probe: AlarmProbe, weight: n
       scope,
       `hypothesis alarm probe "${probe.name}": expect must be an AlarmExpectation; got ${JSON.stringify(probe.expect)}`,
     );
+  }
+  // The functions look the alarm up by name where the fault is deployed: one elsewhere is not it.
+  const arn = probe.alarm.alarmArn;
+  if (!Token.isUnresolved(arn)) {
+    const { account, region } = Arn.split(arn, ArnFormat.COLON_RESOURCE_NAME);
+    const stack = Stack.of(scope);
+    const elsewhere = (here: string, there?: string) =>
+      !Token.isUnresolved(here) && !!there && there !== here;
+    if (elsewhere(stack.account, account) || elsewhere(stack.region, region)) {
+      throw new HttpResetPeerValidationError(
+        scope,
+        `hypothesis alarm probe "${probe.name}": its alarm ${arn} is in another account or region; the probe reads CloudWatch where the fault is deployed`,
+      );
+    }
   }
   return {
     kind: "Alarm",

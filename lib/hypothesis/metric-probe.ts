@@ -101,6 +101,8 @@ function queries(
         "its expression searches another account or region; the probe reads CloudWatch where the fault is deployed",
       );
     }
+    if (!validPeriod(math.period))
+      refuse(`period must be 1, 5, 10, 30 seconds or whole minutes; got ${math.period} s`);
     if (/\bSEARCH\s*\(/i.test(math.expression)) {
       refuse(
         "SEARCH expressions are not taken: name the metrics, so that what is judged is fixed at deployment",

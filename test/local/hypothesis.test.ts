@@ -128,6 +128,11 @@ test("a hypothesis that holds: Passed, score 100, with the time the alarm took t
     expect(probe(verdict, "few-5xx")?.windows?.map((w) => w.phase)).toEqual(["Before", "During", "After"]);
     // The same verdict in report.json, on the page, on the bus, and as a metric.
     expect(wholeReport(local, outcome).verdict).toEqual(verdict);
+    const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(reportOf(outcome).reportPage) ?? [];
+    const page = local.aws.s3.read(bucket, key);
+    expect(page).toContain("Verdict: Passed, score 100");
+    expect(page).toContain("Did the clients retry safely? Yes");
+    expect(page).toMatch(/Did alarm checkout-resets see it\? Yes, [\d.]+ s after the fault&#39;s start\./);
     expect(verdictEvents(local)).toEqual([
       expect.objectContaining({
         source: "http-reset-peer",

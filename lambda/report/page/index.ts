@@ -11,6 +11,7 @@ import { cell, duration, epoch, escapeHtml, failed, formatCount } from "./html";
 import { CONTENT_SECURITY_POLICY, STYLE } from "./style";
 import { clientsSection } from "./clients";
 import { timelineSection } from "./timeline";
+import { verdictSection } from "./verdict";
 
 /**
  * Instances the page draws and lists at most, those that failed first: a page of 10,000 rows
@@ -264,6 +265,7 @@ export function reportPage(report: Report): string {
     "</head>",
     "<body>",
     header(report),
+    verdictSection(report),
     stopSection(stop, report.cleanup),
     report.note ? `<p class="note">${escapeHtml(report.note)}</p>` : "",
     inputSection(report.input),

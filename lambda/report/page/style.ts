@@ -19,6 +19,9 @@ h1 { font-size: 22px; margin: 0 0 8px; } h2 { font-size: 17px; margin: 28px 0 8p
 .totals li { border: 1px solid var(--line); border-radius: 6px; padding: 6px 12px; color: var(--muted); }
 .totals b { display: block; font-size: 20px; color: #1f2328; }
 .totals li.bad, .totals li.bad b { color: var(--bad); border-color: var(--bad); }
+.verdict { border: 2px solid var(--line); border-radius: 6px; padding: 4px 16px 8px; }
+.verdict.passed { border-color: #1a7f37; } .verdict.failed { border-color: var(--bad); background: var(--bad-bg); }
+.verdict.inconclusive { border-color: #d4a72c; } .statement { font-style: italic; }
 .stop { border: 2px solid var(--bad); background: var(--bad-bg); border-radius: 6px; padding: 4px 16px 8px; }
 .stop h2 { color: var(--bad); margin-top: 8px; }
 .error-name { font-weight: 600; font-size: 16px; margin: 0; }
