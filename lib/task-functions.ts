@@ -25,7 +25,10 @@ export interface FaultTaskFunctions {
   readonly cleanup: lambda.IFunction;
   /** Builds the execution's report. */
   readonly report: lambda.IFunction;
-  /** Checks the hypothesis's steady state before anything is injected; only with a hypothesis. */
+  /**
+   * Checks the hypothesis's steady state before anything is injected.
+   * @default - none: the fault has no hypothesis
+   */
   readonly checkSteadyState?: lambda.IFunction;
   /**
    * Stops the running executions when a stop-condition alarm goes to ALARM, and cleans up after
