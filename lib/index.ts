@@ -12,3 +12,4 @@ export { AlarmExpectation, type AlarmProbe } from "./hypothesis/alarm-probe";
 export { ProbeComparison, type MetricProbe } from "./hypothesis/metric-probe";
 export type { ClientsExpectation } from "./hypothesis/clients-probe";
 export { ProbePhase } from "./hypothesis/probe-phase";
+export type { ProbeOptions } from "./hypothesis/probe";

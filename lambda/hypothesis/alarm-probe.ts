@@ -11,6 +11,7 @@ import {
 import type { AlarmProbeSpec } from "../../lib/hypothesis/probe-spec";
 import type { ProbeResult } from "../contract";
 import { messageOf } from "./outcomes";
+import { phaseOf } from "./phases";
 import type { Window } from "./windows";
 
 type AlarmStateName = "OK" | "ALARM" | "INSUFFICIENT_DATA";
@@ -31,7 +32,7 @@ const result = (
 ): ProbeResult => ({
   name: probe.name,
   kind: "Alarm",
-  phase: probe.expect === "StaysOk" ? "Continuously" : "During",
+  phase: phaseOf(probe),
   weight: probe.weight,
   outcome,
   reason,

@@ -4,6 +4,7 @@
  */
 import type { ClientsProbeSpec } from "../../lib/hypothesis/probe-spec";
 import type { ClientsTotals, ProbeResult } from "../contract";
+import { phaseOf } from "./phases";
 
 export function judgeClients(
   probe: ClientsProbeSpec,
@@ -22,7 +23,7 @@ export function judgeClients(
   const done = (outcome: ProbeResult["outcome"], reason: string): ProbeResult => ({
     name: probe.name,
     kind: "Clients",
-    phase: "After",
+    phase: phaseOf(probe),
     weight: probe.weight,
     outcome,
     reason,

@@ -9,6 +9,7 @@ import type { ClientsTotals, InstanceReport, Plan, ProbeResult, Verdict } from "
 import { judgeAlarm } from "./alarm-probe";
 import { judgeClients } from "./clients-probe";
 import { judgeMetric } from "./metric-result";
+import { phaseOf } from "./phases";
 import { steadyStateOf } from "./steady-state";
 import { verdictOf } from "./verdict";
 import { faultWindow } from "./windows";
@@ -26,14 +27,7 @@ export interface Judged {
 const skipped = (probe: ProbeSpec, why: string): ProbeResult => ({
   name: probe.name,
   kind: probe.kind,
-  phase:
-    probe.kind === "Metric"
-      ? probe.phase
-      : probe.kind === "Clients"
-        ? "After"
-        : probe.expect === "StaysOk"
-          ? "Continuously"
-          : "During",
+  phase: phaseOf(probe),
   weight: probe.weight,
   outcome: "Skipped",
   reason: why,

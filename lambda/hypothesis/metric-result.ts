@@ -4,19 +4,8 @@ import type { MetricProbeSpec } from "../../lib/hypothesis/probe-spec";
 import type { ProbeResult, ProbeWindow } from "../contract";
 import { condition, judgeMetricWindow } from "./metric-probe";
 import { combined } from "./outcomes";
+import { windowsOf } from "./phases";
 import { afterWindow, beforeWindow, type Window } from "./windows";
-
-/** The windows each phase is judged over, in order. */
-const PHASE_WINDOWS: Record<MetricProbeSpec["phase"], ProbeWindow["phase"][]> = {
-  Before: ["Before"],
-  During: ["During"],
-  After: ["After"],
-  BeforeAndAfter: ["Before", "After"],
-  Continuously: ["Before", "During", "After"],
-};
-
-export const judgedBefore = (probe: MetricProbeSpec): boolean =>
-  PHASE_WINDOWS[probe.phase].includes("Before");
 
 /** The probe's result over the windows given, the last window's figures as its evidence. */
 export function metricResult(
@@ -57,7 +46,7 @@ export async function judgeMetric(
   { fault, before }: { fault: Window; before?: ProbeResult },
 ): Promise<ProbeResult> {
   const judged = [];
-  for (const phase of PHASE_WINDOWS[probe.phase]) {
+  for (const phase of windowsOf(probe)) {
     if (phase === "Before") {
       const window = before?.windows?.find((w) => w.phase === "Before");
       if (window) judged.push({ window, evidence: before?.evidence ?? {} });

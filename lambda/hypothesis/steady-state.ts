@@ -8,7 +8,8 @@ import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { HypothesisSpec } from "../../lib/hypothesis/probe-spec";
 import type { Plan, ProbeResult, SteadyState } from "../contract";
 import { alarmSteadyState } from "./alarm-probe";
-import { judgedBefore, metricSteadyState } from "./metric-result";
+import { metricSteadyState } from "./metric-result";
+import { windowsOf } from "./phases";
 
 export async function checkSteadyState(
   cloudwatch: CloudWatchClient,
@@ -18,7 +19,8 @@ export async function checkSteadyState(
   return Promise.all(
     hypothesis.probes.flatMap((probe) => {
       if (probe.kind === "Alarm" && probe.expect === "StaysOk") return [alarmSteadyState(cloudwatch, probe)];
-      if (probe.kind === "Metric" && judgedBefore(probe)) return [metricSteadyState(cloudwatch, probe, plan)];
+      if (probe.kind === "Metric" && windowsOf(probe).includes("Before"))
+        return [metricSteadyState(cloudwatch, probe, plan)];
       return [];
     }),
   );

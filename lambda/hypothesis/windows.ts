@@ -4,6 +4,7 @@
  */
 import type { InstanceReport, Plan } from "../contract";
 import type { HypothesisSpec } from "../../lib/hypothesis/probe-spec";
+import { windowsOf } from "./phases";
 
 export interface Window {
   readonly from: Date;
@@ -51,7 +52,7 @@ export function watchAfterSeconds(
 ): number {
   const waits = hypothesis.probes.map((probe) => {
     if (probe.kind === "Metric") {
-      return ["After", "BeforeAndAfter", "Continuously"].includes(probe.phase) ? probe.windowSeconds : 0;
+      return windowsOf(probe).includes("After") ? probe.windowSeconds : 0;
     }
     if (probe.kind === "Alarm" && probe.expect === "Fires") {
       return probe.withinSeconds - timing.durationSeconds - timing.rampSeconds;

@@ -1,7 +1,7 @@
 import { Arn, ArnFormat, Duration, Stack, Token } from "aws-cdk-lib";
 import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type { IConstruct } from "constructs";
-import { HttpResetPeerValidationError } from "../errors";
+import { refusal, type ProbeOptions } from "./probe";
 import type { AlarmProbeSpec } from "./probe-spec";
 
 /** What an alarm is expected to do while the fault runs. */
@@ -16,11 +16,7 @@ export enum AlarmExpectation {
 }
 
 /** An alarm, and what it must do. */
-export interface AlarmProbe {
-  /**
-   * The probe's name in the verdict: letters, digits, `.`, `_` and `-`, at most 64.
-   */
-  readonly name: string;
+export interface AlarmProbe extends ProbeOptions {
   /** A CloudWatch alarm, metric or composite, in this account and region. */
   readonly alarm: cloudwatch.IAlarm;
   /** What it must do. */
@@ -31,28 +27,18 @@ export interface AlarmProbe {
    * @default Duration.minutes(5)
    */
   readonly within?: Duration;
-  /**
-   * The probe's share of the score, from 1 to 100.
-   * @default 1
-   */
-  readonly weight?: number;
 }
 
 const WITHIN = { min: 10, max: 3600 };
 
 export function renderAlarmProbe(scope: IConstruct, probe: AlarmProbe, weight: number): AlarmProbeSpec {
+  const refuse = refusal(scope, "alarm", probe.name);
   const within = (probe.within ?? Duration.minutes(5)).toSeconds();
   if (!Token.isUnresolved(within) && (within < WITHIN.min || within > WITHIN.max)) {
-    throw new HttpResetPeerValidationError(
-      scope,
-      `hypothesis alarm probe "${probe.name}": within must be from 10 seconds to 1 hour; got ${within} s`,
-    );
+    refuse(`within must be from 10 seconds to 1 hour; got ${within} s`);
   }
   if (!Object.values(AlarmExpectation).includes(probe.expect)) {
-    throw new HttpResetPeerValidationError(
-      scope,
-      `hypothesis alarm probe "${probe.name}": expect must be an AlarmExpectation; got ${JSON.stringify(probe.expect)}`,
-    );
+    refuse(`expect must be an AlarmExpectation; got ${JSON.stringify(probe.expect)}`);
   }
   // The functions look the alarm up by name where the fault is deployed: one elsewhere is not it.
   const arn = probe.alarm.alarmArn;
@@ -62,9 +48,8 @@ export function renderAlarmProbe(scope: IConstruct, probe: AlarmProbe, weight: n
     const elsewhere = (here: string, there?: string) =>
       !Token.isUnresolved(here) && !!there && there !== here;
     if (elsewhere(stack.account, account) || elsewhere(stack.region, region)) {
-      throw new HttpResetPeerValidationError(
-        scope,
-        `hypothesis alarm probe "${probe.name}": its alarm ${arn} is in another account or region; the probe reads CloudWatch where the fault is deployed`,
+      refuse(
+        `its alarm ${arn} is in another account or region; the probe reads CloudWatch where the fault is deployed`,
       );
     }
   }

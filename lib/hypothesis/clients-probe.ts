@@ -1,6 +1,6 @@
 import { Token, type Duration } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
-import { HttpResetPeerValidationError } from "../errors";
+import { refusal } from "./probe";
 import type { ClientsProbeSpec } from "./probe-spec";
 
 /**
@@ -38,9 +38,7 @@ export function renderClientsProbe(
   weight: number,
 ): ClientsProbeSpec {
   const name = clients.name ?? "clients";
-  const refuse = (why: string) => {
-    throw new HttpResetPeerValidationError(scope, `hypothesis clients probe "${name}": ${why}`);
-  };
+  const refuse = refusal(scope, "clients", name);
   const max = clients.maxUnsafeRetries;
   if (max !== undefined && (Token.isUnresolved(max) || !Number.isInteger(max) || max < 0)) {
     refuse(`maxUnsafeRetries must be a whole number from 0; got ${max}`);

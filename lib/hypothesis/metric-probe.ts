@@ -1,15 +1,19 @@
 import { Duration, Token } from "aws-cdk-lib";
 import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type { IConstruct } from "constructs";
-import { HttpResetPeerValidationError } from "../errors";
+import { refusal, type ProbeOptions } from "./probe";
 import { ProbePhase } from "./probe-phase";
 import type { MetricProbeSpec, MetricQuerySpec } from "./probe-spec";
 
 /** How each of a metric's values must compare to the threshold for the probe to pass. */
 export enum ProbeComparison {
+  /** Every value above the threshold. */
   GREATER_THAN = "GreaterThan",
+  /** Every value at or above the threshold. */
   GREATER_THAN_OR_EQUAL = "GreaterThanOrEqual",
+  /** Every value below the threshold. */
   LESS_THAN = "LessThan",
+  /** Every value at or below the threshold. */
   LESS_THAN_OR_EQUAL = "LessThanOrEqual",
 }
 
@@ -17,9 +21,7 @@ export enum ProbeComparison {
  * A CloudWatch metric, or metric math, held to a threshold over a phase: every value in the phase's
  * window must compare to the threshold as asked (the place of Harness's Prometheus probe).
  */
-export interface MetricProbe {
-  /** The probe's name in the verdict: letters, digits, `.`, `_` and `-`, at most 64. */
-  readonly name: string;
+export interface MetricProbe extends ProbeOptions {
   /**
    * A `cloudwatch.Metric` or `cloudwatch.MathExpression` in this account and region; its period
    * and statistic are those read.
@@ -27,6 +29,7 @@ export interface MetricProbe {
   readonly metric: cloudwatch.IMetric;
   /** How each value must compare to the threshold. */
   readonly comparison: ProbeComparison;
+  /** What each value is compared to, in the metric's unit. */
   readonly threshold: number;
   /**
    * When it is judged. BEFORE (and BEFORE_AND_AFTER, CONTINUOUSLY) make it part of the steady state:
@@ -47,11 +50,6 @@ export interface MetricProbe {
    * @default - a window without any datapoint makes the probe Inconclusive
    */
   readonly missingDataValue?: number;
-  /**
-   * The probe's share of the score, from 1 to 100.
-   * @default 1
-   */
-  readonly weight?: number;
 }
 
 /** CloudWatch's periods: high resolution ones, and whole minutes. */
@@ -59,15 +57,11 @@ const validPeriod = (seconds: number): boolean => [1, 5, 10, 30].includes(second
 
 /** The GetMetricData queries of a metric: its own, or its expression's and the metrics it uses. */
 function queries(
-  scope: IConstruct,
-  name: string,
+  refuse: (why: string) => never,
   metric: cloudwatch.IMetric,
   id: string,
   returnData: boolean,
 ): MetricQuerySpec[] {
-  const refuse = (why: string) => {
-    throw new HttpResetPeerValidationError(scope, `hypothesis metric probe "${name}": ${why}`);
-  };
   const config = metric.toMetricConfig();
   if (config.metricStat) {
     const stat = config.metricStat;
@@ -109,9 +103,7 @@ function queries(
       );
     }
     return [
-      ...Object.entries(math.usingMetrics).flatMap(([usedId, used]) =>
-        queries(scope, name, used, usedId, false),
-      ),
+      ...Object.entries(math.usingMetrics).flatMap(([usedId, used]) => queries(refuse, used, usedId, false)),
       { Id: id, ReturnData: returnData, Expression: math.expression, Period: math.period },
     ];
   }
@@ -123,9 +115,7 @@ const longestPeriod = (spec: MetricQuerySpec[]): number =>
   Math.max(...spec.map((q) => q.MetricStat?.Period ?? q.Period ?? 60));
 
 export function renderMetricProbe(scope: IConstruct, probe: MetricProbe, weight: number): MetricProbeSpec {
-  const refuse = (why: string) => {
-    throw new HttpResetPeerValidationError(scope, `hypothesis metric probe "${probe.name}": ${why}`);
-  };
+  const refuse = refusal(scope, "metric", probe.name);
   const phase = probe.phase ?? ProbePhase.DURING;
   if (!Object.values(ProbePhase).includes(phase))
     refuse(`phase must be a ProbePhase; got ${JSON.stringify(phase)}`);
@@ -138,7 +128,7 @@ export function renderMetricProbe(scope: IConstruct, probe: MetricProbe, weight:
   if (probe.missingDataValue !== undefined && !Number.isFinite(probe.missingDataValue)) {
     refuse(`missingDataValue must be a finite number; got ${probe.missingDataValue}`);
   }
-  const spec = queries(scope, probe.name, probe.metric, "judged", true);
+  const spec = queries(refuse, probe.metric, "judged", true);
   const ids = spec.map((q) => q.Id);
   const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
   if (twice.length)

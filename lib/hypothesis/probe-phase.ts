@@ -1,5 +1,3 @@
-import type { PhaseName } from "./probe-spec";
-
 /** When a probe is judged, relative to the fault. */
 export enum ProbePhase {
   /** Over a window just before the experiment starts: the steady state. A failure injects nothing. */
@@ -13,7 +11,3 @@ export enum ProbePhase {
   /** Before, during and after. */
   CONTINUOUSLY = "Continuously",
 }
-
-/** The phases that include the steady state, checked before anything is injected. */
-export const checksSteadyState = (phase: PhaseName): boolean =>
-  phase === ProbePhase.BEFORE || phase === ProbePhase.BEFORE_AND_AFTER || phase === ProbePhase.CONTINUOUSLY;

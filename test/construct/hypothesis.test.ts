@@ -1,10 +1,6 @@
-import { App, Aspects, Duration, Stack } from "aws-cdk-lib";
-import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
+import { App, Duration, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
-import * as lambda from "aws-cdk-lib/aws-lambda";
-import * as s3 from "aws-cdk-lib/aws-s3";
-import * as sfn from "aws-cdk-lib/aws-stepfunctions";
-import { AwsSolutionsChecks, ServerlessChecks } from "cdk-nag";
 import {
   AlarmExpectation,
   HttpResetPeerFault,
@@ -13,29 +9,10 @@ import {
   type Hypothesis,
   type MetricProbe,
 } from "../../lib";
-import { buildDefinition, type DefinedHypothesis } from "../../lib/fault-definition";
 import type { HypothesisSpec } from "../../lib/hypothesis/probe-spec";
 import { STOP_ERRORS } from "../../lib/stop-errors";
+import { renderAsl, type Asl } from "./definition";
 import { newStack, statementsOf } from "./support";
-
-interface AslState {
-  Type: string;
-  Next?: string;
-  End?: boolean;
-  Default?: string;
-  Choices?: { Variable: string; Next: string; StringEquals?: string; BooleanEquals?: boolean }[];
-  Catch?: { ErrorEquals: string[]; Next: string; ResultPath: string }[];
-  SecondsPath?: string;
-  ResultPath?: string | null;
-  Error?: string;
-  CausePath?: string;
-  Parameters?: Record<string, unknown>;
-  ItemProcessor?: Asl;
-}
-interface Asl {
-  StartAt: string;
-  States: Record<string, AslState>;
-}
 
 const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);
 
@@ -419,29 +396,6 @@ function keysOf(value: unknown): string[] {
   return [];
 }
 
-/** The definition rendered to ASL, with stand-ins for the functions, as state-machine.test.ts does. */
-function renderAsl(hypothesis?: DefinedHypothesis, checkSteadyState = Boolean(hypothesis)): Asl {
-  const stack = newStack();
-  const fn = (name: string) =>
-    lambda.Function.fromFunctionArn(stack, name, `arn:aws:lambda:eu-west-1:123456789012:function:${name}`);
-  const definition = buildDefinition(
-    stack,
-    {
-      resolveTargets: fn("resolve"),
-      sendCommand: fn("send"),
-      checkProgress: fn("check"),
-      cleanup: fn("cleanup"),
-      report: fn("report"),
-      stopExperiments: fn("stop"),
-      ...(checkSteadyState ? { checkSteadyState: fn("steady") } : {}),
-    },
-    s3.Bucket.fromBucketName(stack, "Records", "records-bucket"),
-    hypothesis,
-  );
-  const graph = new sfn.StateGraph(definition.startState, "test");
-  return stack.resolve(graph.toGraphJson());
-}
-
 /** The top-level states of the definition without a hypothesis. */
 const STATES_WITHOUT_HYPOTHESIS = [
   "Resolve targets",
@@ -793,57 +747,5 @@ describe("the hypothesis's IAM", () => {
     // The steady-state function exists, with nothing of CloudWatch.
     expect(cloudwatchOf(statementsOf(template, "FaultTasksCheckSteadyStateRole"))).toEqual([]);
     expect(statementsOf(template, "FaultTasksCheckSteadyStateRole")).not.toEqual([]);
-  });
-});
-
-describe("cdk-nag", () => {
-  test("the AwsSolutions and Serverless packs report no unacknowledged finding on a fault with every kind of probe", () => {
-    const app = new App();
-    const stack = new Stack(app, "Controller");
-    const latency = new cloudwatch.Alarm(stack, "Latency", {
-      metric: new cloudwatch.Metric({ namespace: "App", metricName: "Latency" }),
-      threshold: 1,
-      evaluationPeriods: 1,
-    });
-    const composite = new cloudwatch.CompositeAlarm(stack, "Health", {
-      alarmRule: cloudwatch.AlarmRule.anyOf(latency),
-    });
-    new HttpResetPeerFault(stack, "Fault", {
-      stopConditionAlarms: [latency],
-      hypothesis: {
-        statement: "Clients retry the resets, and the service stays up.",
-        alarms: [
-          { name: "latency", alarm: latency, expect: AlarmExpectation.FIRES, within: Duration.minutes(2) },
-          { name: "health", alarm: composite, expect: AlarmExpectation.STAYS_OK },
-          { name: "imported", alarm: importedAlarm(stack, "errors"), expect: AlarmExpectation.STAYS_OK },
-        ],
-        metrics: [
-          errorProbe({ phase: ProbePhase.CONTINUOUSLY, missingDataValue: 0, weight: 5 }),
-          {
-            name: "error-rate",
-            metric: new cloudwatch.MathExpression({
-              expression: "100 * e / r",
-              usingMetrics: {
-                e: errors,
-                r: new cloudwatch.Metric({ namespace: "App", metricName: "Requests", statistic: "Sum" }),
-              },
-              period: Duration.minutes(1),
-            }),
-            comparison: ProbeComparison.LESS_THAN,
-            threshold: 1,
-            phase: ProbePhase.AFTER,
-          },
-        ],
-        clients: { maxUnsafeRetries: 0, backWithin: Duration.seconds(30) },
-      },
-    });
-    Aspects.of(app).add(new AwsSolutionsChecks());
-    Aspects.of(app).add(new ServerlessChecks());
-    app.synth();
-    const findings = (level: "findError" | "findWarning") =>
-      Annotations.fromStack(stack)[level]("*", Match.stringLikeRegexp("^(AwsSolutions|Serverless)-"));
-    expect(
-      [...findings("findError"), ...findings("findWarning")].map((f) => `${f.id}: ${f.entry.data}`),
-    ).toEqual([]);
   });
 });

@@ -1,8 +1,4 @@
 import { Match } from "aws-cdk-lib/assertions";
-import * as lambda from "aws-cdk-lib/aws-lambda";
-import * as s3 from "aws-cdk-lib/aws-s3";
-import * as sfn from "aws-cdk-lib/aws-stepfunctions";
-import { buildDefinition } from "../../lib/fault-definition";
 import { STOP_ERRORS } from "../../lib/stop-errors";
 import {
   executionTimeout,
@@ -11,50 +7,8 @@ import {
 } from "../../lib/execution-timeout";
 import { MAX_TARGETS, pollSeconds } from "../../lib/execution-limits";
 import { MAX_DURATION_SECONDS, MAX_RAMP_SECONDS } from "../../lib/tunables";
+import { renderAsl } from "./definition";
 import { faultTemplate, newStack } from "./support";
-
-interface AslState {
-  Type: string;
-  Next?: string;
-  Default?: string;
-  Choices?: { Variable: string; Next: string; StringEquals?: string; BooleanEquals?: boolean }[];
-  Catch?: { ErrorEquals: string[]; Next: string; ResultPath: string }[];
-  Retry?: { ErrorEquals: string[] }[];
-  SecondsPath?: string;
-  MaxConcurrencyPath?: string;
-  ItemReader?: Record<string, unknown>;
-  ItemBatcher?: Record<string, unknown>;
-  ItemProcessor?: Asl & { ProcessorConfig?: Record<string, unknown> };
-  ResultPath?: string | null;
-  ErrorPath?: string;
-  CausePath?: string;
-  Parameters?: Record<string, unknown>;
-}
-interface Asl {
-  StartAt: string;
-  States: Record<string, AslState>;
-}
-
-/** The definition rendered to ASL, with stand-ins for the functions. */
-function renderAsl(): Asl {
-  const stack = newStack();
-  const fn = (name: string) =>
-    lambda.Function.fromFunctionArn(stack, name, `arn:aws:lambda:eu-west-1:123456789012:function:${name}`);
-  const definition = buildDefinition(
-    stack,
-    {
-      resolveTargets: fn("resolve"),
-      sendCommand: fn("send"),
-      checkProgress: fn("check"),
-      cleanup: fn("cleanup"),
-      report: fn("report"),
-      stopExperiments: fn("stop"),
-    },
-    s3.Bucket.fromBucketName(stack, "Records", "records-bucket"),
-  );
-  const graph = new sfn.StateGraph(definition.startState, "test");
-  return stack.resolve(graph.toGraphJson());
-}
 
 describe("the state machine's definition", () => {
   const asl = renderAsl();

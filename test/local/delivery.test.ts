@@ -7,22 +7,14 @@
 import "./support/environment";
 import { SimulatedAgent } from "./support/agents/simulated";
 import { fetchFailed, type CommandRecord } from "./support/fake-aws/ssm-commands";
-import { localFault, type LocalFault } from "./support/local-fault";
+import type { LocalFault } from "./support/local-fault";
+import { FAST, SIMULATED_INPUT, simulatedFleet } from "./support/simulated-fleet";
 import { describeOutcome, reportOf } from "./support/scenario";
 import { waitFor } from "../payload/support/exec";
 import { MAX_DELIVERIES } from "../../lambda/handlers/check-progress";
 
-const INPUT = { EC2_INSTANCE_TAG: "app:web", INSTANCE_AFFECTED_PERC: 100, TOTAL_CHAOS_DURATION: 5 };
-const FAST = { waitMs: 5 };
 const onlyGetDocument = (service: string, operation: string) =>
   `${service}:${operation}` === "SSM:GetDocument";
-
-function fleetOf(count: number): { local: LocalFault; agent: SimulatedAgent; ids: string[] } {
-  const local = localFault({ timing: { visibilityMs: 20, deliveryMs: 5, msPerTimeoutSecond: 10 } });
-  const agent = new SimulatedAgent({ msPerSecond: 2, resetsPerSecond: 1 });
-  const ids = local.aws.fleet.addMany(count, { tags: { app: "web" }, agent }).map((i) => i.id);
-  return { local, agent, ids };
-}
 
 const injects = (local: LocalFault) => local.aws.ssm.commandsOf("Inject");
 
@@ -41,10 +33,10 @@ const failedEverywhere = (command: CommandRecord | undefined) =>
   !!command && [...command.invocations.values()].every((i) => i.status === "Failed" && fetchFailed(i));
 
 test("an agent that could not fetch the program is sent the fault again, which then runs once", async () => {
-  const { local, agent, ids } = fleetOf(3);
+  const { local, agent, ids } = simulatedFleet(3);
   try {
     local.aws.calls.throttle(1, onlyGetDocument);
-    const execution = local.stateMachine.start(INPUT, FAST);
+    const execution = local.stateMachine.start(SIMULATED_INPUT, FAST);
     await waitFor("the first delivery's fetches to fail", () => failedEverywhere(injects(local)[0]));
     local.aws.calls.throttle(0);
     const outcome = await execution.done;
@@ -70,10 +62,10 @@ test("an agent that could not fetch the program is sent the fault again, which t
 }, 60_000);
 
 test(`where the program never arrives, the fault goes ${MAX_DELIVERIES} times, then the experiment fails naming the fetch`, async () => {
-  const { local, agent, ids } = fleetOf(1);
+  const { local, agent, ids } = simulatedFleet(1);
   try {
     local.aws.calls.throttle(1, onlyGetDocument);
-    const outcome = await local.stateMachine.start(INPUT, FAST).done;
+    const outcome = await local.stateMachine.start(SIMULATED_INPUT, FAST).done;
     expect(outcome.error).toBe("FaultCommandFailed");
     expect(outcome.cause).toContain("was not fetched");
     expect(injects(local)).toHaveLength(MAX_DELIVERIES);

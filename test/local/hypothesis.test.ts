@@ -11,7 +11,8 @@ import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import { AlarmExpectation, ProbeComparison, ProbePhase, type HttpResetPeerFaultProps } from "../../lib";
 import type { Verdict } from "../../lambda/contract";
 import { SimulatedAgent, type SimulatedAgentOptions } from "./support/agents/simulated";
-import { localFault, type LocalFault } from "./support/local-fault";
+import type { LocalFault } from "./support/local-fault";
+import { FAST, SIMULATED_INPUT, simulatedFleet } from "./support/simulated-fleet";
 import { describeOutcome, recordedReport, reportOf, wholeReport } from "./support/scenario";
 import { waitFor } from "../payload/support/exec";
 
@@ -72,16 +73,12 @@ const hypothesis = (stack: Stack, failExecution?: boolean): HttpResetPeerFaultPr
 
 const GATED = (stack: Stack) => hypothesis(stack);
 const REPORTED_ONLY = (stack: Stack) => hypothesis(stack, false);
-const INPUT = { EC2_INSTANCE_TAG: "app:web", INSTANCE_AFFECTED_PERC: 100, TOTAL_CHAOS_DURATION: 5 };
-const FAST = { waitMs: 5 };
-
-function fleet(props: typeof GATED, agentOptions: SimulatedAgentOptions = {}) {
-  const local = localFault({ props, timing: { visibilityMs: 20, deliveryMs: 5, msPerTimeoutSecond: 10 } });
-  const agent = new SimulatedAgent({ msPerSecond: 2, resetsPerSecond: 1, ...agentOptions });
-  local.aws.fleet.addMany(2, { tags: { app: "web" }, agent });
+/** Two simulated instances, and the hypothesis's alarms, OK. */
+function fleet(props: typeof GATED, agent: SimulatedAgentOptions = {}) {
+  const { local, agent: simulated } = simulatedFleet(2, { props, agent });
   local.aws.cloudwatch.addAlarm(LATENCY_ALARM);
   local.aws.cloudwatch.addAlarm(RESETS_ALARM);
-  return { local, agent };
+  return { local, agent: simulated };
 }
 
 /** Datapoints for both metrics now, the latency's `latencyMs`. */
@@ -110,7 +107,7 @@ test("a hypothesis that holds: Passed, score 100, with the time the alarm took t
   const { local, agent } = fleet(GATED);
   try {
     publish(local);
-    const execution = local.stateMachine.start(INPUT, FAST);
+    const execution = local.stateMachine.start(SIMULATED_INPUT, FAST);
     await fireOnInjection(local, agent);
     publish(local);
     const outcome = await execution.done;
@@ -156,7 +153,7 @@ test("an alarm that never fires is a blind spot: Failed, and the execution fails
   const { local, agent } = fleet(GATED);
   try {
     publish(local);
-    const execution = local.stateMachine.start(INPUT, FAST);
+    const execution = local.stateMachine.start(SIMULATED_INPUT, FAST);
     const outcome = await execution.done;
     expect(outcome.error).toBe("HypothesisRejected");
     expect(outcome.cause).toMatch(/^Failed, score \d+: failed: resets-seen$/);
@@ -177,7 +174,7 @@ test("a POST sent twice fails the clients probe; with failExecution false the ex
   const { local, agent } = fleet(REPORTED_ONLY, { unsafeRetries: { POST: 3 } });
   try {
     publish(local);
-    const execution = local.stateMachine.start(INPUT, FAST);
+    const execution = local.stateMachine.start(SIMULATED_INPUT, FAST);
     await fireOnInjection(local, agent);
     const outcome = await execution.done;
     expect(describeOutcome(outcome)).toBe("SUCCEEDED");
@@ -197,7 +194,7 @@ test("a metric with no datapoint during the fault cannot be judged: Inconclusive
   const { local, agent } = fleet(GATED);
   try {
     // Only the 5XX count, which counts a missing period as 0: the latency has no data at all.
-    const execution = local.stateMachine.start(INPUT, FAST);
+    const execution = local.stateMachine.start(SIMULATED_INPUT, FAST);
     await fireOnInjection(local, agent);
     const outcome = await execution.done;
     expect(outcome.error).toBe("HypothesisInconclusive");
@@ -218,7 +215,7 @@ test("a steady state that does not hold injects nothing, and the verdict says wh
   try {
     publish(local);
     local.aws.cloudwatch.setAlarmState(LATENCY_ALARM, "ALARM");
-    const execution = local.stateMachine.start(INPUT, FAST);
+    const execution = local.stateMachine.start(SIMULATED_INPUT, FAST);
     const outcome = await execution.done;
     expect(outcome.error).toBe("HypothesisRejected");
     expect(injections(local)).toHaveLength(0);
@@ -239,7 +236,7 @@ test("a dry run judges the steady state alone, and says what it would have judge
   const { local } = fleet(GATED);
   try {
     publish(local);
-    const outcome = await local.stateMachine.start({ ...INPUT, DRY_RUN: true }, FAST).done;
+    const outcome = await local.stateMachine.start({ ...SIMULATED_INPUT, DRY_RUN: true }, FAST).done;
     expect(describeOutcome(outcome)).toBe("SUCCEEDED");
     expect(injections(local)).toHaveLength(0);
     const verdict = reportOf(outcome).verdict;

@@ -65,17 +65,18 @@ const parameterEvent = (change: ParameterChange) => ({
   detail: { name: change.name, type: "String", operation: change.operation },
 });
 
-type Props = HttpResetPeerFaultProps | ((stack: Stack) => HttpResetPeerFaultProps);
+/** The construct's props, or a function making them in the stack (for props that need a scope). */
+export type LocalFaultProps = HttpResetPeerFaultProps | ((stack: Stack) => HttpResetPeerFaultProps);
 
-const deployments = new Map<Props | undefined, Deployment>();
+const deployments = new Map<LocalFaultProps | undefined, Deployment>();
 
 /** Synthesizing takes seconds: a deployment is made once per props value (the same object) per test file. */
-function deployment(props?: Props): Deployment {
+function deployment(props?: LocalFaultProps): Deployment {
   if (!deployments.has(props)) deployments.set(props, deploy(props));
   return deployments.get(props) as Deployment;
 }
 
-export function localFault(options: FakeAwsOptions & { props?: Props } = {}): LocalFault {
+export function localFault(options: FakeAwsOptions & { props?: LocalFaultProps } = {}): LocalFault {
   const deployed = deployment(options.props);
   // Each local account is new: clients and credentials held from an earlier one mean nothing to it.
   forgetClients();
