@@ -44,7 +44,7 @@ const unhealthy = new cloudwatch.Alarm(stack, "CheckoutUnhealthyHosts", {
 });
 const hypothesis: Hypothesis = {
   statement:
-    "Checkout keeps answering: its 5XX stay at 10 a minute or fewer, the unhealthy-host alarm sees the reset instance within 3 minutes, no order is sent twice, and every client is back within 30 s",
+    "Checkout keeps answering: 95% of its health checks pass and its 5XX stay at 10 a minute or fewer, the load balancer takes the reset instance out within a minute and back within two, the unhealthy-host alarm sees it within 3 minutes, no order is sent twice, and every client is back within 30 s",
   alarms: [
     {
       name: "unhealthy-host-seen",
@@ -64,6 +64,25 @@ const hypothesis: Hypothesis = {
       phase: ProbePhase.CONTINUOUSLY,
       // The load balancer publishes no datapoint in a minute without a 5XX.
       missingDataValue: 0,
+    },
+  ],
+  // The end user's view: give the URL with `-c checkoutUrl=…`. The fault stops when it fails.
+  http: [
+    {
+      name: "checkout-answers",
+      url: app.node.tryGetContext("checkoutUrl") ?? "https://checkout.example.com/health",
+      maxLatency: Duration.seconds(1),
+      successRate: 95,
+      phase: ProbePhase.CONTINUOUSLY,
+      stopOnFailure: true,
+    },
+  ],
+  targetHealth: [
+    {
+      name: "taken-out-and-back",
+      targetGroup,
+      takenOutWithin: Duration.minutes(1),
+      healthyAgainWithin: Duration.minutes(2),
     },
   ],
   clients: { maxUnsafeRetries: 0, backWithin: Duration.seconds(30), weight: 2 },

@@ -24,7 +24,13 @@
 import type { EVENT_TYPES } from "../lib/event-types";
 import type { InjectionSequence } from "../lib/fault-tunables";
 import type { ProgressState } from "../lib/progress-states";
-import type { PhaseName, ProbeKind, ProbeOutcome, VerdictResult } from "../lib/hypothesis/probe-spec";
+import type {
+  HttpProbeSpec,
+  PhaseName,
+  ProbeKind,
+  ProbeOutcome,
+  VerdictResult,
+} from "../lib/hypothesis/probe-spec";
 
 /**
  * What every task needs of the experiment, so that none re-reads the input. It holds no instance
@@ -490,4 +496,71 @@ export interface SteadyState {
 
 export interface SteadyStateEvent {
   readonly plan: Plan;
+}
+
+/** One HTTP probe's sample: the last attempt's answer, and whether it passed. */
+export interface HttpSample {
+  readonly probe: string;
+  readonly kind: "Http";
+  readonly at: string;
+  readonly passed: boolean;
+  /** Why it failed, in a few words ("status 503", "ECONNRESET"). */
+  readonly why?: string;
+  readonly status?: number;
+  readonly error?: string;
+  readonly latencyMs: number;
+  /** 1, or more when failed attempts were tried again. */
+  readonly attempts: number;
+}
+
+/** One target-health probe's sample: the state of each instance of the experiment in the group. */
+export interface TargetHealthSample {
+  readonly probe: string;
+  readonly kind: "TargetHealth";
+  readonly at: string;
+  /** By instance ID: healthy, unhealthy, initial, draining, unused, unavailable. */
+  readonly states: Record<string, string>;
+  /** Why the group could not be read. */
+  readonly error?: string;
+}
+
+export type ProbeSample = HttpSample | TargetHealthSample;
+
+/** What the HTTP probes' function is asked: the probes to sample now, as the hypothesis fixed them. */
+export interface ProbeHttpEvent {
+  readonly probes: HttpProbeSpec[];
+}
+
+export interface ProbeHttpResult {
+  readonly samples: HttpSample[];
+}
+
+/** Where the sampling loop stands: the sampler's result, handed back to it each round. */
+export interface SamplingState {
+  /** Rounds of samples taken so far. */
+  readonly round: number;
+  /** When each probe is due next (ISO 8601), by name; absent before the first round. */
+  readonly due?: Record<string, string>;
+  /** Whether the loop is over: the watch after the fault has passed, or the rounds ran out. */
+  readonly done?: boolean;
+  /** Seconds until the next round. */
+  readonly waitSeconds?: number;
+  /** When a probe with stopOnFailure failed while the fault ran: the stop path's {Error, Cause}. */
+  readonly stop?: { readonly Error: string; readonly Cause: string };
+  /** When the loop's first round ran: the ramp up's start. */
+  readonly startedAt?: string;
+  /** Per probe with stopOnFailure: its samples while the fault ran, and what they showed. */
+  readonly during?: Record<string, DuringTally>;
+}
+
+/** A probe's samples while the fault ran: how many, how many failed, whether an instance was out. */
+export interface DuringTally {
+  readonly samples: number;
+  readonly failed: number;
+  readonly out: boolean;
+}
+
+export interface SampleProbesEvent {
+  readonly plan: Plan;
+  readonly sampling: SamplingState;
 }

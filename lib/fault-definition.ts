@@ -14,6 +14,14 @@
  *   … Ramp down → Watch after the fault → Report → Verdict? ── Failed → Hypothesis rejected
  *                                                       └─ Inconclusive → Hypothesis inconclusive
  *
+ * With sampled probes (HTTP, target health), the fault and a loop that samples them run side by
+ * side in a Parallel state; the fault's branch notes its end in the records, and the loop samples on
+ * through the After windows, in place of the Wait. A probe that fails with stopOnFailure fails the
+ * loop's branch, which stops the fault's, and the experiment is cleaned up, reported and failed:
+ *
+ *   … Dry run? ── no → Inject and watch ─┬─ Ramp up → Inject → Ramp down → Note the fault's end ─┬→ Report
+ *                                        └─ Sample the probes ⟲ Wait for the next sample ─────────┘
+ *
  * Resolve targets writes the targets to the records bucket; Inject reads them back in batches, each
  * a child execution with a history of its own: every batch at once (parallel, up to 500 instances
  * each) or one instance after another (serial, one each). A child takes its batch as one group:
@@ -27,6 +35,7 @@ import type * as s3 from "aws-cdk-lib/aws-s3";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import type { Construct } from "constructs";
+import { FAULT_ENDED_RECORD } from "./fault-ended-record";
 import { PROGRESS_STATES } from "./progress-states";
 import { VERDICT_RESULTS } from "./hypothesis/probe-spec";
 import { STOP_ERRORS } from "./stop-errors";
@@ -229,6 +238,64 @@ export interface DefinedHypothesis {
   readonly failExecution: boolean;
 }
 
+/**
+ * The loop that samples the hypothesis's sampled probes until the watch after the fault is over.
+ * The function never fails for a probe's sake (a failed sample is evidence); should it fail all
+ * the same, the loop gives up and the report judges what was sampled, leaving the fault untouched.
+ */
+function sampleProbes(scope: Construct, fn: lambda.IFunction): sfn.IChainable {
+  const sample = invoke(
+    scope,
+    "Sample the probes",
+    fn,
+    { plan: PLAN, sampling: JsonPath.objectAt("$.sampling") },
+    { resultPath: "$.sampling", comment: "Takes the samples due, records them, and says when the next is" },
+  )
+    .addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(2), maxAttempts: 2, backoffRate: 2 })
+    .addCatch(
+      new sfn.Succeed(scope, "Sampling given up", {
+        comment: "The report judges the samples recorded; a window without any is Inconclusive",
+      }),
+      { resultPath: "$.samplingError" },
+    );
+  const wait = new sfn.Wait(scope, "Wait for the next sample", {
+    time: sfn.WaitTime.secondsPath("$.sampling.waitSeconds"),
+  });
+  const start = new sfn.Pass(scope, "Start sampling", {
+    result: sfn.Result.fromObject({ round: 0 }),
+    resultPath: "$.sampling",
+  });
+  return start.next(sample).next(
+    new sfn.Choice(scope, "Sampling done?")
+      .when(
+        Condition.isPresent("$.sampling.stop"),
+        new sfn.Fail(scope, "A probe failed", {
+          errorPath: JsonPath.stringAt("$.sampling.stop.Error"),
+          causePath: JsonPath.stringAt("$.sampling.stop.Cause"),
+        }),
+      )
+      .when(Condition.booleanEquals("$.sampling.done", true), new sfn.Succeed(scope, "Sampling done"))
+      .otherwise(wait.next(sample)),
+  );
+}
+
+/** The last state of the fault's branch: the record that tells the sampling loop the fault has ended. */
+function noteFaultEnd(scope: Construct, records: s3.IBucket): sfn.TaskStateBase {
+  return new tasks.CallAwsService(scope, "Note the fault's end", {
+    comment: "The sampling loop samples on through the After windows from this time",
+    service: "s3",
+    action: "putObject",
+    parameters: {
+      Bucket: records.bucketName,
+      Key: JsonPath.format(`{}${FAULT_ENDED_RECORD}`, JsonPath.stringAt("$.plan.records")),
+      Body: JsonPath.stringAt("$$.State.EnteredTime"),
+      ContentType: "text/plain",
+    },
+    iamResources: [records.arnForObjects(`*/${FAULT_ENDED_RECORD}`)],
+    resultPath: JsonPath.DISCARD,
+  }).addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(2), maxAttempts: 5, backoffRate: 2 });
+}
+
 /** After the report: the execution fails, once all is cleaned up, unless the verdict passed. */
 function gateOnVerdict(scope: Construct): sfn.IChainable {
   const fail = (id: string, error: string) =>
@@ -320,22 +387,49 @@ export function buildDefinition(
   const rampDown = rampUp
     .next(inject)
     .next(new sfn.Wait(scope, "Ramp down", { time: rampSeconds, comment: "RAMP_TIME after the fault" }));
+  const sampler = hypothesis && functions.sampleProbes;
+  const fault = sampler
+    ? new sfn.Parallel(scope, "Inject and watch", {
+        comment: "The fault, and beside it the sampled probes until the watch after it is over",
+        resultPath: JsonPath.DISCARD,
+      })
+        .branch(rampUp)
+        .branch(sampleProbes(scope, sampler))
+        .addCatch(
+          cleanUpThenFail(
+            scope,
+            {
+              cleanup: "Clean up after a probe failed",
+              report: "Report the experiment a probe stopped",
+              fail: "Stopped by a probe",
+            },
+            functions,
+            [],
+          ),
+          { errors: [STOP_ERRORS.probeFailed], resultPath: "$.error" },
+        )
+    : rampUp;
   const dryRun = new sfn.Choice(scope, "Dry run?")
     .when(Condition.booleanEquals("$.plan.dryRun", true), report)
-    .otherwise(rampUp);
+    .otherwise(fault);
   if (!hypothesis || !functions.checkSteadyState) {
     rampDown.next(report);
     return resolve.next(dryRun);
   }
 
-  rampDown
-    .next(
-      new sfn.Wait(scope, "Watch after the fault", {
-        time: sfn.WaitTime.secondsPath("$.plan.watchAfterSeconds"),
-        comment: "The hypothesis's After windows, and the time its alarms may take to fire",
-      }),
-    )
-    .next(report);
+  if (fault instanceof sfn.Parallel) {
+    rampDown.next(noteFaultEnd(scope, records));
+    fault.next(report);
+  } else {
+    rampDown
+      .next(
+        new sfn.Wait(scope, "Watch after the fault", {
+          time: sfn.WaitTime.secondsPath("$.plan.watchAfterSeconds"),
+          comment: "The hypothesis's After windows, and the time its alarms may take to fire",
+        }),
+      )
+      .next(report);
+  }
   if (hypothesis.failExecution) report.next(gateOnVerdict(scope));
   const steadyState = invoke(
     scope,

@@ -14,6 +14,7 @@ import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct, type IConstruct } from "constructs";
 import { AbortCleanup } from "./abort-cleanup";
 import { executionTimeout } from "./execution-timeout";
+import { FAULT_ENDED_RECORD } from "./fault-ended-record";
 import { buildDefinition } from "./fault-definition";
 import { FaultDocument } from "./fault-document";
 import { METRICS_NAMESPACE, SERVICE } from "./fault-metrics";
@@ -120,7 +121,7 @@ export interface HttpResetPeerFaultProps {
 
 /**
  * The task functions that read and write the records: the targets, the commands sent, the stop
- * cause, the report.
+ * cause, the report, the probes' samples.
  */
 const RECORD_WRITERS = [
   "resolveTargets",
@@ -129,6 +130,7 @@ const RECORD_WRITERS = [
   "report",
   "stopExperiments",
   "checkSteadyState",
+  "sampleProbes",
 ] as const;
 
 /**
@@ -136,7 +138,14 @@ const RECORD_WRITERS = [
  * yet must read as NoSuchKey rather than AccessDenied, which S3 answers without s3:ListBucket
  * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions").
  */
-const RECORD_LISTERS = ["sendCommand", "cleanup", "report", "stopExperiments", "checkSteadyState"] as const;
+const RECORD_LISTERS = [
+  "sendCommand",
+  "cleanup",
+  "report",
+  "stopExperiments",
+  "checkSteadyState",
+  "sampleProbes",
+] as const;
 
 /** Where Powertools puts the handlers' logs and metrics. */
 const POWERTOOLS = {
@@ -239,7 +248,15 @@ export class HttpResetPeerFault extends Construct {
       removalPolicy,
       runtime: handlerRuntime(this, props.runtime),
       cleanupOnFailure: new destinations.SqsDestination(this.cleanupDeadLetterQueue),
-      hypothesis: Boolean(hypothesis),
+      hypothesis: hypothesis && {
+        sampled: hypothesis.probes.some((probe) => probe.kind === "Http" || probe.kind === "TargetHealth"),
+        http: hypothesis.probes.some((probe) => probe.kind === "Http"),
+        httpNetwork: props.hypothesis?.httpProbeVpc && {
+          vpc: props.hypothesis.httpProbeVpc,
+          subnets: props.hypothesis.httpProbeSubnets,
+          securityGroups: props.hypothesis.httpProbeSecurityGroups,
+        },
+      },
       environment: {
         [ENVIRONMENT.documentName]: this.document.documentName,
         [ENVIRONMENT.tunableDefaults]: JSON.stringify(defaultsText),
@@ -266,6 +283,7 @@ export class HttpResetPeerFault extends Construct {
       functions.judgeHypothesis({
         alarmArns: (props.hypothesis?.alarms ?? []).map((probe) => probe.alarm.alarmArn),
         metrics: hypothesis.probes.some((probe) => probe.kind === "Metric"),
+        targetHealth: hypothesis.probes.some((probe) => probe.kind === "TargetHealth"),
       });
     }
     for (const name of RECORD_WRITERS) {
@@ -387,6 +405,9 @@ export class HttpResetPeerFault extends Construct {
     }
     // The Map's ItemReader names the bucket by name rather than by ARN.
     recordObjects(this.stateMachine, `arn:${Aws.PARTITION}:s3:::${records.bucketName}/*`);
+    // The note of the fault's end, which the state machine writes beside sampled probes.
+    if (this.functions.sampleProbes)
+      recordObjects(this.stateMachine, records.arnForObjects(`*/${FAULT_ENDED_RECORD}`));
     const executions = Stack.of(this).formatArn({
       service: "states",
       resource: "execution",

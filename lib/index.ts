@@ -13,3 +13,6 @@ export { ProbeComparison, type MetricProbe } from "./hypothesis/metric-probe";
 export type { ClientsExpectation } from "./hypothesis/clients-probe";
 export { ProbePhase } from "./hypothesis/probe-phase";
 export type { ProbeOptions } from "./hypothesis/probe";
+export type { SampledProbeOptions } from "./hypothesis/sampling";
+export { HttpProbeMethod, type HttpProbe, type HttpStatusRange } from "./hypothesis/http-probe";
+export type { TargetHealthProbe } from "./hypothesis/target-health-probe";

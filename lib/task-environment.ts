@@ -24,6 +24,8 @@ export const ENVIRONMENT = {
   stateMachineArn: "STATE_MACHINE_ARN",
   /** The name of the safety lever's parameter: engaged, no experiment runs. */
   safetyLeverParameter: "SAFETY_LEVER_PARAMETER",
+  /** The function that sends the HTTP probes' requests (the sampler and the steady-state check only). */
+  httpProbeFunction: "HTTP_PROBE_FUNCTION",
   /** JSON array of the names of the dashboards that mark each experiment's window (report only). */
   dashboardNames: "DASHBOARD_NAMES",
 } as const;

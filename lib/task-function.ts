@@ -6,6 +6,7 @@ import { Construct } from "constructs";
 import { acknowledgeNotNewest, type HandlerRuntime } from "./handler-runtime";
 import { acknowledge } from "./nag";
 import { handlerAsset } from "./package-files";
+import type { HttpProbeNetwork } from "./task-functions";
 
 export interface TaskFunctionProps {
   /** The handler's name: its bundle is `assets/handlers/<handler>/index.js`. */
@@ -22,6 +23,11 @@ export interface TaskFunctionProps {
    * @default - the function is only invoked synchronously, by the state machine
    */
   readonly onFailure?: lambda.IDestination;
+  /**
+   * The VPC, subnets and security groups the function runs in.
+   * @default - outside any VPC
+   */
+  readonly network?: HttpProbeNetwork;
 }
 
 /**
@@ -58,6 +64,9 @@ export class TaskFunction extends Construct {
       logGroup,
       environment: props.environment,
       onFailure: props.onFailure,
+      vpc: props.network?.vpc,
+      vpcSubnets: props.network?.subnets,
+      securityGroups: props.network?.securityGroups,
     });
     logGroup.grantWrite(this.role);
     acknowledgeNotNewest(this, props.runtime);

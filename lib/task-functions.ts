@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import type * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
@@ -31,10 +32,37 @@ export interface FaultTaskFunctions {
    */
   readonly checkSteadyState?: lambda.IFunction;
   /**
+   * Samples the hypothesis's sampled probes (HTTP, target health) while the experiment runs.
+   * @default - none: the fault has no sampled probe
+   */
+  readonly sampleProbes?: lambda.IFunction;
+  /**
+   * Sends the HTTP probes' requests, in the VPC the hypothesis names; the sampler and the
+   * steady-state check invoke it, not the state machine.
+   * @default - none: the fault has no HTTP probe
+   */
+  readonly probeHttp?: lambda.IFunction;
+  /**
    * Stops the running executions when a stop-condition alarm goes to ALARM, and cleans up after
    * them; an EventBridge rule invokes it, not the state machine.
    */
   readonly stopExperiments: lambda.IFunction;
+}
+
+/** Where the HTTP probes' function runs, when in a VPC. */
+export interface HttpProbeNetwork {
+  readonly vpc: ec2.IVpc;
+  readonly subnets?: ec2.SubnetSelection;
+  readonly securityGroups?: ec2.ISecurityGroup[];
+}
+
+/** What functions the hypothesis needs beside the steady-state check. */
+export interface HypothesisFunctions {
+  /** Whether it has sampled probes: the sampler. */
+  readonly sampled: boolean;
+  /** Whether it has HTTP probes: their function. */
+  readonly http: boolean;
+  readonly httpNetwork?: HttpProbeNetwork;
 }
 
 export interface TaskFunctionsProps {
@@ -52,11 +80,14 @@ export interface TaskFunctionsProps {
   readonly runtime: HandlerRuntime;
   /** Where the cleanup and stop functions send the events they failed to process. */
   readonly cleanupOnFailure: lambda.IDestination;
-  /** Whether the fault has a hypothesis, whose steady state a function of its own checks. */
-  readonly hypothesis: boolean;
+  /** The fault's hypothesis's needs; undefined without one. */
+  readonly hypothesis?: HypothesisFunctions;
 }
 
 type TaskName = keyof FaultTaskFunctions;
+
+/** The tasks only a hypothesis makes. */
+type OptionalTask = "checkSteadyState" | "sampleProbes" | "probeHttp";
 
 const TASKS: Record<TaskName, { handler: string; description: string; timeout: Duration }> = {
   resolveTargets: {
@@ -90,7 +121,18 @@ const TASKS: Record<TaskName, { handler: string; description: string; timeout: D
   checkSteadyState: {
     handler: "check-steady-state",
     description: "checks the hypothesis's steady state before the fault",
-    timeout: Duration.minutes(1),
+    // A round of samples: an HTTP probe's attempts may take 6 × 60 s.
+    timeout: Duration.minutes(7),
+  },
+  sampleProbes: {
+    handler: "sample-probes",
+    description: "samples the hypothesis's probes while the experiment runs",
+    timeout: Duration.minutes(7),
+  },
+  probeHttp: {
+    handler: "probe-http",
+    description: "sends the hypothesis's HTTP probes' requests",
+    timeout: Duration.minutes(7),
   },
   stopExperiments: {
     handler: "stop-experiments",
@@ -100,8 +142,16 @@ const TASKS: Record<TaskName, { handler: string; description: string; timeout: D
   },
 };
 
-/** The functions an event invokes, not the state machine. */
-const EVENT_TASKS: readonly TaskName[] = ["stopExperiments"];
+/** The functions an event or another function invokes, not the state machine. */
+const EVENT_TASKS: readonly TaskName[] = ["stopExperiments", "probeHttp"];
+
+/** Whether a fault makes a task's function: the hypothesis's only with what needs them. */
+function isMade(name: TaskName, hypothesis: HypothesisFunctions | undefined): boolean {
+  if (name === "checkSteadyState") return hypothesis !== undefined;
+  if (name === "sampleProbes") return hypothesis?.sampled ?? false;
+  if (name === "probeHttp") return hypothesis?.http ?? false;
+  return true;
+}
 
 /** Each task's handler: its source is `lambda/handlers/<name>.ts`, its bundle `assets/handlers/<name>/`. */
 export const TASK_HANDLERS: readonly string[] = Object.values(TASKS).map((task) => task.handler);
@@ -126,6 +176,8 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
   public readonly report: lambda.IFunction;
   public readonly stopExperiments: lambda.IFunction;
   public readonly checkSteadyState?: lambda.IFunction;
+  public readonly sampleProbes?: lambda.IFunction;
+  public readonly probeHttp?: lambda.IFunction;
   /** The functions' roles: a fault role in another account must trust them. */
   public readonly roles: iam.IRole[];
   private readonly all: TaskFunction[];
@@ -135,12 +187,13 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
   /** The functions that report experiments: the report's, and the cleanup's after a stopped one. */
   private readonly reporters: TaskFunction[];
   private readonly prober?: TaskFunction;
+  private readonly sampler?: TaskFunction;
 
   constructor(scope: Construct, id: string, props: TaskFunctionsProps) {
     super(scope, id);
     const made = Object.fromEntries(
       (Object.keys(TASKS) as TaskName[])
-        .filter((name) => props.hypothesis || name !== "checkSteadyState")
+        .filter((name) => isMade(name, props.hypothesis))
         .map((name) => [
           name,
           new TaskFunction(this, name.charAt(0).toUpperCase() + name.slice(1), {
@@ -150,9 +203,10 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
             removalPolicy: props.removalPolicy,
             runtime: props.runtime,
             onFailure: name === "cleanup" || name === "stopExperiments" ? props.cleanupOnFailure : undefined,
+            network: name === "probeHttp" ? props.hypothesis?.httpNetwork : undefined,
           }),
         ]),
-    ) as Record<Exclude<TaskName, "checkSteadyState">, TaskFunction> & { checkSteadyState?: TaskFunction };
+    ) as Record<Exclude<TaskName, OptionalTask>, TaskFunction> & Partial<Record<OptionalTask, TaskFunction>>;
     this.resolveTargets = made.resolveTargets.function;
     this.sendCommand = made.sendCommand.function;
     this.checkProgress = made.checkProgress.function;
@@ -160,7 +214,10 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
     this.report = made.report.function;
     this.stopExperiments = made.stopExperiments.function;
     this.checkSteadyState = made.checkSteadyState?.function;
+    this.sampleProbes = made.sampleProbes?.function;
+    this.probeHttp = made.probeHttp?.function;
     this.prober = made.checkSteadyState;
+    this.sampler = made.sampleProbes;
     this.stopper = made.stopExperiments;
     this.resolver = made.resolveTargets;
     this.checker = made.checkProgress;
@@ -247,7 +304,11 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
    * alarms' states (and, for the reporters, their history), any metric (GetMetricData takes no
    * resource), and lets the reporters put the verdict's event on the default bus.
    */
-  public judgeHypothesis(probes: { readonly alarmArns: string[]; readonly metrics: boolean }): void {
+  public judgeHypothesis(probes: {
+    readonly alarmArns: string[];
+    readonly metrics: boolean;
+    readonly targetHealth: boolean;
+  }): void {
     const readers = [...(this.prober ? [this.prober] : []), ...this.reporters];
     for (const reader of readers) {
       const reporter = reader !== this.prober;
@@ -268,6 +329,30 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
             resources: ["*"],
           }),
         );
+      }
+    }
+    // The steady-state check takes the Before samples; the sampler, the rest.
+    for (const sampler of [this.prober, this.sampler].flatMap((f) => f ?? [])) {
+      if (probes.targetHealth) {
+        // DescribeTargetHealth takes no resource ARN (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awselasticloadbalancingv2.html).
+        sampler.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: "ReadTargetHealth",
+            actions: ["elasticloadbalancing:DescribeTargetHealth"],
+            resources: ["*"],
+          }),
+        );
+      }
+      if (this.probeHttp) {
+        // The function as deployed ($LATEST) alone, where grantInvoke would add its versions.
+        sampler.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: "InvokeHttpProbes",
+            actions: ["lambda:InvokeFunction"],
+            resources: [this.probeHttp.functionArn],
+          }),
+        );
+        sampler.function.addEnvironment(ENVIRONMENT.httpProbeFunction, this.probeHttp.functionName);
       }
     }
     for (const reporter of this.reporters) {

@@ -5,17 +5,30 @@
  */
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { HypothesisSpec, ProbeSpec } from "../../lib/hypothesis/probe-spec";
-import type { ClientsTotals, InstanceReport, Plan, ProbeResult, Verdict } from "../contract";
+import type {
+  ClientsTotals,
+  HttpSample,
+  InstanceReport,
+  Plan,
+  ProbeResult,
+  ProbeSample,
+  TargetHealthSample,
+  Verdict,
+} from "../contract";
 import { judgeAlarm } from "./alarm-probe";
 import { judgeClients } from "./clients-probe";
+import { judgeHttp } from "./http-result";
 import { judgeMetric } from "./metric-result";
 import { phaseOf } from "./phases";
 import { steadyStateOf } from "./steady-state";
+import { judgeTargetHealth } from "./target-health-result";
 import { verdictOf } from "./verdict";
 import { faultWindow } from "./windows";
 
 export interface Judged {
   readonly hypothesis: HypothesisSpec;
+  /** What the sampling loop recorded while the experiment ran. */
+  readonly samples: readonly ProbeSample[];
   /** What the steady-state check found; undefined when it did not run (the execution stopped first). */
   readonly steadyState?: ProbeResult[];
   readonly plan: Plan;
@@ -55,6 +68,11 @@ export async function judgeHypothesis(cloudwatch: CloudWatchClient, judged: Judg
       if (!injected) return found ?? skipped(probe, why);
       if (probe.kind === "Alarm") return judgeAlarm(cloudwatch, probe, { experiment, fault, before: found });
       if (probe.kind === "Metric") return judgeMetric(cloudwatch, probe, { fault, before: found });
+      const own = judged.samples.filter((s) => s.probe === probe.name);
+      if (probe.kind === "Http") return judgeHttp(probe, own as HttpSample[], { fault, before: found });
+      if (probe.kind === "TargetHealth") {
+        return judgeTargetHealth(probe, own as TargetHealthSample[], { fault, before: found, instances });
+      }
       return judgeClients(probe, judged.clients, observe);
     }),
   );

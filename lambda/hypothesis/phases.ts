@@ -1,7 +1,7 @@
 /**
- * When each probe is judged: a metric over the windows of the phase it was given, an alarm that must
- * stay OK throughout (Continuously), one that must fire while the fault runs (During), and the
- * clients once it is over (After).
+ * When each probe is judged: a metric or an HTTP probe over the windows of the phase it was given, an
+ * alarm that must stay OK throughout (Continuously), one that must fire while the fault runs
+ * (During), target health throughout, and the clients once it is over (After).
  */
 import type { PhaseName, ProbeSpec } from "../../lib/hypothesis/probe-spec";
 import type { ProbeWindow } from "../contract";
@@ -16,8 +16,10 @@ const PHASE_WINDOWS: Record<PhaseName, ProbeWindow["phase"][]> = {
 };
 
 export function phaseOf(probe: ProbeSpec): PhaseName {
-  if (probe.kind === "Metric") return probe.phase;
+  if (probe.kind === "Metric" || probe.kind === "Http") return probe.phase;
   if (probe.kind === "Clients") return "After";
+  // Healthy before, taken out during, healthy again after.
+  if (probe.kind === "TargetHealth") return "Continuously";
   return probe.expect === "StaysOk" ? "Continuously" : "During";
 }
 

@@ -1,26 +1,77 @@
 /**
  * The steady state: before anything is injected, the probes judged Before (alarms that must stay
- * OK, metrics whose phase includes Before) must pass. Anything else, failed or not judged, injects
- * nothing: a fault is not sent into a system already off its steady state, nor one that cannot be
- * seen.
+ * OK, metrics and HTTP probes whose phase includes Before, and every target-health probe) must
+ * pass. Anything else, failed or not judged, injects nothing: a fault is not sent into a system
+ * already off its steady state, nor one that cannot be seen.
  */
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import type { HypothesisSpec } from "../../lib/hypothesis/probe-spec";
-import type { Plan, ProbeResult, SteadyState } from "../contract";
+import type { HttpProbeSpec, HypothesisSpec, TargetHealthProbeSpec } from "../../lib/hypothesis/probe-spec";
+import type { HttpSample, Plan, ProbeResult, SteadyState, TargetHealthSample } from "../contract";
 import { alarmSteadyState } from "./alarm-probe";
+import { httpResult, httpWindow } from "./http-result";
 import { metricSteadyState } from "./metric-result";
 import { windowsOf } from "./phases";
 
+/** What the check reads through: CloudWatch, and the sampled probes' samplers. */
+export interface SteadyStateReaders {
+  readonly cloudwatch: CloudWatchClient;
+  readonly takeHttp: (probes: HttpProbeSpec[]) => Promise<HttpSample[]>;
+  readonly takeTargetHealth: (probe: TargetHealthProbeSpec) => Promise<TargetHealthSample>;
+}
+
+/** Every instance of the experiment in the group healthy: the load balancer has them all in. */
+function healthyBefore(probe: TargetHealthProbeSpec, sample: TargetHealthSample): ProbeResult {
+  const states = Object.entries(sample.states);
+  const notHealthy = states.filter(([, state]) => state !== "healthy");
+  const [outcome, reason] = sample.error
+    ? (["Inconclusive", `the group could not be read: ${sample.error}`] as const)
+    : !states.length
+      ? (["Inconclusive", "no instance of the experiment is registered in the group"] as const)
+      : notHealthy.length
+        ? ([
+            "Failed",
+            `not healthy before the fault: ${notHealthy.map(([id, state]) => `${id} (${state})`).join(", ")}`,
+          ] as const)
+        : (["Passed", `${states.length} instances of the experiment healthy in the group`] as const);
+  return {
+    name: probe.name,
+    kind: "TargetHealth",
+    phase: "Continuously",
+    weight: probe.weight,
+    outcome,
+    reason: `Before: ${reason}`,
+    evidence: { targetGroupArn: probe.targetGroupArn, statesBefore: sample.states },
+    windows: [{ phase: "Before", from: sample.at, to: sample.at, outcome, reason }],
+  };
+}
+
 export async function checkSteadyState(
-  cloudwatch: CloudWatchClient,
+  readers: SteadyStateReaders,
   hypothesis: HypothesisSpec,
   plan: Plan,
 ): Promise<ProbeResult[]> {
+  const before = hypothesis.probes.filter(
+    (probe) => probe.kind !== "Http" || windowsOf(probe).includes("Before"),
+  );
+  const http = before.filter((p): p is HttpProbeSpec => p.kind === "Http");
+  const httpSamples = await readers.takeHttp(http);
   return Promise.all(
-    hypothesis.probes.flatMap((probe) => {
-      if (probe.kind === "Alarm" && probe.expect === "StaysOk") return [alarmSteadyState(cloudwatch, probe)];
+    before.flatMap((probe) => {
+      if (probe.kind === "Alarm" && probe.expect === "StaysOk")
+        return [alarmSteadyState(readers.cloudwatch, probe)];
       if (probe.kind === "Metric" && windowsOf(probe).includes("Before"))
-        return [metricSteadyState(cloudwatch, probe, plan)];
+        return [metricSteadyState(readers.cloudwatch, probe, plan)];
+      if (probe.kind === "TargetHealth")
+        return [readers.takeTargetHealth(probe).then((sample) => healthyBefore(probe, sample))];
+      if (probe.kind === "Http") {
+        const samples = httpSamples.filter((s) => s.probe === probe.name);
+        const at = new Date(samples[0]?.at ?? Date.now());
+        return [
+          Promise.resolve(
+            httpResult(probe, [httpWindow(probe, "Before", { from: at, to: at }, samples)], samples),
+          ),
+        ];
+      }
       return [];
     }),
   );

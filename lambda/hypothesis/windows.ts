@@ -43,17 +43,19 @@ export const afterWindow = (fault: Window, seconds: number): Window => ({
 });
 
 /**
- * How long the state machine waits after the ramp down before the report judges: the longest After
- * window, and what an alarm expected to fire may still take once the shortest fault has run.
+ * How long the state machine waits (or samples on) after the ramp down before the report judges: the
+ * longest After window or time to be healthy again, and what an alarm expected to fire may still
+ * take once the shortest fault has run.
  */
 export function watchAfterSeconds(
   hypothesis: HypothesisSpec,
   timing: { readonly durationSeconds: number; readonly rampSeconds: number },
 ): number {
   const waits = hypothesis.probes.map((probe) => {
-    if (probe.kind === "Metric") {
+    if (probe.kind === "Metric" || probe.kind === "Http") {
       return windowsOf(probe).includes("After") ? probe.windowSeconds : 0;
     }
+    if (probe.kind === "TargetHealth") return probe.healthyAgainWithinSeconds ?? 0;
     if (probe.kind === "Alarm" && probe.expect === "Fires") {
       return probe.withinSeconds - timing.durationSeconds - timing.rampSeconds;
     }

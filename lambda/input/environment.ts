@@ -36,6 +36,8 @@ export const recordsBucket = (): string => required(ENVIRONMENT.recordsBucket);
 
 export const stateMachineArn = (): string => required(ENVIRONMENT.stateMachineArn);
 
+export const httpProbeFunction = (): string => required(ENVIRONMENT.httpProbeFunction);
+
 export const safetyLeverParameter = (): string => required(ENVIRONMENT.safetyLeverParameter);
 
 export function tunableDefaults(): Record<string, unknown> {

@@ -5,8 +5,9 @@
  */
 import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { consoleUrl } from "../report/console-links";
-import type { CommandRef, Plan, ProbeResult, StopCause, TargetItem } from "../contract";
+import type { CommandRef, Plan, ProbeResult, ProbeSample, StopCause, TargetItem } from "../contract";
 import type { HypothesisSpec } from "../../lib/hypothesis/probe-spec";
+import { FAULT_ENDED_RECORD } from "../../lib/fault-ended-record";
 import { homeRegion, recordsBucket } from "../input/environment";
 import { homeClient } from "../aws/sdk-config";
 
@@ -21,6 +22,8 @@ const RECORD = {
   page: "report.html",
   hypothesis: "hypothesis.json",
   steadyState: "steady-state.json",
+  samples: "samples/",
+  faultEnded: FAULT_ENDED_RECORD,
 } as const;
 
 /** The prefix of one execution's records: its experiment, then its start, so a reused name starts anew. */
@@ -151,6 +154,43 @@ export const recordSteadyState = (records: string, results: readonly ProbeResult
 /** What the probes of the steady state found; undefined when they were not run. */
 export const recordedSteadyState = (records: string): Promise<ProbeResult[] | undefined> =>
   ifWritten(read<ProbeResult[]>(records + RECORD.steadyState));
+
+/** Records one round of samples, under a key that sorts by its time. */
+export async function recordSamples(
+  records: string,
+  at: Date,
+  samples: readonly ProbeSample[],
+): Promise<void> {
+  if (samples.length) await write(`${records}${RECORD.samples}${at.toISOString()}.json`, samples);
+}
+
+/** Every sample recorded under an experiment's records prefix, oldest first. */
+export async function recordedSamples(records: string): Promise<ProbeSample[]> {
+  const client = s3();
+  const keys: string[] = [];
+  const pages = paginateListObjectsV2(
+    { client },
+    { Bucket: recordsBucket(), Prefix: records + RECORD.samples },
+  );
+  for await (const page of pages) keys.push(...(page.Contents ?? []).map((object) => object.Key ?? ""));
+  // At most MAX_SAMPLING_ROUNDS objects: read a few dozen at a time.
+  const rounds: ProbeSample[][] = [];
+  for (let i = 0; i < keys.length; i += 50) {
+    rounds.push(...(await Promise.all(keys.slice(i, i + 50).map((key) => read<ProbeSample[]>(key, client)))));
+  }
+  return rounds.flat();
+}
+
+/** When the state machine noted the fault's end (the ramp down over); undefined while it runs. */
+export async function recordedFaultEnd(records: string): Promise<Date | undefined> {
+  const client = s3();
+  const text = await ifWritten(
+    client
+      .send(new GetObjectCommand({ Bucket: recordsBucket(), Key: records + RECORD.faultEnded }))
+      .then((object) => object.Body?.transformToString() ?? ""),
+  );
+  return text ? new Date(text.trim()) : undefined;
+}
 
 /** Where a report went: its s3:// addresses, and the S3 console's page of the HTML one. */
 export interface WrittenReport {

@@ -1,6 +1,7 @@
-import { Arn, ArnFormat, Duration, Stack, Token } from "aws-cdk-lib";
+import { Duration, Token } from "aws-cdk-lib";
 import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type { IConstruct } from "constructs";
+import { sameAccountAndRegion } from "./home";
 import { refusal, type ProbeOptions } from "./probe";
 import type { AlarmProbeSpec } from "./probe-spec";
 
@@ -41,17 +42,10 @@ export function renderAlarmProbe(scope: IConstruct, probe: AlarmProbe, weight: n
     refuse(`expect must be an AlarmExpectation; got ${JSON.stringify(probe.expect)}`);
   }
   // The functions look the alarm up by name where the fault is deployed: one elsewhere is not it.
-  const arn = probe.alarm.alarmArn;
-  if (!Token.isUnresolved(arn)) {
-    const { account, region } = Arn.split(arn, ArnFormat.COLON_RESOURCE_NAME);
-    const stack = Stack.of(scope);
-    const elsewhere = (here: string, there?: string) =>
-      !Token.isUnresolved(here) && !!there && there !== here;
-    if (elsewhere(stack.account, account) || elsewhere(stack.region, region)) {
-      refuse(
-        `its alarm ${arn} is in another account or region; the probe reads CloudWatch where the fault is deployed`,
-      );
-    }
+  if (!sameAccountAndRegion(scope, probe.alarm.alarmArn)) {
+    refuse(
+      `its alarm ${probe.alarm.alarmArn} is in another account or region; the probe reads CloudWatch where the fault is deployed`,
+    );
   }
   return {
     kind: "Alarm",

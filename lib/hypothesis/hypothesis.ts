@@ -1,10 +1,13 @@
 import { Token } from "aws-cdk-lib";
+import type * as ec2 from "aws-cdk-lib/aws-ec2";
 import type { IConstruct } from "constructs";
 import { HttpResetPeerValidationError } from "../errors";
 import { renderAlarmProbe, type AlarmProbe } from "./alarm-probe";
 import { renderClientsProbe, type ClientsExpectation } from "./clients-probe";
+import { renderHttpProbe, type HttpProbe } from "./http-probe";
 import { renderMetricProbe, type MetricProbe } from "./metric-probe";
 import type { HypothesisSpec, ProbeSpec } from "./probe-spec";
+import { renderTargetHealthProbe, type TargetHealthProbe } from "./target-health-probe";
 
 /**
  * What the team expects of its system while the fault runs, checked by the state machine around the
@@ -27,6 +30,33 @@ export interface Hypothesis {
    * @default - none
    */
   readonly metrics?: MetricProbe[];
+  /**
+   * Requests sampled over a phase: the end user's view.
+   * @default - none
+   */
+  readonly http?: HttpProbe[];
+  /**
+   * The health of the experiment's instances in target groups, sampled over the experiment: the
+   * load balancer's view.
+   * @default - none
+   */
+  readonly targetHealth?: TargetHealthProbe[];
+  /**
+   * The VPC the HTTP probes' function runs in, for URLs reachable only from there. The function
+   * calls no AWS API: subnets without a route to the internet do.
+   * @default - the function runs outside any VPC, and reaches public URLs only
+   */
+  readonly httpProbeVpc?: ec2.IVpc;
+  /**
+   * The subnets of `httpProbeVpc` the function runs in.
+   * @default - the VPC's private subnets with egress, as Lambda's own default
+   */
+  readonly httpProbeSubnets?: ec2.SubnetSelection;
+  /**
+   * The security groups of the function in `httpProbeVpc`.
+   * @default - one made for it, allowing all outbound traffic
+   */
+  readonly httpProbeSecurityGroups?: ec2.ISecurityGroup[];
   /**
    * Bounds on what the instances saw the real clients do.
    * @default - none
@@ -70,12 +100,25 @@ export function renderHypothesis(scope: IConstruct, hypothesis: Hypothesis): Hyp
   const probes: ProbeSpec[] = [
     ...(hypothesis.alarms ?? []).map((p) => renderAlarmProbe(scope, p, weightOf(scope, p))),
     ...(hypothesis.metrics ?? []).map((p) => renderMetricProbe(scope, p, weightOf(scope, p))),
+    ...(hypothesis.http ?? []).map((p) => renderHttpProbe(scope, p, weightOf(scope, p))),
+    ...(hypothesis.targetHealth ?? []).map((p) => renderTargetHealthProbe(scope, p, weightOf(scope, p))),
     ...(hypothesis.clients
       ? [renderClientsProbe(scope, hypothesis.clients, weightOf(scope, hypothesis.clients))]
       : []),
   ];
   if (!probes.length)
-    throw new HttpResetPeerValidationError(scope, "hypothesis has no probe: give alarms, metrics or clients");
+    throw new HttpResetPeerValidationError(
+      scope,
+      "hypothesis has no probe: give alarms, metrics, http, targetHealth or clients",
+    );
+  const network = hypothesis.httpProbeSubnets ?? hypothesis.httpProbeSecurityGroups;
+  if (network && !hypothesis.httpProbeVpc)
+    throw new HttpResetPeerValidationError(
+      scope,
+      "hypothesis httpProbeSubnets and httpProbeSecurityGroups need httpProbeVpc",
+    );
+  if (hypothesis.httpProbeVpc && !hypothesis.http?.length)
+    throw new HttpResetPeerValidationError(scope, "hypothesis httpProbeVpc is given without any http probe");
   if (probes.length > MAX_PROBES) {
     throw new HttpResetPeerValidationError(
       scope,

@@ -78,7 +78,75 @@ export interface ClientsProbeSpec extends ProbeSpecBase {
   readonly backWithinSeconds?: number;
 }
 
-export type ProbeSpec = AlarmProbeSpec | MetricProbeSpec | ClientsProbeSpec;
+/**
+ * How a sampled probe (HTTP, target health) is taken: Harness's and Litmus's run properties. A
+ * sample that fails is tried again `retries` times before it counts as failed.
+ */
+export interface SamplingSpec {
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly retries: number;
+  /** How long after the phase's start the first sample is taken. */
+  readonly initialDelaySeconds: number;
+  /** Whether a failure while the fault runs stops it, by the stop path the stop-condition alarms use. */
+  readonly stopOnFailure: boolean;
+}
+
+/** Status codes from `from` to `to`, both included. */
+export interface StatusRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** One HTTP request, as the HTTP probe function sends it: to this URL alone, no redirect followed. */
+export interface HttpRequestSpec {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+}
+
+/** What one HTTP exchange must show to pass. */
+export interface HttpExpectationSpec {
+  readonly statusRanges: StatusRange[];
+  /** A JavaScript regular expression the first 64 KiB of the response body must match. */
+  readonly bodyPattern?: string;
+  /** The most milliseconds from the request's start to the response body's end. */
+  readonly maxLatencyMs?: number;
+}
+
+/** The end user's view: a request sampled over the probe's phase, a share of which must pass. */
+export interface HttpProbeSpec extends ProbeSpecBase {
+  readonly kind: "Http";
+  readonly phase: PhaseName;
+  readonly request: HttpRequestSpec;
+  readonly expect: HttpExpectationSpec;
+  /** The share of samples (0-1) in each window that must pass. */
+  readonly successRate: number;
+  /** How long the After window lasts from the fault's end. */
+  readonly windowSeconds: number;
+  readonly sampling: SamplingSpec;
+}
+
+/** The load balancer's view of the experiment's instances in one target group, over the experiment. */
+export interface TargetHealthProbeSpec extends ProbeSpecBase {
+  readonly kind: "TargetHealth";
+  readonly targetGroupArn: string;
+  /** Each instance of the experiment in the group is no longer healthy within this many seconds of the fault's start. */
+  readonly takenOutWithinSeconds?: number;
+  /** Each is healthy again within this many seconds of the fault's end. */
+  readonly healthyAgainWithinSeconds?: number;
+  readonly sampling: SamplingSpec;
+}
+
+export type ProbeSpec =
+  AlarmProbeSpec | MetricProbeSpec | ClientsProbeSpec | HttpProbeSpec | TargetHealthProbeSpec;
+
+/** The most rounds of samples one experiment takes: each writes about nine events to its history. */
+export const MAX_SAMPLING_ROUNDS = 1000;
+
+/** The probes sampled by the state machine while the experiment runs, rather than read afterwards. */
+export type SampledProbeSpec = HttpProbeSpec | TargetHealthProbeSpec;
 
 export type ProbeKind = ProbeSpec["kind"];
 

@@ -18,6 +18,8 @@ export interface AslState {
   ItemReader?: Record<string, unknown>;
   ItemBatcher?: Record<string, unknown>;
   ItemProcessor?: Asl & { ProcessorConfig?: Record<string, unknown> };
+  Branches?: Asl[];
+  Resource?: string;
   ResultPath?: string | null;
   Error?: string;
   ErrorPath?: string;
@@ -32,9 +34,13 @@ export interface Asl {
 
 /**
  * The definition with stand-ins for the functions; with a hypothesis, and a steady-state check
- * function unless told otherwise.
+ * function unless told otherwise; with `sampled`, the sampler's too.
  */
-export function renderAsl(hypothesis?: DefinedHypothesis, checkSteadyState = Boolean(hypothesis)): Asl {
+export function renderAsl(
+  hypothesis?: DefinedHypothesis,
+  checkSteadyState = Boolean(hypothesis),
+  sampled = false,
+): Asl {
   const stack = newStack();
   const fn = (name: string) =>
     lambda.Function.fromFunctionArn(stack, name, `arn:aws:lambda:eu-west-1:123456789012:function:${name}`);
@@ -48,6 +54,7 @@ export function renderAsl(hypothesis?: DefinedHypothesis, checkSteadyState = Boo
       report: fn("report"),
       stopExperiments: fn("stop"),
       ...(checkSteadyState ? { checkSteadyState: fn("steady") } : {}),
+      ...(sampled ? { sampleProbes: fn("sample") } : {}),
     },
     s3.Bucket.fromBucketName(stack, "Records", "records-bucket"),
     hypothesis,

@@ -75,8 +75,12 @@ describe("the handler bundles", () => {
     }));
 
   test("are the package's prebuilt assets: synthesis bundles nothing, and gives the same hashes every time", () => {
-    // With a hypothesis, so that every handler has its function (the steady-state check among them).
-    const withHypothesis = () => faultTemplate({ hypothesis: { clients: { maxUnsafeRetries: 0 } } }).template;
+    // With a hypothesis of sampled probes, so that every handler has its function (the steady-state
+    // check, the sampler and the HTTP probes' among them).
+    const withHypothesis = () =>
+      faultTemplate({
+        hypothesis: { http: [{ name: "home", url: "https://shop.example.com/" }] },
+      }).template;
     const first = codeOf(withHypothesis());
     expect(first.map((c) => c.handler)).toEqual(Array(TASK_HANDLERS.length).fill("index.handler"));
     expect(new Set(first.map((c) => c.key)).size).toBe(TASK_HANDLERS.length);

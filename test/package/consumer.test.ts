@@ -118,8 +118,9 @@ function expectSynthesizedAsTheReadmeSays(app: string, output: string, esbuildFo
       // The fault's document and its program's parts.
       "AWS::SSM::Document": 1 + programParts().length,
       "AWS::StepFunctions::StateMachine": 1,
-      // Six task functions, and the hypothesis's steady-state check.
-      "AWS::Lambda::Function": 7,
+      // One per handler: six task functions, and the hypothesis's steady-state check, sampler and
+      // HTTP probes' function.
+      "AWS::Lambda::Function": TASK_HANDLERS.length,
       "AWS::Scheduler::Schedule": 1,
       // The abort cleanup, the stop on an alarm (the quick start has one), the safety lever.
       "AWS::Events::Rule": 3,

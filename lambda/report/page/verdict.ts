@@ -48,6 +48,37 @@ function signalAnswers(verdict: Verdict): string[] {
   return words;
 }
 
+/** Did the load balancer take the instances out and bring them back, and when: from target health. */
+function loadBalancerAnswers(verdict: Verdict): string[] {
+  const probes = of(verdict, "TargetHealth");
+  if (!probes.length)
+    return [
+      "Did the load balancer take the instance out? No target-health probe is part of this hypothesis.",
+    ];
+  return probes.map((probe) => {
+    const { takenOutAfterSecondsMax: out, healthyAgainAfterSecondsMax: back } = probe.evidence;
+    const times =
+      typeof out === "number"
+        ? `Taken out ${out} s after the fault's start at the slowest${
+            typeof back === "number" ? `, healthy again ${back} s after its end` : ", not seen healthy again"
+          }`
+        : "Not seen taken out";
+    return `Did the load balancer take the instance out (${probe.name})? ${times}: ${probe.outcome}, ${probe.reason}.`;
+  });
+}
+
+/** What the end user saw: the HTTP probes' answers, by status code and error. */
+function endUserAnswers(verdict: Verdict): string[] {
+  const probes = of(verdict, "Http");
+  if (!probes.length) return ["What did the end user see? No HTTP probe is part of this hypothesis."];
+  return probes.map((probe) => {
+    const seen = (counts: unknown) =>
+      Object.entries((counts ?? {}) as Record<string, number>).map(([what, n]) => `${n} × ${what}`);
+    const answers = [...seen(probe.evidence.statusCodes), ...seen(probe.evidence.errors)];
+    return `What did the end user see (${probe.name})? ${answers.join(", ") || "no answer sampled"}: ${probe.outcome}, ${probe.reason}.`;
+  });
+}
+
 function probeRow(probe: ProbeResult): string {
   const windows = (probe.windows ?? []).map((w) => `${w.phase} ${w.outcome}`).join(", ");
   return `<tr class="${probe.outcome === "Failed" ? "failed" : ""}"><td><code>${escapeHtml(probe.name)}</code></td><td>${escapeHtml(
@@ -63,8 +94,8 @@ export function verdictSection(report: Report): string {
   const answers = [
     ...clientAnswers(report),
     ...signalAnswers(verdict),
-    "Did the load balancer take the instance out? No load-balancer probe is part of this hypothesis.",
-    "What did the end user see? No HTTP probe is part of this hypothesis.",
+    ...loadBalancerAnswers(verdict),
+    ...endUserAnswers(verdict),
   ];
   return [
     `<section class="verdict ${verdict.result.toLowerCase()}">`,

@@ -5,13 +5,14 @@
 import "./environment";
 import type { HttpResetPeerFaultProps } from "../../../lib";
 import type { Stack } from "aws-cdk-lib";
+import type { PutObjectCommandInput } from "@aws-sdk/client-s3";
 import { randomUUID } from "node:crypto";
 import { FakeAws, FUNCTION_ROLE_ARN, type FakeAwsOptions } from "./fake-aws";
 import type { AlarmStateChange } from "./fake-aws/cloudwatch";
 import type { ParameterChange } from "./fake-aws/parameter-store";
 import { ACCOUNT, deploy, REGION, STATE_MACHINE_ROLE_ARN, type Deployment } from "./runner/deployment";
 import { LocalStateMachine } from "./runner/execution";
-import { invokeAsynchronously, type AsyncInvocation } from "./runner/lambda";
+import { invokeAsynchronously, invokeFunction, type AsyncInvocation } from "./runner/lambda";
 import { forgetClients } from "../../../lambda/aws/aws-clients";
 
 export interface LocalFault {
@@ -84,6 +85,10 @@ export function localFault(options: FakeAwsOptions & { props?: LocalFaultProps }
   for (const document of deployed.documents) aws.ssm.createDocument(document.name, document.content);
   aws.s3.createBucket(deployed.recordsBucket);
   const faultRoleArn = deployed.functions[0].environment.FAULT_ROLE_ARN;
+  // Functions another function invokes, through Lambda's Invoke.
+  for (const fn of deployed.functions.filter((f) => f.task === "probeHttp")) {
+    aws.lambda.register(fn.arn.split(":").pop() as string, fn.arn, (event) => invokeFunction(fn, event));
+  }
   aws.sts.addRole(faultRoleArn, [FUNCTION_ROLE_ARN]);
   const lever = deployed.safetyLever;
   aws.ssm.parameters.PutParameter({
@@ -98,6 +103,11 @@ export function localFault(options: FakeAwsOptions & { props?: LocalFaultProps }
       deployed,
       (bucket, key) => aws.readObjectAs(STATE_MACHINE_ROLE_ARN, REGION, bucket, key),
       (execution) => aws.stepFunctions.add(execution),
+      async (service, action, parameters) => {
+        // The one SDK integration the definition has: the note of the fault's end.
+        if (service !== "s3" || action !== "putObject") throw new Error(`no local ${service}:${action}`);
+        return aws.writeObjectAs(STATE_MACHINE_ROLE_ARN, REGION, parameters as PutObjectCommandInput);
+      },
     ),
     faultRoleArn,
     deliveries: [],

@@ -1,5 +1,5 @@
 /**
- * Puts the fake AWS behind the SDK's own clients. Every client of the seven services, however the
+ * Puts the fake AWS behind the SDK's own clients. Every client of the ten services, however the
  * handlers make it, gets one more middleware at the start of its deserialize step: the request
  * has been built, retried by the SDK's (adaptive) retry strategy and signed by then, and the fake
  * answers it instead of the network. So retries, backoff, credential resolution and signing all
@@ -7,7 +7,9 @@
  */
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { EC2Client } from "@aws-sdk/client-ec2";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SFNClient } from "@aws-sdk/client-sfn";
@@ -15,7 +17,16 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 
 export type ServiceName =
-  "EC2" | "SSM" | "STS" | "SecretsManager" | "CloudWatch" | "S3" | "StepFunctions" | "EventBridge";
+  | "EC2"
+  | "SSM"
+  | "STS"
+  | "SecretsManager"
+  | "CloudWatch"
+  | "S3"
+  | "StepFunctions"
+  | "EventBridge"
+  | "ElasticLoadBalancingV2"
+  | "Lambda";
 
 /** What answers a signed request. */
 export type Dispatch = (
@@ -34,6 +45,8 @@ const CLIENTS: [ServiceName, { prototype: object }][] = [
   ["S3", S3Client],
   ["StepFunctions", SFNClient],
   ["EventBridge", EventBridgeClient],
+  ["ElasticLoadBalancingV2", ElasticLoadBalancingV2Client],
+  ["Lambda", LambdaClient],
 ];
 
 interface MiddlewareClient {

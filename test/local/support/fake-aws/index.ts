@@ -1,13 +1,16 @@
 /**
  * An in-memory AWS account for the handlers: EC2, SSM, STS, Secrets Manager, CloudWatch, S3,
- * EventBridge's default bus and Step Functions (the executions the local runner started), bound
- * to the SDK's clients. Calls signed with an unknown key are refused as AWS refuses them; a chosen
- * fraction of calls can be throttled; every call is logged with the identity that made it.
+ * EventBridge's default bus, Step Functions (the executions the local runner started), Elastic
+ * Load Balancing v2 (target groups and their health checks) and Lambda Invoke, bound to the SDK's
+ * clients. Calls signed with an unknown key are refused as AWS refuses them; a chosen fraction of
+ * calls can be throttled; every call is logged with the identity that made it.
  */
 import { CloudWatchServiceException } from "@aws-sdk/client-cloudwatch";
 import { EC2ServiceException } from "@aws-sdk/client-ec2";
+import { ElasticLoadBalancingV2ServiceException } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { EventBridgeServiceException } from "@aws-sdk/client-eventbridge";
-import { S3ServiceException } from "@aws-sdk/client-s3";
+import { LambdaServiceException } from "@aws-sdk/client-lambda";
+import { S3ServiceException, type PutObjectCommandInput } from "@aws-sdk/client-s3";
 import { SecretsManagerServiceException } from "@aws-sdk/client-secrets-manager";
 import { SFNServiceException } from "@aws-sdk/client-sfn";
 import { SSMServiceException } from "@aws-sdk/client-ssm";
@@ -20,6 +23,8 @@ import { FakeEventBridge } from "./eventbridge";
 import { serviceError, type ServiceExceptionClass } from "./errors";
 import { Fleet } from "./fleet";
 import { Identities } from "./identities";
+import { FakeLambda } from "./lambda";
+import { FakeLoadBalancing } from "./load-balancing";
 import { FakeS3, streamingBody } from "./s3";
 import { FakeSecretsManager } from "./secrets-manager";
 import { FakeSsm } from "./ssm";
@@ -39,15 +44,24 @@ const EXCEPTIONS: Record<ServiceName, ServiceExceptionClass> = {
   S3: S3ServiceException as unknown as ServiceExceptionClass,
   StepFunctions: SFNServiceException as unknown as ServiceExceptionClass,
   EventBridge: EventBridgeServiceException as unknown as ServiceExceptionClass,
+  ElasticLoadBalancingV2: ElasticLoadBalancingV2ServiceException as unknown as ServiceExceptionClass,
+  Lambda: LambdaServiceException as unknown as ServiceExceptionClass,
 };
+
+/** An operation of a fake, given the call's input, the caller's ARN and the region it was signed for. */
+type Operation = (input: unknown, caller: string, region: string) => unknown;
 
 /** The account the functions run in, and the identity Lambda gives them. */
 export const HOME_ACCOUNT = "111111111111";
+/** The region the functions run in, as the local deployment's stack has it. */
+export const HOME_REGION = "eu-west-1";
 export const FUNCTION_ROLE_ARN = `arn:aws:iam::${HOME_ACCOUNT}:role/http-reset-peer-task`;
 export const FUNCTION_ACCESS_KEY = "ASIAFUNCTIONROLE0001";
 
 export interface FakeAwsOptions {
   readonly timing?: Partial<Timing>;
+  /** How long a target deregistered from a target group drains before it is gone. */
+  readonly deregistrationDelayMs?: number;
 }
 
 export class FakeAws {
@@ -62,6 +76,8 @@ export class FakeAws {
   readonly s3 = new FakeS3();
   readonly stepFunctions = new FakeStepFunctions();
   readonly eventBridge = new FakeEventBridge();
+  readonly loadBalancing: FakeLoadBalancing;
+  readonly lambda = new FakeLambda();
   private unbind?: () => void;
 
   constructor(options: FakeAwsOptions = {}) {
@@ -70,6 +86,7 @@ export class FakeAws {
       { visibilityMs: 300, deliveryMs: 50, msPerTimeoutSecond: 1000, ...options.timing },
       this.calls,
     );
+    this.loadBalancing = new FakeLoadBalancing(HOME_REGION, HOME_ACCOUNT, options.deregistrationDelayMs);
     this.identities.add(FUNCTION_ACCESS_KEY, {
       arn: `arn:aws:sts::${HOME_ACCOUNT}:assumed-role/http-reset-peer-task/function`,
       account: HOME_ACCOUNT,
@@ -88,22 +105,37 @@ export class FakeAws {
     };
   }
 
-  /**
-   * An object a service reads with its own role rather than through the SDK (a Distributed Map's
-   * ItemReader), logged as the GetObject call it is.
-   */
-  readObjectAs(identity: string, region: string, bucket: string, key: string): string {
-    const input = { Bucket: bucket, Key: key };
+  /** A call a service makes with its own role rather than through the SDK, logged as made. */
+  private recordServiceCall(
+    identity: string,
+    region: string,
+    operation: string,
+    input: Record<string, unknown>,
+  ): void {
     this.calls.record({
       service: "S3",
-      operation: "GetObject",
+      operation,
       input,
       accessKeyId: "",
       identity,
       region,
       throttled: false,
     });
+  }
+
+  /**
+   * An object a service reads with its own role rather than through the SDK (a Distributed Map's
+   * ItemReader), logged as the GetObject call it is.
+   */
+  readObjectAs(identity: string, region: string, bucket: string, key: string): string {
+    this.recordServiceCall(identity, region, "GetObject", { Bucket: bucket, Key: key });
     return this.s3.read(bucket, key);
+  }
+
+  /** An object a state machine writes with its role, through its S3 PutObject integration. */
+  writeObjectAs(identity: string, region: string, input: PutObjectCommandInput): unknown {
+    this.recordServiceCall(identity, region, "PutObject", { ...input });
+    return this.s3.PutObject(input);
   }
 
   /** Routes the SDK clients to this account; `dispose` undoes it. */
@@ -124,6 +156,8 @@ export class FakeAws {
       S3: this.s3,
       StepFunctions: this.stepFunctions,
       EventBridge: this.eventBridge,
+      ElasticLoadBalancingV2: this.loadBalancing,
+      Lambda: this.lambda,
     }[service];
   }
 
@@ -160,13 +194,20 @@ export class FakeAws {
         ? serviceError(Base, "RequestLimitExceeded", "Request limit exceeded.", 503)
         : serviceError(Base, "ThrottlingException", "Rate exceeded");
     }
-    const target = this.handlerOf(service) as Record<string, (i: unknown, caller: string) => unknown>;
+    const target = this.handlerOf(service) as Record<string, Operation>;
     if (typeof target[operation] !== "function") {
       throw new Error(`the fake AWS does not implement ${service} ${operation}`);
     }
-    const output = structuredClone(target[operation](input, identity.arn)) as Record<string, unknown>;
+    const answered = await target[operation](input, identity.arn, region);
+    const output = structuredClone(answered) as Record<string, unknown>;
     // A body the SDK streams cannot be cloned: it is made from the cloned text.
     if (service === "S3" && operation === "GetObject") output.Body = streamingBody(output.Body as string);
+    // Cloning leaves a plain Uint8Array, where the SDK gives its blob adapter: the same bytes, with
+    // transformToString as the S3 body's.
+    if (service === "Lambda" && output.Payload instanceof Uint8Array) {
+      const bytes = output.Payload;
+      output.Payload = Object.assign(bytes, { transformToString: () => new TextDecoder().decode(bytes) });
+    }
     return output;
   }
 
@@ -174,6 +215,7 @@ export class FakeAws {
   async dispose(): Promise<void> {
     this.unbind?.();
     this.unbind = undefined;
+    this.loadBalancing.dispose();
     await this.ssm.dispose();
   }
 }

@@ -31,6 +31,8 @@ const TASKS: TaskName[] = [
   "report",
   "stopExperiments",
   "checkSteadyState",
+  "sampleProbes",
+  "probeHttp",
 ];
 
 export interface DeployedFunction {
@@ -135,7 +137,7 @@ export function deploy(
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
   const [[machineId, machine]] = ofType("AWS::StepFunctions::StateMachine");
-  // The steady-state check is there only with a hypothesis.
+  // The hypothesis's functions are there only with a hypothesis that needs them.
   const functions = TASKS.filter((task) => fault.functions[task]).map((task): DeployedFunction => {
     const id = idOf(fault.functions[task]);
     const props = resources[id].Properties ?? {};

@@ -1,7 +1,9 @@
 /**
  * Runs the deployed state machine with aws-local-stepfunctions against the fake AWS: each Lambda
- * task bound to its real handler, Wait states as long as the definition says or shortened, a
- * Distributed Map's batches run as child executions (./distributed-map), the limits AWS enforces
+ * task bound to its real handler, an AWS SDK integration answered by the fake AWS as the state
+ * machine's role, Wait states as long as the definition says or shortened, a Distributed Map's
+ * batches (at the top or in a Parallel's branch) run as child executions (./distributed-map), the
+ * limits AWS enforces
  * on each execution (25,000 history events, 256 KiB per state's input and output) enforced, and,
  * when an execution ends ABORTED, TIMED_OUT or FAILED, the abort rule's target (the cleanup
  * function) invoked with the event EventBridge would deliver.
@@ -45,6 +47,12 @@ export interface ExecutionScope {
 /** What reads objects from the (fake) S3 for a Distributed Map's ItemReader. */
 export type ObjectReader = (bucket: string, key: string) => string;
 
+/**
+ * What answers an AWS SDK service integration ("arn:aws:states:::aws-sdk:s3:putObject") with the
+ * state machine's role: the service and action as the resource names them, and the task's parameters.
+ */
+export type SdkIntegration = (service: string, action: string, parameters: unknown) => Promise<unknown>;
+
 export interface ExecutionOutcome {
   readonly status: Status;
   readonly output?: unknown;
@@ -73,7 +81,7 @@ export interface ExecutionOutcome {
 /** AWS's default task timeout is 99999999 s; Node's timers stop at 2^31 - 1 ms, about 24 days. */
 const FOREVER = 2147483;
 
-/** States of a definition, nested ones included. */
+/** States of a definition, nested ones included (a Distributed Map's children's are their own). */
 function* statesOf(definition: Json): Generator<[string, Json]> {
   for (const [name, state] of Object.entries((definition.States ?? {}) as Record<string, Json>)) {
     yield [name, state];
@@ -95,15 +103,15 @@ interface Prepared {
 
 const preparedDefinitions = new WeakMap<object, Prepared>();
 
-function prepare(source: Json): Prepared {
-  const known = preparedDefinitions.get(source);
-  if (known) return known;
-  const definition = structuredClone(source);
-  const states = definition.States as Record<string, Json>;
-  const maps: Prepared["maps"] = {};
+/**
+ * Replaces each Distributed Map among `states` (and in their Parallel branches) with a Task whose
+ * handler runs the Map Run: its Catch, ResultPath and Next are the same fields.
+ */
+function replaceMaps(states: Record<string, Json>, maps: Prepared["maps"]): void {
   for (const [stateName, state] of Object.entries(states)) {
+    for (const branch of (state.Branches ?? []) as Json[])
+      replaceMaps(branch.States as Record<string, Json>, maps);
     if (!isDistributedMap(state)) continue;
-    // Run as a task whose handler runs the Map Run: its Catch, ResultPath and Next are the same fields.
     const { ItemProcessor, ...map } = state;
     // The processor runs as a state machine of its own: its ProcessorConfig is the Map's business.
     const processor = { ...(ItemProcessor as Json) };
@@ -120,6 +128,14 @@ function prepare(source: Json): Prepared {
       ),
     };
   }
+}
+
+function prepare(source: Json): Prepared {
+  const known = preparedDefinitions.get(source);
+  if (known) return known;
+  const definition = structuredClone(source);
+  const maps: Prepared["maps"] = {};
+  replaceMaps(definition.States as Record<string, Json>, maps);
   const tasks: Record<string, string> = {};
   const waitStates: string[] = [];
   for (const [stateName, state] of statesOf(definition)) {
@@ -173,7 +189,10 @@ export class LocalExecution {
   constructor(
     private readonly deployment: Deployment,
     readonly input: unknown,
-    private readonly options: RunOptions & { readonly readObject: ObjectReader },
+    private readonly options: RunOptions & {
+      readonly readObject: ObjectReader;
+      readonly sdk?: SdkIntegration;
+    },
     scope: ExecutionScope = {
       definition: deployment.definition,
       stateMachineArn: deployment.stateMachineArn,
@@ -230,7 +249,14 @@ export class LocalExecution {
           RoleArn: STATE_MACHINE_ROLE_ARN,
         },
         StateMachine: { Id: scope.stateMachineArn, Name: scope.stateMachineArn.split(":").pop() },
-      },
+        // aws-local-stepfunctions gives no $$.State: its EnteredTime is read as the state's
+        // parameters are, on entering it, so the time of reading stands for it.
+        State: {
+          get EnteredTime() {
+            return new Date().toISOString();
+          },
+        },
+      } as never,
     });
     this.abortRun = run.abort;
     const logged = this.consume(run.eventLogs);
@@ -257,6 +283,11 @@ export class LocalExecution {
       // The local runner does not stop a Map's iterations when the execution is aborted; AWS runs
       // nothing more. So a stopped execution's iterations fail here, uncatchably, invoking nothing.
       throw statesRuntimeError("the execution was stopped");
+    }
+    const sdk = /^arn:aws:states:::aws-sdk:([a-z0-9]+):([A-Za-z0-9]+)$/.exec(resource);
+    if (sdk) {
+      if (!this.options.sdk) throw new Error(`no SDK integration is given for ${resource}`);
+      return this.options.sdk(sdk[1], sdk[2], taskInput);
     }
     const integration = resource.startsWith("arn:aws:states:::lambda:invoke");
     const { FunctionName, Payload } = (
@@ -311,6 +342,9 @@ export class LocalExecution {
     for await (const event of logs) {
       const at = Date.now();
       this.events.push({ ...event, at });
+      // A failed branch fails its Parallel state, and Step Functions stops the other branches: a
+      // Map Run among them is stopped with its children, which the local runner does not do itself.
+      if (event.type === "ParallelBranchFailed") for (const child of this.children) child.abort();
       const working =
         (event.type === "StateEntered" || event.type === "StateExited") &&
         event.state.type !== "Wait" &&
@@ -460,10 +494,15 @@ export class LocalStateMachine {
     private readonly readObject: ObjectReader,
     /** Told of each execution started, as Step Functions' ListExecutions would list it. */
     private readonly onStart: (execution: LocalExecution) => void = () => undefined,
+    private readonly sdk?: SdkIntegration,
   ) {}
 
   start(input: unknown, options: RunOptions = {}): LocalExecution {
-    const execution = new LocalExecution(this.deployment, input, { ...options, readObject: this.readObject });
+    const execution = new LocalExecution(this.deployment, input, {
+      ...options,
+      readObject: this.readObject,
+      sdk: this.sdk,
+    });
     this.onStart(execution);
     return execution;
   }

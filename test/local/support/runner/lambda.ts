@@ -17,6 +17,8 @@ const MODULES: Record<TaskName, string> = {
   report: "report",
   stopExperiments: "stop-experiments",
   checkSteadyState: "check-steady-state",
+  sampleProbes: "sample-probes",
+  probeHttp: "probe-http",
 };
 
 const handlerOf = (task: TaskName): Handler =>
