@@ -1,7 +1,9 @@
 import "../test/local/support/environment";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { ReportSummary } from "../lambda/contract";
+import { Duration } from "aws-cdk-lib";
+import type { HttpResetPeerFaultProps } from "../lib";
+import type { ReportSummary, Verdict } from "../lambda/contract";
 import { NamespaceFleet, PORT } from "../test/local/support/fleet";
 import { render } from "../test/local/support/live-view";
 import { localFault, type LocalFault } from "../test/local/support/local-fault";
@@ -20,6 +22,19 @@ const INPUT = {
   OBSERVE_RECOVERY_SECONDS: 5,
 };
 
+/**
+ * What the demo's team expects: no order sent twice, and every client back within the 5 s watched.
+ * The orders' client sends a reset POST again at once, so the verdict is Failed: the experiment
+ * shows the finding rather than failing the demo (failExecution: false).
+ */
+const PROPS: HttpResetPeerFaultProps = {
+  hypothesis: {
+    statement: "No order is sent twice, and every client is back within 5 s of the fault",
+    clients: { name: "no-order-twice", maxUnsafeRetries: 0, backWithin: Duration.seconds(5) },
+    failExecution: false,
+  },
+};
+
 /** Where `npm run demo` leaves the experiment's report. */
 export const DEMO_OUTPUT = join(__dirname, "..", "demo-output");
 
@@ -36,7 +51,14 @@ export interface DemoResult {
   readonly targets: string[];
   /** The report's page, as the report function wrote it to the records bucket, saved here. */
   readonly reportPage: string;
+  readonly verdict?: Verdict;
 }
+
+/** The verdict in a few lines: the result and score, then each probe and what decided it. */
+export const verdictLines = (verdict: Verdict): string[] => [
+  `Verdict: ${verdict.result}, score ${verdict.score} (${verdict.statement})`,
+  ...verdict.probes.map((p) => `  ${p.outcome.padEnd(12)} ${p.name}: ${p.reason}`),
+];
 
 /** Copies the report's page and JSON out of the local records bucket; returns the page's path. */
 function saveReport(local: LocalFault, output: ReportSummary, dir: string): string {
@@ -57,7 +79,7 @@ export async function runDemo({
 }: DemoOptions = {}): Promise<DemoResult> {
   const say = (text: string) => live && console.log(text);
   say("Synthesizing the construct and starting three instances...");
-  const local = localFault();
+  const local = localFault({ props: PROPS });
   const fleet = await NamespaceFleet.create(local.aws, 3, () => ({ app: "web" }));
   // Beside each instance's client of GETs, one that POSTs orders and sends a reset one again at
   // once, with no idempotency key: the unsafe retries the report's clients section names.
@@ -94,10 +116,11 @@ export async function runDemo({
     const output = outcome.output as ReportSummary;
     say("Report:");
     say(JSON.stringify(output, null, 2));
+    if (output.verdict) say(verdictLines(output.verdict).join("\n"));
     const reportPage = saveReport(local, output, outputDir);
     say(`The report's page (${output.reportPage} in AWS): ${relative(process.cwd(), reportPage)}`);
     say(`Every instance clean afterwards: ${await fleet.allClean()}`);
-    return { status: outcome.status, targets: output.targets, reportPage };
+    return { status: outcome.status, targets: output.targets, reportPage, verdict: output.verdict };
   } finally {
     process.removeListener("SIGINT", interrupted);
     await stop();

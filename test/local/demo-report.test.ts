@@ -9,8 +9,8 @@ import "./support/environment";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runDemo } from "../../demo/demo";
-import type { Report } from "../../lambda/contract";
+import { runDemo, verdictLines } from "../../demo/demo";
+import type { Report, Verdict } from "../../lambda/contract";
 import { describeAsRoot } from "../payload/support/root";
 import { withPage } from "../support/chromium";
 
@@ -32,6 +32,19 @@ describeAsRoot("the demo's report page", () => {
     }
     expect(report.clients?.rows.map((r) => r.instanceId).sort()).toEqual([...demo.targets].sort());
     expect(report.clients?.rows.every((r) => r.unsafeRequests.includes("POST /orders"))).toBe(true);
+    // The verdict: the orders a real client sent twice, told by the real program, reject the
+    // hypothesis; the demo reports it rather than failing.
+    expect(demo.verdict).toMatchObject({ result: "Failed", score: 0 });
+    expect(demo.verdict?.probes).toEqual([
+      expect.objectContaining({
+        name: "no-order-twice",
+        outcome: "Failed",
+        evidence: expect.objectContaining({ unsafeRetries: { POST: expect.any(Number) } }),
+      }),
+    ]);
+    expect(verdictLines(demo.verdict as Verdict)[0]).toMatch(
+      /^Verdict: Failed, score 0 \(No order is sent twice/,
+    );
     await withPage(demo.reportPage, async (page) => {
       expect(page.errors).toEqual([]);
       expect(page.requests).toEqual([]);
@@ -42,6 +55,8 @@ describeAsRoot("the demo's report page", () => {
       expect(await page.count("section.clients tr.unsafe")).toBe(demo.targets.length);
       expect(await page.count("section.clients svg circle.retry")).toBeGreaterThan(0);
       expect(await page.count("section.clients svg path.back")).toBe(demo.targets.length);
+      // The page opens with the verdict, the failed probe's row marked.
+      expect(await page.count("section.verdict.failed tr.failed")).toBe(1);
     });
   }, 120_000);
 });

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { tunableProperty } from "../../lib/tunable-input";
 import { TUNABLES } from "../../lib/tunables";
 import { ROOT, sh } from "./apps";
+import { readmeSnippets } from "./readme-snippets";
 
 const bin = (tool: string) => join(ROOT, "node_modules", ".bin", tool);
 const assembly = JSON.parse(readFileSync(join(ROOT, ".jsii"), "utf8"));
@@ -35,6 +36,21 @@ test("jsii-pacmak generates Python, Java, .NET and Go sources without an error o
   expect(python).toContain("class HttpResetPeerFault(");
   expect(python).toContain("target_service_port: typing.Optional[jsii.Number] = None");
 });
+
+test.each(readmeSnippets("python").map((s) => [`${s.page}, ${s.section}`, s.code]))(
+  "the Python in %s uses only what the generated module has: its classes, their keywords, the enums' members",
+  (_, code) => {
+    // Needs the first test's module. The CDK's Python packages are not here to run the snippet.
+    const module = join(scratch, "python", "src", "ec2_http_reset_peer", "__init__.py");
+    const checked = JSON.parse(
+      sh("python3", [join(__dirname, "fixtures", "check_python_snippet.py"), module, "ec2_http_reset_peer"], {
+        input: code,
+      }),
+    ) as { imported: string[]; problems: string[] };
+    expect(checked.imported.length).toBeGreaterThan(0);
+    expect(checked.problems).toEqual([]);
+  },
+);
 
 test("API.md is the one jsii-docgen makes from the code", () => {
   const fresh = join(scratch, "API.md");
