@@ -17,15 +17,23 @@ interface Course {
   readonly window: Window;
   readonly takenOutAfterSeconds: number | null;
   readonly healthyAgainAfterSeconds: number | null;
-  /** The states sampled, each change once: ["healthy", "unhealthy", "healthy"]. */
+  /**
+   * The states sampled, each change once: ["healthy", "unhealthy", "healthy"]; the first
+   * MAX_STATES_TOLD of them, so that a target that flaps keeps the verdict within bounds.
+   */
   readonly states: string[];
 }
 
 const at = (sample: TargetHealthSample): number => new Date(sample.at).getTime();
 
+const MAX_STATES_TOLD = 10;
+
 function courseOf(id: string, samples: readonly TargetHealthSample[], window: Window): Course {
   const seen = samples.filter((s) => id in s.states);
-  const states = seen.map((s) => s.states[id]).filter((state, i, all) => i === 0 || all[i - 1] !== state);
+  const states = seen
+    .map((s) => s.states[id])
+    .filter((state, i, all) => i === 0 || all[i - 1] !== state)
+    .slice(0, MAX_STATES_TOLD);
   const out = seen.find((s) => at(s) >= window.from.getTime() && s.states[id] !== "healthy");
   const back = seen.find(
     (s) => at(s) >= window.to.getTime() && (!out || at(s) > at(out)) && s.states[id] === "healthy",

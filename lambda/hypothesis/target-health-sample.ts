@@ -1,7 +1,7 @@
 /**
  * A target-health probe's sample: DescribeTargetHealth on its group, the states of the experiment's
- * instances among its targets kept. A group that cannot be read is a sample with an error, not a
- * failed task: the report says which samples are missing.
+ * instances among its targets kept, at most MAX_FOLLOWED of them. A group that cannot be read is a
+ * sample with an error, not a failed task: the report says which samples are missing.
  */
 import {
   DescribeTargetHealthCommand,
@@ -11,6 +11,14 @@ import type { TargetHealthProbeSpec } from "../../lib/hypothesis/probe-spec";
 import type { TargetHealthSample } from "../contract";
 import { homeClient } from "../aws/sdk-config";
 import { messageOf } from "./outcomes";
+
+/**
+ * The most instances a probe follows: the first by ID among the experiment's in the group. Each
+ * round's record, the report's reading of every round and the verdict in the execution's output
+ * (256 KiB) stay bounded however large the fleet; a hundred instances show the load balancer's
+ * behaviour as well as ten thousand.
+ */
+export const MAX_FOLLOWED = 100;
 
 export async function sampleTargetHealth(
   probe: TargetHealthProbeSpec,
@@ -25,11 +33,12 @@ export async function sampleTargetHealth(
         new DescribeTargetHealthCommand({ TargetGroupArn: probe.targetGroupArn }),
         { abortSignal: AbortSignal.timeout(probe.sampling.timeoutSeconds * 1000) },
       );
-      const states: Record<string, string> = {};
-      for (const { Target, TargetHealth } of answer.TargetHealthDescriptions ?? []) {
-        if (Target?.Id && instanceIds.has(Target.Id)) states[Target.Id] = TargetHealth?.State ?? "unknown";
-      }
-      return { ...sample, states };
+      const found = (answer.TargetHealthDescriptions ?? [])
+        .filter(({ Target }) => Target?.Id && instanceIds.has(Target.Id))
+        .map(({ Target, TargetHealth }) => [Target?.Id as string, TargetHealth?.State ?? "unknown"] as const)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .slice(0, MAX_FOLLOWED);
+      return { ...sample, states: Object.fromEntries(found) };
     } catch (caught) {
       error = messageOf(caught);
     }

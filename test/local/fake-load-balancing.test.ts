@@ -9,6 +9,7 @@ import {
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from "@aws-sdk/client-lambda";
 import { FakeAws, HOME_ACCOUNT } from "./support/fake-aws";
 import { REGION } from "./support/environment";
+import { sampleTargetHealth } from "../../lambda/hypothesis/target-health-sample";
 
 const config = { region: REGION };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -251,5 +252,43 @@ describe("Lambda Invoke", () => {
         (e) => e.length > 0,
       ),
     ).toEqual([{ n: 2 }]);
+  });
+});
+
+describe("a target-health probe's sample, through the fake load balancer", () => {
+  test("keeps the experiment's instances in the group, the first 100 by ID, and a read it could not make as an error", async () => {
+    const arn = aws.loadBalancing.createTargetGroup("big", {
+      intervalMs: 1000,
+      healthyThreshold: 2,
+      unhealthyThreshold: 2,
+      check: () => true,
+    });
+    const ids = Array.from({ length: 150 }, (_, i) => `i-${String(i).padStart(17, "0")}`);
+    for (const id of [...ids, "i-someoneelse00000"]) aws.loadBalancing.register(arn, id);
+    const probe = {
+      kind: "TargetHealth" as const,
+      name: "lb",
+      weight: 1,
+      targetGroupArn: arn,
+      takenOutWithinSeconds: 30,
+      sampling: {
+        intervalSeconds: 10,
+        timeoutSeconds: 5,
+        retries: 1,
+        initialDelaySeconds: 0,
+        stopOnFailure: false,
+      },
+    };
+    const sample = await sampleTargetHealth(probe, new Set(ids));
+    expect(Object.keys(sample.states)).toEqual(ids.slice(0, 100));
+    expect(new Set(Object.values(sample.states))).toEqual(new Set(["initial"]));
+    const missing = await sampleTargetHealth(
+      { ...probe, targetGroupArn: arn.replace("big", "gone") },
+      new Set(ids),
+    );
+    expect(missing).toMatchObject({
+      states: {},
+      error: expect.stringMatching(/^TargetGroupNotFoundException/),
+    });
   });
 });
