@@ -31,9 +31,17 @@ import { executionStop } from "./execution-stop";
 import { recordedCommands, recordsPrefix, recordStop } from "../records/records";
 import { sendDocument } from "../ssm-commands/send-document";
 import { logger } from "../telemetry";
+import { STOP_ERRORS } from "../../lib/stop-errors";
 
 /** Execution statuses after which the fault may remain on an instance. */
 const ABNORMAL_ENDS = new Set(["ABORTED", "TIMED_OUT", "FAILED"]);
+
+/**
+ * The errors an execution fails with on its verdict alone: the gate after the report, which only a
+ * fault that ran its course (or never ran) reaches. There is nothing to undo, and the report is
+ * written.
+ */
+const VERDICT_ERRORS = new Set<string>([STOP_ERRORS.hypothesisRejected, STOP_ERRORS.hypothesisInconclusive]);
 
 const IN_FLIGHT = new Set(["Pending", "InProgress"]);
 
@@ -73,6 +81,12 @@ function executionAccess({ detail }: ExecutionStatusChangeEvent): FaultAccess {
 
 export function fromExecution(event: ExecutionStatusChangeEvent): Experiment | undefined {
   if (!ABNORMAL_ENDS.has(event.detail.status)) return undefined;
+  if (VERDICT_ERRORS.has(event.detail.error ?? "")) {
+    logger.info("the execution failed on its verdict, after the fault ended and was reported", {
+      error: event.detail.error,
+    });
+    return undefined;
+  }
   let access;
   try {
     access = executionAccess(event);

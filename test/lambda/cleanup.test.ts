@@ -289,6 +289,22 @@ describe("from EventBridge, when an execution ends badly", () => {
     expect([...fake().objects.keys()].filter((k) => k.endsWith("report.json"))).toEqual([]);
   });
 
+  test.each(["HypothesisRejected", "HypothesisInconclusive"])(
+    "an execution failed with %s, on its verdict after the report, has nothing to undo",
+    async (error) => {
+      const ids = instanceIds(1);
+      await inject(ids, "run-1");
+      const event = statusChange("run-1", { EC2_INSTANCE_ID: ids[0] }, "FAILED");
+      const result = await cleanup({
+        ...event,
+        detail: { ...event.detail, error, cause: "Failed, score 0" },
+      });
+      expect(result.cleanupCommands).toEqual([]);
+      expect(fake().sent("Cleanup")).toEqual([]);
+      expect(fake().ssm.commandCalls(CancelCommandCommand)).toHaveLength(0);
+    },
+  );
+
   test("a broken deployment is an error, not silently nothing to undo", async () => {
     setEnvironment({ TUNABLE_DEFAULTS: "not json" });
     await expect(cleanup(statusChange("run-1", { EC2_INSTANCE_ID: instanceIds(1)[0] }))).rejects.toThrow(

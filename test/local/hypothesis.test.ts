@@ -165,6 +165,9 @@ test("an alarm that never fires is a blind spot: Failed, and the execution fails
     // The fault ran to its end everywhere and restored each instance before the verdict.
     expect(agent.runs.filter((r) => r.parameters.Action === "Inject")).toHaveLength(2);
     expect(verdictEvents(local).map((e) => e.detail.result)).toEqual(["Failed"]);
+    // The abort rule sees the failed execution and finds nothing to undo: no Cleanup is sent.
+    expect(outcome.ruleCleanup?.result).toMatchObject({ cancelled: [], cleanupCommands: [] });
+    expect(agent.runs.filter((r) => r.parameters.Action === "Cleanup")).toEqual([]);
   } finally {
     await local.dispose();
   }
