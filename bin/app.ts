@@ -77,6 +77,14 @@ const hypothesis: Hypothesis = {
       stopOnFailure: true,
     },
   ],
+  // The application's own view: its log counts the resets it saw.
+  commands: [
+    {
+      name: "resets-logged",
+      command: "grep -c 'connection reset' /var/log/checkout/app.log || true",
+      outputMatches: "^[1-9]",
+    },
+  ],
   targetHealth: [
     {
       name: "taken-out-and-back",

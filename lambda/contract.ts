@@ -524,7 +524,40 @@ export interface TargetHealthSample {
   readonly error?: string;
 }
 
-export type ProbeSample = HttpSample | TargetHealthSample;
+/** One command probe's sample: how the command did on each instance it ran on. */
+export interface CommandSample {
+  readonly probe: string;
+  readonly kind: "Command";
+  readonly at: string;
+  readonly passed: boolean;
+  /** Why it failed, in a few words ("i-0abc: Failed (exit 1)", "i-0abc: output matched /reset/"). */
+  readonly why?: string;
+  /** The instances it ran on. */
+  readonly instances: number;
+  /** Those where it did not pass, the first few. */
+  readonly notPassed: string[];
+  /** The first output that did not pass, its first 200 characters. */
+  readonly output?: string;
+  readonly attempts: number;
+  /** Why the sample could not be taken at all (SSM refused it, say): judged as no sample. */
+  readonly unread?: string;
+}
+
+/**
+ * An alarm or metric probe's check while the fault runs (with stopOnFailure): whether it held, and
+ * an alarm's state. The verdict judges these probes afterwards, from CloudWatch, not from checks.
+ */
+export interface CheckSample {
+  readonly probe: string;
+  readonly kind: "Alarm" | "Metric";
+  readonly at: string;
+  readonly passed: boolean;
+  readonly why?: string;
+  /** An alarm's state when checked. */
+  readonly state?: string;
+}
+
+export type ProbeSample = HttpSample | TargetHealthSample | CommandSample | CheckSample;
 
 /** What the HTTP probes' function is asked: the probes to sample now, as the hypothesis fixed them. */
 export interface ProbeHttpEvent {

@@ -8,6 +8,11 @@ import type { OptInTag } from "./opt-in-tag";
 export interface FaultRoleProps {
   /** The document the role may send. */
   readonly document: FaultDocument;
+  /**
+   * The ARN of the hypothesis's command probes' document, which the role may send too.
+   * @default - none
+   */
+  readonly probeDocumentArn?: string;
   /** ARNs of the roles, in this account or another, that may assume this one. */
   readonly trustedRoleArns: string[];
   /**
@@ -45,6 +50,15 @@ export class FaultRole extends iam.Role {
         resources: [documentArn],
       }),
     );
+    if (props.probeDocumentArn) {
+      this.addToPolicy(
+        new iam.PolicyStatement({
+          sid: "SendTheProbeDocument",
+          actions: ["ssm:SendCommand"],
+          resources: [props.probeDocumentArn],
+        }),
+      );
+    }
     // The instance half of SendCommand is a statement of its own, because the tag condition would
     // otherwise apply to the document too, which carries no such tag.
     this.addToPolicy(

@@ -15,6 +15,8 @@ import { Construct, type IConstruct } from "constructs";
 import { AbortCleanup } from "./abort-cleanup";
 import { executionTimeout } from "./execution-timeout";
 import { FAULT_ENDED_RECORD } from "./fault-ended-record";
+import { ProbeDocument } from "./hypothesis/probe-document";
+import { isSampled } from "./hypothesis/probe-spec";
 import { buildDefinition } from "./fault-definition";
 import { FaultDocument } from "./fault-document";
 import { METRICS_NAMESPACE, SERVICE } from "./fault-metrics";
@@ -220,10 +222,19 @@ export class HttpResetPeerFault extends Construct {
     const defaultsText = tunableDefaultsText(this, defaults);
     const optInTag = optInTagText(this, props.optInTag);
     checkRoleArns(this, assumableRoleArns);
-    const hypothesis = props.hypothesis && renderHypothesis(this, props.hypothesis);
+    const rendered = props.hypothesis && renderHypothesis(this, props.hypothesis);
+    const hypothesis = rendered?.spec;
     const stack = Stack.of(this);
 
     this.document = new FaultDocument(this, "Document", { documentName: props.documentName });
+    const probeDocument = rendered?.commands.length
+      ? new ProbeDocument(this, "ProbeDocument", {
+          probes: rendered.commands,
+          timeoutSeconds: Math.max(
+            ...rendered.spec.probes.flatMap((p) => (p.kind === "Command" ? [p.sampling.timeoutSeconds] : [])),
+          ),
+        })
+      : undefined;
     const records = new s3.Bucket(this, "Records", {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -249,7 +260,7 @@ export class HttpResetPeerFault extends Construct {
       runtime: handlerRuntime(this, props.runtime),
       cleanupOnFailure: new destinations.SqsDestination(this.cleanupDeadLetterQueue),
       hypothesis: hypothesis && {
-        sampled: hypothesis.probes.some((probe) => probe.kind === "Http" || probe.kind === "TargetHealth"),
+        sampled: hypothesis.probes.some(isSampled),
         http: hypothesis.probes.some((probe) => probe.kind === "Http"),
         httpNetwork: props.hypothesis?.httpProbeVpc && {
           vpc: props.hypothesis.httpProbeVpc,
@@ -275,15 +286,21 @@ export class HttpResetPeerFault extends Construct {
     this.functionRoles = functions.roles;
     this.faultRole = new FaultRole(this, "FaultRole", {
       document: this.document,
+      probeDocumentArn: probeDocument?.documentArn,
       optInTag: props.optInTag,
       trustedRoleArns: functions.roles.map((role) => role.roleArn),
     });
     functions.useFaultRole(this.faultRole);
+    if (probeDocument) functions.useProbeDocument(probeDocument.documentName);
     if (hypothesis) {
       functions.judgeHypothesis({
         alarmArns: (props.hypothesis?.alarms ?? []).map((probe) => probe.alarm.alarmArn),
         metrics: hypothesis.probes.some((probe) => probe.kind === "Metric"),
         targetHealth: hypothesis.probes.some((probe) => probe.kind === "TargetHealth"),
+        checkedAlarmArns: (props.hypothesis?.alarms ?? [])
+          .filter((probe) => probe.stopOnFailure)
+          .map((probe) => probe.alarm.alarmArn),
+        checkedMetrics: hypothesis.probes.some((probe) => probe.kind === "Metric" && probe.sampling),
       });
     }
     for (const name of RECORD_WRITERS) {

@@ -16,3 +16,5 @@ export type { ProbeOptions } from "./hypothesis/probe";
 export type { SampledProbeOptions } from "./hypothesis/sampling";
 export { HttpProbeMethod, type HttpProbe, type HttpStatusRange } from "./hypothesis/http-probe";
 export type { TargetHealthProbe } from "./hypothesis/target-health-probe";
+export type { CommandProbe } from "./hypothesis/command-probe";
+export type { RatedProbeOptions } from "./hypothesis/rated";

@@ -26,6 +26,8 @@ export const ENVIRONMENT = {
   safetyLeverParameter: "SAFETY_LEVER_PARAMETER",
   /** The function that sends the HTTP probes' requests (the sampler and the steady-state check only). */
   httpProbeFunction: "HTTP_PROBE_FUNCTION",
+  /** The command probes' SSM document (the sampler and the steady-state check only). */
+  probeDocument: "PROBE_DOCUMENT",
   /** JSON array of the names of the dashboards that mark each experiment's window (report only). */
   dashboardNames: "DASHBOARD_NAMES",
 } as const;

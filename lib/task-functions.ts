@@ -299,6 +299,13 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
     }
   }
 
+  /** Tells the steady-state check and the sampler the command probes' document. */
+  public useProbeDocument(documentName: string): void {
+    for (const sampler of [this.prober, this.sampler].flatMap((f) => f ?? [])) {
+      sampler.function.addEnvironment(ENVIRONMENT.probeDocument, documentName);
+    }
+  }
+
   /**
    * Lets the steady-state check and the reporters read what the hypothesis's probes read: its
    * alarms' states (and, for the reporters, their history), any metric (GetMetricData takes no
@@ -308,20 +315,29 @@ export class TaskFunctions extends Construct implements FaultTaskFunctions {
     readonly alarmArns: string[];
     readonly metrics: boolean;
     readonly targetHealth: boolean;
+    /** The alarms and whether metrics are checked while the fault runs (stopOnFailure): the sampler's. */
+    readonly checkedAlarmArns: string[];
+    readonly checkedMetrics: boolean;
   }): void {
-    const readers = [...(this.prober ? [this.prober] : []), ...this.reporters];
-    for (const reader of readers) {
-      const reporter = reader !== this.prober;
-      if (probes.alarmArns.length) {
+    const readers = [
+      ...(this.prober ? [{ fn: this.prober, alarmArns: probes.alarmArns, metrics: probes.metrics }] : []),
+      ...this.reporters.map((fn) => ({ fn, alarmArns: probes.alarmArns, metrics: probes.metrics })),
+      ...(this.sampler
+        ? [{ fn: this.sampler, alarmArns: probes.checkedAlarmArns, metrics: probes.checkedMetrics }]
+        : []),
+    ];
+    for (const { fn: reader, alarmArns, metrics } of readers) {
+      const reporter = this.reporters.includes(reader);
+      if (alarmArns.length) {
         reader.role.addToPrincipalPolicy(
           new iam.PolicyStatement({
             sid: "ReadHypothesisAlarms",
             actions: ["cloudwatch:DescribeAlarms", ...(reporter ? ["cloudwatch:DescribeAlarmHistory"] : [])],
-            resources: probes.alarmArns,
+            resources: alarmArns,
           }),
         );
       }
-      if (probes.metrics) {
+      if (metrics) {
         reader.role.addToPrincipalPolicy(
           new iam.PolicyStatement({
             sid: "ReadHypothesisMetrics",

@@ -1,10 +1,11 @@
 /**
  * Checks the steady state before anything is injected: the hypothesis's Before probes, against
- * CloudWatch, the load balancer and the HTTP probes' URLs where the fault is deployed. What they
+ * CloudWatch, the load balancer, the HTTP probes' URLs and the instances' commands. What they
  * found is recorded for the report's verdict; the state machine injects only when every one passed.
  */
 import { cloudWatchClient } from "../aws/aws-clients";
 import type { SteadyState, SteadyStateEvent } from "../contract";
+import { commandSampler } from "../hypothesis/command-sampler";
 import { experimentInstances } from "../hypothesis/experiment-instances";
 import { takeHttpSamples } from "../hypothesis/http-probe-function";
 import { checkSteadyState, steadyStateOf } from "../hypothesis/steady-state";
@@ -22,6 +23,7 @@ export const handler = task(
       takeHttp: takeHttpSamples,
       takeTargetHealth: async (probe: Parameters<typeof sampleTargetHealth>[0]) =>
         sampleTargetHealth(probe, await experimentInstances(plan)),
+      takeCommand: commandSampler(plan),
     };
     const results = hypothesis ? await checkSteadyState(readers, hypothesis, plan) : [];
     await recordSteadyState(plan.records, results);

@@ -7,6 +7,9 @@
 import type { SampleProbesEvent, SamplingState } from "../contract";
 import { takeHttpSamples } from "../hypothesis/http-probe-function";
 import { sampleRound } from "../hypothesis/sampler";
+import { cloudWatchClient } from "../aws/aws-clients";
+import { takeCheck } from "../hypothesis/checks";
+import { commandSampler } from "../hypothesis/command-sampler";
 import { experimentInstances } from "../hypothesis/experiment-instances";
 import { sampleTargetHealth } from "../hypothesis/target-health-sample";
 import { recordedFaultEnd, recordedHypothesis, recordSamples } from "../records/records";
@@ -30,6 +33,8 @@ export const handler = task(
       faultEnd,
       takeHttp: takeHttpSamples,
       takeTargetHealth: async (probe) => sampleTargetHealth(probe, await experimentInstances(plan), now),
+      takeCommand: commandSampler(plan, now),
+      takeCheck: (probe, faultStart) => takeCheck(cloudWatchClient(), probe, faultStart, now),
     });
     await recordSamples(plan.records, now, samples);
     logger.info("sampled", { round: state.round, done: state.done, stop: state.stop, samples });

@@ -40,7 +40,10 @@ const result = (
 });
 
 /** The alarm's state now, or undefined when there is no such alarm. */
-async function stateNow(cloudwatch: CloudWatchClient, name: string): Promise<AlarmStateName | undefined> {
+export async function alarmStateNow(
+  cloudwatch: CloudWatchClient,
+  name: string,
+): Promise<AlarmStateName | undefined> {
   const found = await cloudwatch.send(
     new DescribeAlarmsCommand({ AlarmNames: [name], AlarmTypes: ["MetricAlarm", "CompositeAlarm"] }),
   );
@@ -54,7 +57,7 @@ export async function alarmSteadyState(
   probe: AlarmProbeSpec,
 ): Promise<ProbeResult> {
   try {
-    const state = await stateNow(cloudwatch, probe.alarmName);
+    const state = await alarmStateNow(cloudwatch, probe.alarmName);
     if (state === undefined) return result(probe, "Inconclusive", `there is no alarm ${probe.alarmName}`);
     if (state === "OK") return result(probe, "Passed", "OK before the experiment", { stateBefore: state });
     return result(

@@ -7,6 +7,7 @@ import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { HypothesisSpec, ProbeSpec } from "../../lib/hypothesis/probe-spec";
 import type {
   ClientsTotals,
+  CommandSample,
   HttpSample,
   InstanceReport,
   Plan,
@@ -17,7 +18,7 @@ import type {
 } from "../contract";
 import { judgeAlarm } from "./alarm-probe";
 import { judgeClients } from "./clients-probe";
-import { judgeHttp } from "./http-result";
+import { judgeRated } from "./rated-result";
 import { judgeMetric } from "./metric-result";
 import { phaseOf } from "./phases";
 import { steadyStateOf } from "./steady-state";
@@ -69,7 +70,9 @@ export async function judgeHypothesis(cloudwatch: CloudWatchClient, judged: Judg
       if (probe.kind === "Alarm") return judgeAlarm(cloudwatch, probe, { experiment, fault, before: found });
       if (probe.kind === "Metric") return judgeMetric(cloudwatch, probe, { fault, before: found });
       const own = judged.samples.filter((s) => s.probe === probe.name);
-      if (probe.kind === "Http") return judgeHttp(probe, own as HttpSample[], { fault, before: found });
+      if (probe.kind === "Http" || probe.kind === "Command") {
+        return judgeRated(probe, own as (HttpSample | CommandSample)[], { fault, before: found });
+      }
       if (probe.kind === "TargetHealth") {
         return judgeTargetHealth(probe, own as TargetHealthSample[], { fault, before: found, instances });
       }

@@ -1,5 +1,5 @@
 /**
- * When each probe is judged: a metric or an HTTP probe over the windows of the phase it was given, an
+ * When each probe is judged: a metric, HTTP or command probe over the windows of the phase it was given, an
  * alarm that must stay OK throughout (Continuously), one that must fire while the fault runs
  * (During), target health throughout, and the clients once it is over (After).
  */
@@ -16,7 +16,7 @@ const PHASE_WINDOWS: Record<PhaseName, ProbeWindow["phase"][]> = {
 };
 
 export function phaseOf(probe: ProbeSpec): PhaseName {
-  if (probe.kind === "Metric" || probe.kind === "Http") return probe.phase;
+  if (probe.kind === "Metric" || probe.kind === "Http" || probe.kind === "Command") return probe.phase;
   if (probe.kind === "Clients") return "After";
   // Healthy before, taken out during, healthy again after.
   if (probe.kind === "TargetHealth") return "Continuously";

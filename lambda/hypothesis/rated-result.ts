@@ -1,12 +1,15 @@
 /**
- * An HTTP probe's result: in each window of its phase, the share of its samples that passed against
- * the share it needs. The status codes, errors and latencies seen are kept as the evidence.
+ * An HTTP or command probe's result: in each window of its phase, the share of its samples that
+ * passed against the share it needs. What the samples showed is kept as the evidence: the status
+ * codes, errors and latencies an HTTP probe met, the instances where a command did not pass.
  */
-import type { HttpProbeSpec } from "../../lib/hypothesis/probe-spec";
-import type { HttpSample, ProbeResult, ProbeWindow } from "../contract";
+import type { CommandProbeSpec, HttpProbeSpec, RatedProbeSpec } from "../../lib/hypothesis/probe-spec";
+import type { CommandSample, HttpSample, ProbeResult, ProbeWindow } from "../contract";
 import { combined } from "./outcomes";
 import { windowsOf } from "./phases";
 import { afterWindow, type Window } from "./windows";
+
+type RatedSample = HttpSample | CommandSample;
 
 const percent = (share: number): number => Math.round(share * 1000) / 10;
 
@@ -17,70 +20,98 @@ function tally(values: readonly (string | number | undefined)[]): Record<string,
   return counts;
 }
 
-/** What the samples showed, as evidence. */
-export function httpEvidence(probe: HttpProbeSpec, samples: readonly HttpSample[]): Record<string, unknown> {
+/** What an HTTP probe's samples showed. */
+const httpEvidence = (probe: HttpProbeSpec, samples: readonly HttpSample[]) => ({
+  url: probe.request.url,
+  method: probe.request.method,
+  statusCodes: tally(samples.map((s) => s.status)),
+  errors: tally(samples.map((s) => s.error)),
+  latencyMsMax: samples.length ? Math.max(...samples.map((s) => s.latencyMs)) : null,
+});
+
+/** What a command probe's samples showed: where it did not pass, and the first output that did not. */
+const commandEvidence = (probe: CommandProbeSpec, samples: readonly CommandSample[]) => ({
+  ...(probe.outputMatches === undefined ? {} : { outputMatches: probe.outputMatches }),
+  ...(probe.outputDoesNotMatch === undefined ? {} : { outputDoesNotMatch: probe.outputDoesNotMatch }),
+  instancesMax: samples.length ? Math.max(...samples.map((s) => s.instances)) : 0,
+  notPassed: [...new Set(samples.flatMap((s) => s.notPassed))].slice(0, 10),
+  ...(samples.find((s) => s.output !== undefined)
+    ? { firstOutputNotPassing: samples.find((s) => s.output !== undefined)?.output }
+    : {}),
+});
+
+function evidence(probe: RatedProbeSpec, samples: readonly RatedSample[]): Record<string, unknown> {
   const passed = samples.filter((s) => s.passed).length;
   const firstFailure = samples.find((s) => !s.passed);
   return {
-    url: probe.request.url,
-    method: probe.request.method,
     samples: samples.length,
     passed,
     successRate: samples.length ? percent(passed / samples.length) : null,
     requiredSuccessRate: percent(probe.successRate),
-    statusCodes: tally(samples.map((s) => s.status)),
-    errors: tally(samples.map((s) => s.error)),
-    latencyMsMax: samples.length ? Math.max(...samples.map((s) => s.latencyMs)) : null,
+    ...(probe.kind === "Http"
+      ? httpEvidence(probe, samples as HttpSample[])
+      : commandEvidence(probe, samples as CommandSample[])),
     ...(firstFailure ? { firstFailure: { at: firstFailure.at, why: firstFailure.why } } : {}),
   };
 }
 
 /** One window: Inconclusive without a sample in it. */
-export function httpWindow(
-  probe: HttpProbeSpec,
+export function ratedWindow(
+  probe: RatedProbeSpec,
   phase: ProbeWindow["phase"],
   window: Window,
-  samples: readonly HttpSample[],
+  given: readonly RatedSample[],
 ): ProbeWindow {
   const base = { phase, from: window.from.toISOString(), to: window.to.toISOString() };
-  if (!samples.length)
-    return { ...base, outcome: "Inconclusive", reason: "no sample was taken in the window" };
+  // A command sample SSM would not take is no sample: it says nothing of the system.
+  const unread = given.find((s) => s.kind === "Command" && s.unread);
+  const samples = given.filter((s) => s.kind !== "Command" || !s.unread);
+  if (!samples.length) {
+    const why = unread?.kind === "Command" ? ` (${unread.unread})` : "";
+    return { ...base, outcome: "Inconclusive", reason: `no sample was taken in the window${why}` };
+  }
   const passed = samples.filter((s) => s.passed).length;
   const rate = passed / samples.length;
   const figures = `${passed} of ${samples.length} samples passed (${percent(rate)}%, ${percent(probe.successRate)}% needed)`;
   return { ...base, outcome: rate >= probe.successRate ? "Passed" : "Failed", reason: figures };
 }
 
-export function httpResult(
-  probe: HttpProbeSpec,
+export function ratedResult(
+  probe: RatedProbeSpec,
   windows: readonly ProbeWindow[],
-  samples: readonly HttpSample[],
+  samples: readonly RatedSample[],
 ): ProbeResult {
   const outcome = combined(windows.map((w) => w.outcome));
   const deciding = windows.find((w) => w.outcome === outcome) ?? windows.at(-1);
   return {
     name: probe.name,
-    kind: "Http",
+    kind: probe.kind,
     phase: probe.phase,
     weight: probe.weight,
     outcome,
     reason: deciding ? `${deciding.phase}: ${deciding.reason}` : "not judged",
-    evidence: httpEvidence(probe, samples),
+    evidence: evidence(probe, samples),
     windows: [...windows],
   };
+}
+
+/** The steady-state part: the Before window, one sample (with its retries). */
+export function ratedSteadyState(probe: RatedProbeSpec, samples: readonly RatedSample[]): ProbeResult {
+  const at = new Date(samples[0]?.at ?? Date.now());
+  return ratedResult(probe, [ratedWindow(probe, "Before", { from: at, to: at }, samples)], samples);
 }
 
 /**
  * The whole probe once the fault has run: its Before window as the steady-state check sampled it,
  * and its During and After windows from the samples the loop recorded.
  */
-export function judgeHttp(
-  probe: HttpProbeSpec,
-  samples: readonly HttpSample[],
+export function judgeRated(
+  probe: RatedProbeSpec,
+  samples: readonly RatedSample[],
   { fault, before }: { fault: Window; before?: ProbeResult },
 ): ProbeResult {
   const windows: ProbeWindow[] = [];
-  const judgedSamples: HttpSample[] = [];
+  const judgedSamples: RatedSample[] = [];
   for (const phase of windowsOf(probe)) {
     if (phase === "Before") {
       const window = before?.windows?.find((w) => w.phase === "Before");
@@ -96,7 +127,7 @@ export function judgeHttp(
         : at > window.from.getTime() && at <= window.to.getTime();
     });
     judgedSamples.push(...inside);
-    windows.push(httpWindow(probe, phase, window, inside));
+    windows.push(ratedWindow(probe, phase, window, inside));
   }
-  return httpResult(probe, windows, judgedSamples);
+  return ratedResult(probe, windows, judgedSamples);
 }

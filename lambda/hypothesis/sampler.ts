@@ -8,14 +8,20 @@
  * and the ramp up start together), and ends when the state machine notes it in the records.
  */
 import {
+  isSampled,
   MAX_SAMPLING_ROUNDS,
+  type CheckedProbeSpec,
+  type CommandProbeSpec,
   type HttpProbeSpec,
   type HypothesisSpec,
+  type RatedProbeSpec,
   type SampledProbeSpec,
   type TargetHealthProbeSpec,
 } from "../../lib/hypothesis/probe-spec";
 import { STOP_ERRORS } from "../../lib/stop-errors";
 import type {
+  CheckSample,
+  CommandSample,
   DuringTally,
   HttpSample,
   Plan,
@@ -35,21 +41,37 @@ export interface RoundInputs {
   readonly faultEnd?: Date;
   readonly takeHttp: (probes: HttpProbeSpec[]) => Promise<HttpSample[]>;
   readonly takeTargetHealth: (probe: TargetHealthProbeSpec) => Promise<TargetHealthSample>;
+  readonly takeCommand: (probe: CommandProbeSpec) => Promise<CommandSample>;
+  /** An alarm or metric probe's check while the fault runs, since `faultStart`. */
+  readonly takeCheck: (probe: CheckedProbeSpec, faultStart: Date) => Promise<CheckSample>;
 }
 
-export const isSampled = (probe: HypothesisSpec["probes"][number]): probe is SampledProbeSpec =>
-  probe.kind === "Http" || probe.kind === "TargetHealth";
+/** The sampled probes judged by the share of their samples that pass: HTTP and command probes. */
+export const isRated = (probe: HypothesisSpec["probes"][number]): probe is RatedProbeSpec =>
+  probe.kind === "Http" || probe.kind === "Command";
+
+const isChecked = (probe: SampledProbeSpec): probe is CheckedProbeSpec =>
+  probe.kind === "Alarm" || probe.kind === "Metric";
 
 /** How long after the fault's end a probe is still sampled. */
 function sampledAfterEnd(probe: SampledProbeSpec): number {
-  if (probe.kind === "Http") return windowsOf(probe).includes("After") ? probe.windowSeconds : 0;
+  if (isChecked(probe)) return 0;
+  if (isRated(probe)) return windowsOf(probe).includes("After") ? probe.windowSeconds : 0;
   return probe.healthyAgainWithinSeconds ?? 0;
 }
 
-/** Whether a probe is sampled now: Before alone is the steady-state check's. */
-function active(probe: SampledProbeSpec, at: number, start: number, faultEnd?: Date): boolean {
+/**
+ * Whether a probe is sampled now: Before alone is the steady-state check's, and an alarm or metric
+ * probe is checked only while the fault runs (from `faultStart`).
+ */
+function active(
+  probe: SampledProbeSpec,
+  at: number,
+  { start, faultStart, faultEnd }: { start: number; faultStart: number; faultEnd?: Date },
+): boolean {
   if (at < start + probe.sampling.initialDelaySeconds * 1000) return false;
-  if (probe.kind === "Http") {
+  if (isChecked(probe)) return at >= faultStart && !faultEnd;
+  if (isRated(probe)) {
     const windows = windowsOf(probe);
     if (!windows.includes("During") && !(windows.includes("After") && faultEnd)) return false;
   }
@@ -60,9 +82,19 @@ const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
 /** Why a probe stops the fault, given its tallies while the fault ran; undefined while it holds. */
 function stopCause(probe: SampledProbeSpec, tally: DuringTally, sinceFaultStart: number): string | undefined {
-  if (probe.kind === "Http") {
+  if (probe.kind === "Metric" || (probe.kind === "Alarm" && probe.expect === "StaysOk")) {
+    return tally.failed
+      ? `${probe.kind.toLowerCase()} probe "${probe.name}" failed while the fault ran`
+      : undefined;
+  }
+  if (probe.kind === "Alarm") {
+    return !tally.out && sinceFaultStart > probe.withinSeconds * 1000
+      ? `alarm probe "${probe.name}" failed while the fault ran: ${probe.alarmName} was not in ALARM within ${probe.withinSeconds} s of the fault's start (a blind spot)`
+      : undefined;
+  }
+  if (isRated(probe)) {
     if (tally.samples && tally.failed / tally.samples > 1 - probe.successRate) {
-      return `HTTP probe "${probe.name}" failed while the fault ran: ${tally.failed} of ${tally.samples} samples failed, and it needs ${Math.round(probe.successRate * 100)}% to pass`;
+      return `${probe.kind === "Http" ? "HTTP" : "command"} probe "${probe.name}" failed while the fault ran: ${tally.failed} of ${tally.samples} samples failed, and it needs ${Math.round(probe.successRate * 100)}% to pass`;
     }
     return undefined;
   }
@@ -83,23 +115,27 @@ export async function sampleRound(
   const start = new Date(startedAt).getTime();
   const probes = hypothesis.probes.filter(isSampled);
   const due = { ...(previous.due ?? {}) };
+  const faultStart = start + plan.rampSeconds * 1000;
+  const times = { start, faultStart, faultEnd };
   const taking = probes.filter(
-    (p) => active(p, at, start, faultEnd) && (!due[p.name] || new Date(due[p.name]).getTime() <= at),
+    (p) => active(p, at, times) && (!due[p.name] || new Date(due[p.name]).getTime() <= at),
   );
-  const [http, health] = await Promise.all([
+  // Every kind at once: a round lasts as long as its slowest probe.
+  const [http, health, commands, checks] = await Promise.all([
     inputs.takeHttp(taking.filter((p): p is HttpProbeSpec => p.kind === "Http")),
     Promise.all(
       taking
         .filter((p): p is TargetHealthProbeSpec => p.kind === "TargetHealth")
         .map(inputs.takeTargetHealth),
     ),
+    Promise.all(taking.filter((p): p is CommandProbeSpec => p.kind === "Command").map(inputs.takeCommand)),
+    Promise.all(taking.filter(isChecked).map((p) => inputs.takeCheck(p, new Date(faultStart)))),
   ]);
   for (const probe of taking)
     due[probe.name] = new Date(at + probe.sampling.intervalSeconds * 1000).toISOString();
-  const samples: ProbeSample[] = [...http, ...health];
+  const samples: ProbeSample[] = [...http, ...health, ...commands, ...checks];
 
   // While the fault runs: the tallies of the probes that stop it when they fail.
-  const faultStart = start + plan.rampSeconds * 1000;
   const during = { ...(previous.during ?? {}) };
   let stop: string | undefined;
   if (!faultEnd && at >= faultStart) {
@@ -107,9 +143,11 @@ export async function sampleRound(
       const tally = { ...(during[probe.name] ?? { samples: 0, failed: 0, out: false }) };
       for (const sample of samples.filter((s) => s.probe === probe.name)) {
         tally.samples++;
-        if (sample.kind === "Http" && !sample.passed) tally.failed++;
+        if (sample.kind !== "TargetHealth" && !sample.passed) tally.failed++;
+        // Out of the normal state: a target no longer healthy, an alarm in ALARM.
         if (sample.kind === "TargetHealth" && Object.values(sample.states).some((s) => s !== "healthy"))
           tally.out = true;
+        if (sample.kind === "Alarm" && sample.state === "ALARM") tally.out = true;
       }
       during[probe.name] = tally;
       stop ??= stopCause(probe, tally, at - faultStart);
@@ -122,7 +160,7 @@ export async function sampleRound(
   // The next round: the first probe due, but no later than the end of the watch; before the fault's
   // end is known, no later than the shortest interval, to notice it.
   const nextDue = probes
-    .filter((p) => active(p, Math.max(at, new Date(due[p.name] ?? 0).getTime()), start, faultEnd))
+    .filter((p) => active(p, Math.max(at, new Date(due[p.name] ?? 0).getTime()), times))
     .map((p) =>
       Math.max(new Date(due[p.name] ?? 0).getTime(), start + p.sampling.initialDelaySeconds * 1000),
     );

@@ -1,14 +1,26 @@
 /**
  * The steady state: before anything is injected, the probes judged Before (alarms that must stay
- * OK, metrics and HTTP probes whose phase includes Before, and every target-health probe) must
- * pass. Anything else, failed or not judged, injects nothing: a fault is not sent into a system
+ * OK, metrics, HTTP and command probes whose phase includes Before, and every target-health probe)
+ * must pass. Anything else, failed or not judged, injects nothing: a fault is not sent into a system
  * already off its steady state, nor one that cannot be seen.
  */
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import type { HttpProbeSpec, HypothesisSpec, TargetHealthProbeSpec } from "../../lib/hypothesis/probe-spec";
-import type { HttpSample, Plan, ProbeResult, SteadyState, TargetHealthSample } from "../contract";
+import type {
+  CommandProbeSpec,
+  HttpProbeSpec,
+  HypothesisSpec,
+  TargetHealthProbeSpec,
+} from "../../lib/hypothesis/probe-spec";
+import type {
+  CommandSample,
+  HttpSample,
+  Plan,
+  ProbeResult,
+  SteadyState,
+  TargetHealthSample,
+} from "../contract";
 import { alarmSteadyState } from "./alarm-probe";
-import { httpResult, httpWindow } from "./http-result";
+import { ratedSteadyState } from "./rated-result";
 import { metricSteadyState } from "./metric-result";
 import { windowsOf } from "./phases";
 
@@ -17,6 +29,7 @@ export interface SteadyStateReaders {
   readonly cloudwatch: CloudWatchClient;
   readonly takeHttp: (probes: HttpProbeSpec[]) => Promise<HttpSample[]>;
   readonly takeTargetHealth: (probe: TargetHealthProbeSpec) => Promise<TargetHealthSample>;
+  readonly takeCommand: (probe: CommandProbeSpec) => Promise<CommandSample>;
 }
 
 /** Every instance of the experiment in the group healthy: the load balancer has them all in. */
@@ -50,29 +63,30 @@ export async function checkSteadyState(
   hypothesis: HypothesisSpec,
   plan: Plan,
 ): Promise<ProbeResult[]> {
-  const before = hypothesis.probes.filter(
-    (probe) => probe.kind !== "Http" || windowsOf(probe).includes("Before"),
+  // The HTTP probes whose phase includes Before are sampled together, by their function.
+  const http = hypothesis.probes.filter(
+    (p): p is HttpProbeSpec => p.kind === "Http" && windowsOf(p).includes("Before"),
   );
-  const http = before.filter((p): p is HttpProbeSpec => p.kind === "Http");
   const httpSamples = await readers.takeHttp(http);
   return Promise.all(
-    before.flatMap((probe) => {
+    hypothesis.probes.flatMap((probe) => {
       if (probe.kind === "Alarm" && probe.expect === "StaysOk")
         return [alarmSteadyState(readers.cloudwatch, probe)];
-      if (probe.kind === "Metric" && windowsOf(probe).includes("Before"))
-        return [metricSteadyState(readers.cloudwatch, probe, plan)];
       if (probe.kind === "TargetHealth")
         return [readers.takeTargetHealth(probe).then((sample) => healthyBefore(probe, sample))];
-      if (probe.kind === "Http") {
-        const samples = httpSamples.filter((s) => s.probe === probe.name);
-        const at = new Date(samples[0]?.at ?? Date.now());
+      if (probe.kind === "Clients" || probe.kind === "Alarm" || !windowsOf(probe).includes("Before"))
+        return [];
+      if (probe.kind === "Metric") return [metricSteadyState(readers.cloudwatch, probe, plan)];
+      if (probe.kind === "Http")
         return [
           Promise.resolve(
-            httpResult(probe, [httpWindow(probe, "Before", { from: at, to: at }, samples)], samples),
+            ratedSteadyState(
+              probe,
+              httpSamples.filter((s) => s.probe === probe.name),
+            ),
           ),
         ];
-      }
-      return [];
+      return [readers.takeCommand(probe).then((sample) => ratedSteadyState(probe, [sample]))];
     }),
   );
 }

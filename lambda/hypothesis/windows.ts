@@ -52,7 +52,7 @@ export function watchAfterSeconds(
   timing: { readonly durationSeconds: number; readonly rampSeconds: number },
 ): number {
   const waits = hypothesis.probes.map((probe) => {
-    if (probe.kind === "Metric" || probe.kind === "Http") {
+    if (probe.kind === "Metric" || probe.kind === "Http" || probe.kind === "Command") {
       return windowsOf(probe).includes("After") ? probe.windowSeconds : 0;
     }
     if (probe.kind === "TargetHealth") return probe.healthyAgainWithinSeconds ?? 0;

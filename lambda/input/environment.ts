@@ -38,6 +38,8 @@ export const stateMachineArn = (): string => required(ENVIRONMENT.stateMachineAr
 
 export const httpProbeFunction = (): string => required(ENVIRONMENT.httpProbeFunction);
 
+export const probeDocument = (): string => required(ENVIRONMENT.probeDocument);
+
 export const safetyLeverParameter = (): string => required(ENVIRONMENT.safetyLeverParameter);
 
 export function tunableDefaults(): Record<string, unknown> {

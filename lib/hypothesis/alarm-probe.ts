@@ -2,8 +2,9 @@ import { Duration, Token } from "aws-cdk-lib";
 import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type { IConstruct } from "constructs";
 import { sameAccountAndRegion } from "./home";
-import { refusal, type ProbeOptions } from "./probe";
+import { refusal } from "./probe";
 import type { AlarmProbeSpec } from "./probe-spec";
+import { renderChecks, type SampledProbeOptions } from "./sampling";
 
 /** What an alarm is expected to do while the fault runs. */
 export enum AlarmExpectation {
@@ -16,8 +17,12 @@ export enum AlarmExpectation {
   FIRES = "Fires",
 }
 
-/** An alarm, and what it must do. */
-export interface AlarmProbe extends ProbeOptions {
+/**
+ * An alarm, and what it must do. With stopOnFailure it is also checked every interval while the
+ * fault runs: a STAYS_OK alarm in ALARM, or a FIRES alarm not yet in ALARM once `within` has
+ * passed, stops the fault.
+ */
+export interface AlarmProbe extends SampledProbeOptions {
   /** A CloudWatch alarm, metric or composite, in this account and region. */
   readonly alarm: cloudwatch.IAlarm;
   /** What it must do. */
@@ -47,6 +52,7 @@ export function renderAlarmProbe(scope: IConstruct, probe: AlarmProbe, weight: n
       `its alarm ${probe.alarm.alarmArn} is in another account or region; the probe reads CloudWatch where the fault is deployed`,
     );
   }
+  const sampling = renderChecks(refuse, probe, true);
   return {
     kind: "Alarm",
     name: probe.name,
@@ -54,5 +60,6 @@ export function renderAlarmProbe(scope: IConstruct, probe: AlarmProbe, weight: n
     alarmName: probe.alarm.alarmName,
     expect: probe.expect,
     withinSeconds: within,
+    ...(sampling ? { sampling } : {}),
   };
 }

@@ -1,9 +1,8 @@
-import { Duration, Token } from "aws-cdk-lib";
+import { Token, type Duration } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
 import { refusal } from "./probe";
-import { ProbePhase } from "./probe-phase";
 import type { HttpProbeSpec, StatusRange } from "./probe-spec";
-import { renderSampling, type SampledProbeOptions } from "./sampling";
+import { checkPattern, renderRated, type RatedProbeOptions } from "./rated";
 
 /** The HTTP methods an HTTP probe sends. */
 export enum HttpProbeMethod {
@@ -40,7 +39,7 @@ export interface HttpStatusRange {
  * is followed, so its headers reach no other address. The status codes, errors and latencies seen
  * are the evidence.
  */
-export interface HttpProbe extends SampledProbeOptions {
+export interface HttpProbe extends RatedProbeOptions {
   /**
    * An http:// or https:// URL, without credentials in it. Where it is private, give the
    * hypothesis's `httpProbeVpc`.
@@ -77,23 +76,6 @@ export interface HttpProbe extends SampledProbeOptions {
    * @default - the timeout alone
    */
   readonly maxLatency?: Duration;
-  /**
-   * The share of samples in each of the phase's windows that must pass, in percent: 1 to 100.
-   * @default 100
-   */
-  readonly successRate?: number;
-  /**
-   * When it is sampled and judged. BEFORE (and BEFORE_AND_AFTER, CONTINUOUSLY) make it part of the
-   * steady state: one sample before the fault, which must pass, or nothing is injected.
-   * @default ProbePhase.DURING
-   */
-  readonly phase?: ProbePhase;
-  /**
-   * How long the After window lasts from the fault's end: from the interval to 1 hour. The
-   * experiment goes on sampling until it has passed.
-   * @default Duration.minutes(1)
-   */
-  readonly window?: Duration;
 }
 
 /** Headers Node.js would refuse to send, or that would make the request another one. */
@@ -150,33 +132,19 @@ export function renderHttpProbe(scope: IConstruct, probe: HttpProbe, weight: num
     if (!Token.isUnresolved(value) && /[\r\n\0]/.test(value))
       refuse(`header ${JSON.stringify(name)} holds a line break or NUL`);
   }
-  if (probe.bodyPattern !== undefined) {
-    try {
-      new RegExp(probe.bodyPattern);
-    } catch (error) {
-      refuse(`bodyPattern is not a regular expression: ${(error as Error).message}`);
-    }
-  }
-  const phase = probe.phase ?? ProbePhase.DURING;
-  if (!Object.values(ProbePhase).includes(phase))
-    refuse(`phase must be a ProbePhase; got ${JSON.stringify(phase)}`);
-  const sampling = renderSampling(refuse, probe);
+  checkPattern(refuse, "bodyPattern", probe.bodyPattern);
+  const rated = renderRated(refuse, probe);
+  const { sampling } = rated;
   const maxLatencyMs = probe.maxLatency?.toMilliseconds();
   if (maxLatencyMs !== undefined && (maxLatencyMs < 1 || maxLatencyMs > sampling.timeoutSeconds * 1000))
     refuse(
       `maxLatency must be from 1 ms to the timeout (${sampling.timeoutSeconds} s); got ${maxLatencyMs} ms`,
     );
-  const rate = probe.successRate ?? 100;
-  if (Token.isUnresolved(rate) || !(rate >= 1 && rate <= 100))
-    refuse(`successRate must be a percentage from 1 to 100; got ${rate}`);
-  const window = (probe.window ?? Duration.minutes(1)).toSeconds();
-  if (window < sampling.intervalSeconds || window > 3600)
-    refuse(`window must be from the interval (${sampling.intervalSeconds} s) to 1 hour; got ${window} s`);
   return {
     kind: "Http",
     name: probe.name,
     weight,
-    phase,
+    phase: rated.phase,
     request: {
       url: probe.url,
       method,
@@ -188,8 +156,8 @@ export function renderHttpProbe(scope: IConstruct, probe: HttpProbe, weight: num
       ...(probe.bodyPattern === undefined ? {} : { bodyPattern: probe.bodyPattern }),
       ...(maxLatencyMs === undefined ? {} : { maxLatencyMs }),
     },
-    successRate: rate / 100,
-    windowSeconds: window,
+    successRate: rated.successRate,
+    windowSeconds: rated.windowSeconds,
     sampling,
   };
 }

@@ -4,6 +4,7 @@ import type { IConstruct } from "constructs";
 import { HttpResetPeerValidationError } from "../errors";
 import { renderAlarmProbe, type AlarmProbe } from "./alarm-probe";
 import { renderClientsProbe, type ClientsExpectation } from "./clients-probe";
+import { renderCommandProbe, type CommandProbe } from "./command-probe";
 import { renderHttpProbe, type HttpProbe } from "./http-probe";
 import { renderMetricProbe, type MetricProbe } from "./metric-probe";
 import type { HypothesisSpec, ProbeSpec } from "./probe-spec";
@@ -41,6 +42,13 @@ export interface Hypothesis {
    * @default - none
    */
   readonly targetHealth?: TargetHealthProbe[];
+  /**
+   * Commands run through SSM on the experiment's instances, their output held to patterns: the
+   * application's own view. They run where the fault is deployed: instances an execution reaches
+   * in another account or region are not probed (the probe is Inconclusive).
+   * @default - none
+   */
+  readonly commands?: CommandProbe[];
   /**
    * The VPC the HTTP probes' function runs in, for URLs reachable only from there. The function
    * calls no AWS API: subnets without a route to the internet do.
@@ -88,8 +96,14 @@ function weightOf(scope: IConstruct, probe: { readonly name?: string; readonly w
   return weight;
 }
 
-/** Checks every probe and renders the hypothesis as the handlers read it. */
-export function renderHypothesis(scope: IConstruct, hypothesis: Hypothesis): HypothesisSpec {
+/** The hypothesis as the handlers read it, and the command probes' commands for their document. */
+export interface RenderedHypothesis {
+  readonly spec: HypothesisSpec;
+  readonly commands: { readonly name: string; readonly command: string }[];
+}
+
+/** Checks every probe and renders the hypothesis. */
+export function renderHypothesis(scope: IConstruct, hypothesis: Hypothesis): RenderedHypothesis {
   const statement = hypothesis.statement ?? "";
   if (Token.isUnresolved(statement) || statement.length > 1000) {
     throw new HttpResetPeerValidationError(
@@ -97,11 +111,13 @@ export function renderHypothesis(scope: IConstruct, hypothesis: Hypothesis): Hyp
       "hypothesis statement must be known at synthesis and at most 1,000 characters",
     );
   }
+  const commands = (hypothesis.commands ?? []).map((p) => renderCommandProbe(scope, p, weightOf(scope, p)));
   const probes: ProbeSpec[] = [
     ...(hypothesis.alarms ?? []).map((p) => renderAlarmProbe(scope, p, weightOf(scope, p))),
     ...(hypothesis.metrics ?? []).map((p) => renderMetricProbe(scope, p, weightOf(scope, p))),
     ...(hypothesis.http ?? []).map((p) => renderHttpProbe(scope, p, weightOf(scope, p))),
     ...(hypothesis.targetHealth ?? []).map((p) => renderTargetHealthProbe(scope, p, weightOf(scope, p))),
+    ...commands.map((c) => c.spec),
     ...(hypothesis.clients
       ? [renderClientsProbe(scope, hypothesis.clients, weightOf(scope, hypothesis.clients))]
       : []),
@@ -109,7 +125,7 @@ export function renderHypothesis(scope: IConstruct, hypothesis: Hypothesis): Hyp
   if (!probes.length)
     throw new HttpResetPeerValidationError(
       scope,
-      "hypothesis has no probe: give alarms, metrics, http, targetHealth or clients",
+      "hypothesis has no probe: give alarms, metrics, http, targetHealth, commands or clients",
     );
   const network = hypothesis.httpProbeSubnets ?? hypothesis.httpProbeSecurityGroups;
   if (network && !hypothesis.httpProbeVpc)
@@ -139,5 +155,8 @@ export function renderHypothesis(scope: IConstruct, hypothesis: Hypothesis): Hyp
       scope,
       `hypothesis probe names must differ; ${JSON.stringify([...new Set(twice)])} is given more than once`,
     );
-  return { statement, probes };
+  return {
+    spec: { statement, probes },
+    commands: commands.map((c) => ({ name: c.spec.name, command: c.command })),
+  };
 }

@@ -1,9 +1,10 @@
 import { Duration, Token } from "aws-cdk-lib";
 import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type { IConstruct } from "constructs";
-import { refusal, type ProbeOptions } from "./probe";
+import { refusal } from "./probe";
 import { ProbePhase } from "./probe-phase";
 import type { MetricProbeSpec, MetricQuerySpec } from "./probe-spec";
+import { renderChecks, type SampledProbeOptions } from "./sampling";
 
 /** How each of a metric's values must compare to the threshold for the probe to pass. */
 export enum ProbeComparison {
@@ -19,9 +20,11 @@ export enum ProbeComparison {
 
 /**
  * A CloudWatch metric, or metric math, held to a threshold over a phase: every value in the phase's
- * window must compare to the threshold as asked (the place of Harness's Prometheus probe).
+ * window must compare to the threshold as asked (the place of Harness's Prometheus probe). It is
+ * read once the fault is over; with stopOnFailure, also every interval while the fault runs, and a
+ * value that breaks the threshold stops it.
  */
-export interface MetricProbe extends ProbeOptions {
+export interface MetricProbe extends SampledProbeOptions {
   /**
    * A `cloudwatch.Metric` or `cloudwatch.MathExpression` in this account and region; its period
    * and statistic are those read.
@@ -139,6 +142,11 @@ export function renderMetricProbe(scope: IConstruct, probe: MetricProbe, weight:
       `window must hold one period of the metric (${longestPeriod(spec)} s) and be at most 1 hour; got ${window} s`,
     );
   }
+  const sampling = renderChecks(
+    refuse,
+    probe,
+    phase === ProbePhase.DURING || phase === ProbePhase.CONTINUOUSLY,
+  );
   return {
     kind: "Metric",
     name: probe.name,
@@ -149,5 +157,6 @@ export function renderMetricProbe(scope: IConstruct, probe: MetricProbe, weight:
     threshold: probe.threshold,
     windowSeconds: window,
     ...(probe.missingDataValue === undefined ? {} : { missingDataValue: probe.missingDataValue }),
+    ...(sampling ? { sampling } : {}),
   };
 }

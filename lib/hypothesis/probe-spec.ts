@@ -33,6 +33,8 @@ export interface AlarmProbeSpec extends ProbeSpecBase {
   readonly expect: "StaysOk" | "Fires";
   /** For Fires: how long after the fault's start the alarm may take. */
   readonly withinSeconds: number;
+  /** With stopOnFailure: how the alarm is checked while the fault runs. */
+  readonly sampling?: SamplingSpec;
 }
 
 /** One query of GetMetricData, as its API spells it. */
@@ -67,6 +69,8 @@ export interface MetricProbeSpec extends ProbeSpecBase {
   readonly windowSeconds: number;
   /** The value a period without a datapoint counts as; absent, such a window is Inconclusive. */
   readonly missingDataValue?: number;
+  /** With stopOnFailure: how the metric is checked while the fault runs. */
+  readonly sampling?: SamplingSpec;
 }
 
 /** What the instances saw the real clients do, held to a bound. */
@@ -139,14 +143,52 @@ export interface TargetHealthProbeSpec extends ProbeSpecBase {
   readonly sampling: SamplingSpec;
 }
 
+/**
+ * A command run on the experiment's instances through the fault's probe document, its output held
+ * to patterns. The command itself is in the document alone: the spec names the probe.
+ */
+export interface CommandProbeSpec extends ProbeSpecBase {
+  readonly kind: "Command";
+  readonly phase: PhaseName;
+  /** A JavaScript regular expression each instance's output must match. */
+  readonly outputMatches?: string;
+  /** One each instance's output must not match. */
+  readonly outputDoesNotMatch?: string;
+  /** The share of samples (0-1) in each window that must pass. */
+  readonly successRate: number;
+  /** How long the After window lasts from the fault's end. */
+  readonly windowSeconds: number;
+  readonly sampling: SamplingSpec;
+}
+
 export type ProbeSpec =
-  AlarmProbeSpec | MetricProbeSpec | ClientsProbeSpec | HttpProbeSpec | TargetHealthProbeSpec;
+  | AlarmProbeSpec
+  | MetricProbeSpec
+  | ClientsProbeSpec
+  | HttpProbeSpec
+  | TargetHealthProbeSpec
+  | CommandProbeSpec;
 
 /** The most rounds of samples one experiment takes: each writes about nine events to its history. */
 export const MAX_SAMPLING_ROUNDS = 1000;
 
-/** The probes sampled by the state machine while the experiment runs, rather than read afterwards. */
-export type SampledProbeSpec = HttpProbeSpec | TargetHealthProbeSpec;
+/**
+ * The alarm and metric probes with stopOnFailure, checked while the fault runs to stop it; they are
+ * judged afterwards as the others of their kind are.
+ */
+export type CheckedProbeSpec = (AlarmProbeSpec | MetricProbeSpec) & { readonly sampling: SamplingSpec };
+
+/** The probes the state machine's sampling loop takes while the experiment runs. */
+export type SampledProbeSpec = HttpProbeSpec | TargetHealthProbeSpec | CommandProbeSpec | CheckedProbeSpec;
+
+export const isSampled = (probe: ProbeSpec): probe is SampledProbeSpec =>
+  probe.kind === "Http" ||
+  probe.kind === "TargetHealth" ||
+  probe.kind === "Command" ||
+  ((probe.kind === "Alarm" || probe.kind === "Metric") && probe.sampling !== undefined);
+
+/** The sampled probes judged by the share of their samples that pass in each window. */
+export type RatedProbeSpec = HttpProbeSpec | CommandProbeSpec;
 
 export type ProbeKind = ProbeSpec["kind"];
 

@@ -3,8 +3,9 @@ import type { ProbeOptions } from "./probe";
 import type { SamplingSpec } from "./probe-spec";
 
 /**
- * What every sampled probe (HTTP, target health) has besides its name and weight: how it is taken,
- * as Harness's and Litmus's run properties say it.
+ * How a probe is taken while the experiment runs, as Harness's and Litmus's run properties say it:
+ * every HTTP, target-health and command probe's samples, and an alarm or metric probe's checks
+ * while the fault runs, which it gets with stopOnFailure alone.
  */
 export interface SampledProbeOptions extends ProbeOptions {
   /**
@@ -33,6 +34,27 @@ export interface SampledProbeOptions extends ProbeOptions {
    * @default false
    */
   readonly stopOnFailure?: boolean;
+}
+
+/**
+ * An alarm or metric probe's checks while the fault runs: with stopOnFailure, its sampling; without,
+ * none, and the run properties refused, which would do nothing.
+ */
+export function renderChecks(
+  refuse: (why: string) => never,
+  probe: SampledProbeOptions,
+  runsDuringFault: boolean,
+): SamplingSpec | undefined {
+  if (!probe.stopOnFailure) {
+    const given = (["interval", "timeout", "retries", "initialDelay"] as const).filter(
+      (k) => probe[k] !== undefined,
+    );
+    if (given.length)
+      refuse(`${given.join(", ")} only take effect with stopOnFailure, which checks it while the fault runs`);
+    return undefined;
+  }
+  if (!runsDuringFault) refuse("stopOnFailure needs a phase during the fault: DURING or CONTINUOUSLY");
+  return renderSampling(refuse, probe);
 }
 
 /** Checks the sampling options; `refuse` names the probe. */

@@ -7,11 +7,11 @@ import type { TargetHealthProbeSpec } from "./probe-spec";
 import { renderSampling, type SampledProbeOptions } from "./sampling";
 
 /**
- * The load balancer's view: the health of the experiment's instances in a target group, sampled
- * with DescribeTargetHealth over the experiment. Each instance of the experiment registered in the
- * group must be healthy before the fault (the steady state), and then, as asked, taken out within
- * some time of its fault's start and healthy again within some time of its fault's end. The times
- * measured are the evidence.
+ * The load balancer's view: the health of the experiment's instances in a target group (the first
+ * hundred by ID, in a larger experiment), sampled with DescribeTargetHealth over the experiment.
+ * Each instance of the experiment registered in the group must be healthy before the fault (the
+ * steady state), and then, as asked, taken out within some time of its fault's start and healthy
+ * again within some time of its fault's end. The times measured are the evidence.
  */
 export interface TargetHealthProbe extends SampledProbeOptions {
   /** A target group of instance targets, in this account and region. */

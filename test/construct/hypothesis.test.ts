@@ -43,7 +43,7 @@ describe("a hypothesis's probes are checked at synthesis", () => {
     [
       "a hypothesis without a probe",
       () => ({ statement: "nothing to check", alarms: [], metrics: [] }),
-      /^Test\/Fault: hypothesis has no probe: give alarms, metrics, http, targetHealth or clients$/,
+      /^Test\/Fault: hypothesis has no probe: give alarms, metrics, http, targetHealth, commands or clients$/,
     ],
     [
       "two probes of one name",

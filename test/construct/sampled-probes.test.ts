@@ -4,10 +4,13 @@
  */
 import { Duration, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
 import {
+  AlarmExpectation,
   HttpProbeMethod,
+  ProbeComparison,
   HttpResetPeerFault,
   ProbePhase,
   type HttpProbe,
@@ -152,7 +155,7 @@ describe("sampled probes are checked at synthesis, by name", () => {
 
   test("renders the probes with their defaults, tokens in the URL kept for deployment", () => {
     const stack = newStack();
-    const spec = renderHypothesis(stack, {
+    const { spec } = renderHypothesis(stack, {
       http: [
         http(),
         http({
@@ -296,6 +299,107 @@ describe("the state machine samples beside the fault", () => {
     const plain = renderAsl({ spec: "{}", failExecution: true });
     expect(Object.values(plain.States).some((s) => s.Type === "Parallel")).toBe(false);
     expect(plain.States["Ramp down"].Next).toBe("Watch after the fault");
+  });
+});
+
+describe("alarm and metric probes with stopOnFailure", () => {
+  const { template } = build((stack) => ({
+    alarms: [
+      {
+        name: "checked",
+        alarm: cloudwatch.Alarm.fromAlarmName(stack, "Checked", "checked"),
+        expect: AlarmExpectation.STAYS_OK,
+        stopOnFailure: true,
+        interval: Duration.seconds(30),
+      },
+      {
+        name: "judged",
+        alarm: cloudwatch.Alarm.fromAlarmName(stack, "Judged", "judged"),
+        expect: AlarmExpectation.STAYS_OK,
+      },
+    ],
+    metrics: [
+      {
+        name: "errors",
+        metric: new cloudwatch.Metric({ namespace: "App", metricName: "Errors" }),
+        comparison: ProbeComparison.LESS_THAN,
+        threshold: 1,
+      },
+    ],
+  }));
+
+  test("the sampler is made to check them, and may read the checked alarm alone, and no metric", () => {
+    const statements = statementsOf(template, "FaultTasksSampleProbes");
+    const alarms = statements.filter((st) => st.Sid === "ReadHypothesisAlarms");
+    expect(alarms).toHaveLength(1);
+    expect(JSON.stringify(alarms[0].Resource)).toContain("alarm:checked");
+    expect(JSON.stringify(alarms[0].Resource)).not.toContain("alarm:judged");
+    expect(alarms[0].Action).toBe("cloudwatch:DescribeAlarms");
+    expect(statements.some((st) => st.Sid === "ReadHypothesisMetrics")).toBe(false);
+  });
+});
+
+describe("the command probes' document", () => {
+  const { fault, template } = build(() => ({
+    commands: [
+      {
+        name: "log-resets",
+        command: "grep -c reset /var/log/app.log || true",
+        timeout: Duration.seconds(20),
+        interval: Duration.seconds(30),
+      },
+      { name: "disk", command: "df -h /", outputDoesNotMatch: "100%" },
+    ],
+  }));
+  const documents = template.findResources("AWS::SSM::Document");
+  const [probeDocumentId, probeDocument] =
+    Object.entries(documents).find(([id]) => id.startsWith("FaultProbeDocument")) ?? [];
+
+  test("one document: a Probe parameter whose allowed values are the probes' names, the commands in its script", () => {
+    const content = probeDocument?.Properties.Content;
+    expect(content.parameters).toEqual({
+      Probe: {
+        type: "String",
+        description: "The command probe to run",
+        allowedValues: ["log-resets", "disk"],
+      },
+    });
+    const [step] = content.mainSteps;
+    expect(step).toMatchObject({ action: "aws:runShellScript", inputs: { timeoutSeconds: "20" } });
+    expect(step.inputs.runCommand.join("\n")).toContain(Buffer.from("df -h /").toString("base64"));
+  });
+
+  test("the fault role may send it and the fault's document, and no other", () => {
+    const sends = statementsOf(template, "FaultFaultRole").filter((st) =>
+      JSON.stringify(st.Action).includes("ssm:SendCommand"),
+    );
+    expect(sends.map((st) => st.Sid)).toEqual([
+      "SendTheFaultDocument",
+      "SendTheProbeDocument",
+      "SendToInstances",
+    ]);
+    expect(JSON.stringify(sends.find((st) => st.Sid === "SendTheProbeDocument")?.Resource)).toContain(
+      probeDocumentId,
+    );
+    expect(JSON.stringify(template.toJSON())).not.toContain("AWS-RunShellScript");
+  });
+
+  test("the steady-state check and the sampler are told its name; no other function is", () => {
+    const functions = template.findResources("AWS::Lambda::Function");
+    const told = Object.entries(functions)
+      .filter(([, fn]) => fn.Properties.Environment?.Variables?.PROBE_DOCUMENT)
+      .map(([id]) => id.replace(/Function[0-9A-F]{8}$/, ""));
+    expect(told.sort()).toEqual(["FaultTasksCheckSteadyState", "FaultTasksSampleProbes"]);
+    expect(fault.functions.sampleProbes).toBeDefined();
+  });
+
+  test("without a command probe, no probe document", () => {
+    const { template: plain } = build(() => ({ http: [http()] }));
+    expect(
+      Object.keys(plain.findResources("AWS::SSM::Document")).some((id) =>
+        id.startsWith("FaultProbeDocument"),
+      ),
+    ).toBe(false);
   });
 });
 

@@ -3,13 +3,22 @@
  * is, when the loop ends, when a probe stops the fault), and the results judged from the samples.
  */
 import type {
+  AlarmProbeSpec,
+  CommandProbeSpec,
+  MetricProbeSpec,
   HttpProbeSpec,
   HypothesisSpec,
   SamplingSpec,
   TargetHealthProbeSpec,
 } from "../../lib/hypothesis/probe-spec";
-import type { HttpSample, Plan, SamplingState, TargetHealthSample } from "../../lambda/contract";
-import { judgeHttp } from "../../lambda/hypothesis/http-result";
+import type {
+  CommandSample,
+  HttpSample,
+  Plan,
+  SamplingState,
+  TargetHealthSample,
+} from "../../lambda/contract";
+import { judgeRated } from "../../lambda/hypothesis/rated-result";
 import { sampleRound } from "../../lambda/hypothesis/sampler";
 import { judgeTargetHealth } from "../../lambda/hypothesis/target-health-result";
 
@@ -56,7 +65,30 @@ const ok = (probe: string, seconds: number, passed = true): HttpSample => ({
   attempts: 1,
 });
 
-/** Runs one round at `seconds`, every HTTP sample passing unless `fail`, every target `state`. */
+const commandSample = (probe: string, seconds: number, passed = true, unread?: string): CommandSample => ({
+  probe,
+  kind: "Command",
+  at: at(seconds).toISOString(),
+  passed,
+  instances: 2,
+  notPassed: passed ? [] : ["i-1"],
+  ...(passed ? {} : { why: "i-1: output matched /connection reset/", output: "connection reset by peer" }),
+  attempts: 1,
+  ...(unread ? { unread } : {}),
+});
+const commandProbe = (props: Partial<CommandProbeSpec> = {}): CommandProbeSpec => ({
+  kind: "Command",
+  name: "log",
+  weight: 1,
+  phase: "During",
+  outputDoesNotMatch: "connection reset",
+  successRate: 1,
+  windowSeconds: 30,
+  sampling: SAMPLING,
+  ...props,
+});
+
+/** Runs one round at `seconds`, every HTTP and command sample passing unless `fail`, every target `state`. */
 async function round(
   spec: HypothesisSpec,
   state: SamplingState,
@@ -65,7 +97,8 @@ async function round(
     fail = false,
     state: health = "healthy",
     faultEnd,
-  }: { fail?: boolean; state?: string; faultEnd?: number } = {},
+    alarm = "OK",
+  }: { fail?: boolean; state?: string; faultEnd?: number; alarm?: string } = {},
 ) {
   const taken: string[] = [];
   const result = await sampleRound({
@@ -85,6 +118,22 @@ async function round(
         kind: "TargetHealth",
         at: at(seconds).toISOString(),
         states: { "i-1": health },
+      };
+    },
+    takeCommand: async (probe) => {
+      taken.push(probe.name);
+      return commandSample(probe.name, seconds, !fail);
+    },
+    takeCheck: async (probe) => {
+      taken.push(probe.name);
+      const state = probe.kind === "Alarm" ? alarm : undefined;
+      const passed = probe.kind === "Metric" ? !fail : !(probe.expect === "StaysOk" && alarm === "ALARM");
+      return {
+        probe: probe.name,
+        kind: probe.kind,
+        at: at(seconds).toISOString(),
+        passed,
+        ...(state ? { state } : {}),
       };
     },
   });
@@ -147,6 +196,70 @@ describe("a round of the sampling loop", () => {
     });
   });
 
+  test("a command probe is taken with the others, and with stopOnFailure stops the fault as an HTTP probe does", async () => {
+    const spec = hypothesis(httpProbe(), commandProbe({ sampling: { ...SAMPLING, stopOnFailure: true } }));
+    const first = await round(spec, { round: 0 }, 10);
+    expect(first.taken).toEqual(["checkout", "log"]);
+    expect(first.samples.map((s) => s.kind)).toEqual(["Http", "Command"]);
+    // The first round was the ramp up's: the fault starts one ramp (10 s) after it.
+    const bad = await round(spec, first.state, 20, { fail: true });
+    expect(bad.state.stop?.Cause).toBe(
+      'command probe "log" failed while the fault ran: 1 of 1 samples failed, and it needs 100% to pass',
+    );
+  });
+
+  test("alarm and metric probes with stopOnFailure are checked while the fault runs only, and stop it as they fail", async () => {
+    const checked = { ...SAMPLING, stopOnFailure: true };
+    const staysOk: AlarmProbeSpec = {
+      kind: "Alarm",
+      name: "ok",
+      weight: 1,
+      alarmName: "latency",
+      expect: "StaysOk",
+      withinSeconds: 300,
+      sampling: checked,
+    };
+    const fires: AlarmProbeSpec = {
+      ...staysOk,
+      name: "seen",
+      alarmName: "resets",
+      expect: "Fires",
+      withinSeconds: 30,
+    };
+    const metric: MetricProbeSpec = {
+      kind: "Metric",
+      name: "errors",
+      weight: 1,
+      phase: "During",
+      queries: [],
+      comparison: "LessThan",
+      threshold: 5,
+      windowSeconds: 60,
+      sampling: checked,
+    };
+    // During the ramp up (the first 10 s), nothing is checked; from the fault's start, each.
+    const ramp = await round(hypothesis(staysOk, metric), { round: 0 }, 0);
+    expect(ramp.taken).toEqual([]);
+    const first = await round(hypothesis(staysOk, metric), ramp.state, 10);
+    expect(first.taken).toEqual(["ok", "errors"]);
+    expect(
+      (await round(hypothesis(staysOk, metric), first.state, 20, { alarm: "ALARM" })).state.stop?.Cause,
+    ).toBe('alarm probe "ok" failed while the fault ran');
+    expect(
+      (await round(hypothesis(staysOk, metric), first.state, 20, { fail: true })).state.stop?.Cause,
+    ).toBe('metric probe "errors" failed while the fault ran');
+    // Not once the fault has ended.
+    expect((await round(hypothesis(staysOk, metric), first.state, 20, { faultEnd: 15 })).taken).toEqual([]);
+    // A FIRES alarm not in ALARM within its 30 s of the fault's start: a blind spot, stopped.
+    let state: SamplingState = { round: 0 };
+    for (const seconds of [0, 10, 20, 30, 40]) state = (await round(hypothesis(fires), state, seconds)).state;
+    expect(state.stop).toBeUndefined();
+    state = (await round(hypothesis(fires), state, 50)).state;
+    expect(state.stop?.Cause).toMatch(
+      /^alarm probe "seen" failed while the fault ran: resets was not in ALARM within 30 s/,
+    );
+  });
+
   test("a target-health probe with stopOnFailure stops the fault when no instance was taken out in time", async () => {
     const spec = hypothesis(
       healthProbe({ sampling: { ...SAMPLING, intervalSeconds: 5, stopOnFailure: true } }),
@@ -178,7 +291,7 @@ describe("judging from the samples", () => {
       ok("checkout", 35),
       ok("checkout", 50),
     ];
-    const during = judgeHttp(httpProbe({ successRate: 0.6 }), samples, { fault });
+    const during = judgeRated(httpProbe({ successRate: 0.6 }), samples, { fault });
     expect(during.outcome).toBe("Passed");
     expect(during.windows?.map((w) => [w.phase, w.outcome, w.reason])).toEqual([
       ["During", "Passed", "2 of 3 samples passed (66.7%, 60% needed)"],
@@ -189,10 +302,36 @@ describe("judging from the samples", () => {
       statusCodes: { 200: 2 },
       errors: { ECONNRESET: 1 },
     });
-    const strict = judgeHttp(httpProbe({ phase: "BeforeAndAfter" }), samples, { fault });
+    const strict = judgeRated(httpProbe({ phase: "BeforeAndAfter" }), samples, { fault });
     // No Before window was recorded by a steady-state check: only After is judged, from 40 s to 70 s.
     expect(strict.windows?.map((w) => [w.phase, w.outcome])).toEqual([["After", "Passed"]]);
-    expect(judgeHttp(httpProbe(), [], { fault }).outcome).toBe("Inconclusive");
+    expect(judgeRated(httpProbe(), [], { fault }).outcome).toBe("Inconclusive");
+  });
+
+  test("a command probe: the share of samples that passed, the instances where one did not, and samples SSM would not take left out", () => {
+    const samples = [
+      commandSample("log", 15),
+      commandSample("log", 25, false),
+      commandSample("log", 30, false, "InvalidDocument"),
+    ];
+    const result = judgeRated(commandProbe({ successRate: 0.5 }), samples, { fault });
+    expect(result).toMatchObject({
+      kind: "Command",
+      outcome: "Passed",
+      reason: "During: 1 of 2 samples passed (50%, 50% needed)",
+    });
+    expect(result.evidence).toMatchObject({
+      outputDoesNotMatch: "connection reset",
+      notPassed: ["i-1"],
+      firstOutputNotPassing: "connection reset by peer",
+    });
+    const unread = judgeRated(commandProbe(), [commandSample("log", 15, false, "InvalidDocument")], {
+      fault,
+    });
+    expect(unread).toMatchObject({
+      outcome: "Inconclusive",
+      reason: "During: no sample was taken in the window (InvalidDocument)",
+    });
   });
 
   const health = (seconds: number, state: string, id = "i-1"): TargetHealthSample => ({

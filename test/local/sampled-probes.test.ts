@@ -2,18 +2,20 @@
  * Whole experiments with sampled probes, in real time: the construct's state machine samples an HTTP
  * probe and a target group's health beside the fault, the real handlers send real requests to a
  * server on loopback and read a fake load balancer whose health checks fail while an instance is
- * injected, as an ELB's do. One experiment holds its hypothesis; in the other an HTTP probe with
- * stopOnFailure stops the fault, which is cleaned up, reported and failed with ProbeFailed.
+ * injected, as an ELB's do, and a command probe the simulated instances answer. One experiment holds
+ * its hypothesis; in the others an HTTP probe, and an alarm, with stopOnFailure stop the fault, which
+ * is cleaned up, reported and failed with ProbeFailed.
  */
 import "./support/environment";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Duration, type Stack } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
-import { ProbePhase, type HttpResetPeerFaultProps } from "../../lib";
+import { AlarmExpectation, ProbePhase, type HttpResetPeerFaultProps } from "../../lib";
 import type { Verdict } from "../../lambda/contract";
 import { SimulatedAgent } from "./support/agents/simulated";
-import { localFault, type LocalFault } from "./support/local-fault";
+import { localFault, type LocalFault, type LocalFaultProps } from "./support/local-fault";
 import { SIMULATED_INPUT } from "./support/simulated-fleet";
 import { describeOutcome, recordedReport, reportOf, wholeReport } from "./support/scenario";
 import { HOME_ACCOUNT, HOME_REGION } from "./support/fake-aws";
@@ -63,6 +65,18 @@ function hypothesis(url: string, groupArn: string, stopOnFailure: boolean) {
           stopOnFailure,
         },
       ],
+      // The application's log, as the instance's own view: resets logged while the fault runs.
+      commands: stopOnFailure
+        ? []
+        : [
+            {
+              name: "resets-logged",
+              command: "grep -c 'connection reset' /var/log/app.log || true",
+              outputMatches: "^[1-9]",
+              interval: Duration.seconds(5),
+              timeout: Duration.seconds(3),
+            },
+          ],
       targetHealth: stopOnFailure
         ? []
         : [
@@ -80,12 +94,12 @@ function hypothesis(url: string, groupArn: string, stopOnFailure: boolean) {
   });
 }
 
+const injectedOn = (agent: SimulatedAgent, id: string) =>
+  agent.runs.some((r) => r.instanceId === id && r.parameters.Action === "Inject" && r.endedAt === undefined);
+
 /** Two instances in real time, registered in a target group whose checks fail while they are injected. */
 function fleet(local: LocalFault, agent: SimulatedAgent) {
-  const injected = (id: string) =>
-    agent.runs.some(
-      (r) => r.instanceId === id && r.parameters.Action === "Inject" && r.endedAt === undefined,
-    );
+  const injected = (id: string) => injectedOn(agent, id);
   const ids = local.aws.fleet.addMany(2, { tags: { app: "web" }, agent }).map((i) => i.id);
   const groupArn = local.aws.loadBalancing.createTargetGroup(
     "web",
@@ -110,17 +124,19 @@ afterEach(() => checkout.stop());
 const GROUP_ID = "0123456789abcdef";
 const GROUP_ARN = `arn:aws:elasticloadbalancing:${HOME_REGION}:${HOME_ACCOUNT}:targetgroup/web/${GROUP_ID}`;
 
-function deployed(stopOnFailure: boolean) {
-  const agent = new SimulatedAgent({ msPerSecond: 1000, resetsPerSecond: 1 });
-  const local = localFault({
-    props: hypothesis(url, GROUP_ARN, stopOnFailure),
-    timing: { visibilityMs: 20, deliveryMs: 5 },
+function deployed(props: LocalFaultProps) {
+  const agent: SimulatedAgent = new SimulatedAgent({
+    msPerSecond: 1000,
+    resetsPerSecond: 1,
+    // The log's count of resets: some while the instance is injected.
+    commandProbe: (_, id) => ({ exitCode: 0, stdout: injectedOn(agent, id) ? "3\n" : "0\n" }),
   });
+  const local = localFault({ props, timing: { visibilityMs: 20, deliveryMs: 5 } });
   return { agent, local, ...fleet(local, agent) };
 }
 
 test("the end user's view and the load balancer's, sampled beside the fault: Passed, with the times and codes seen", async () => {
-  const { agent, local, injected } = deployed(false);
+  const { agent, local, injected } = deployed(hypothesis(url, GROUP_ARN, false));
   try {
     // One request in three meets the injected instance while the fault runs, as behind a load balancer.
     checkout.resetting = (n) => agent.runs.some((r) => injected(r.instanceId)) && n % 3 === 0;
@@ -146,6 +162,15 @@ test("the end user's view and the load balancer's, sampled beside the fault: Pas
       ["healthy", "unhealthy", "healthy"],
       ["healthy", "unhealthy", "healthy"],
     ]);
+    // The command probe ran on both instances through the probe document, and saw the log's resets.
+    expect(probe(verdict, "resets-logged")).toMatchObject({
+      kind: "Command",
+      outcome: "Passed",
+      evidence: { instancesMax: 2, notPassed: [] },
+    });
+    expect(
+      local.aws.ssm.commands.filter((c) => c.parameters.Probe?.[0] === "resets-logged").length,
+    ).toBeGreaterThan(0);
     expect(wholeReport(local, outcome).verdict).toEqual(verdict);
     // The page answers the load balancer's and the end user's questions in words.
     const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(reportOf(outcome).reportPage) ?? [];
@@ -165,7 +190,7 @@ test("the end user's view and the load balancer's, sampled beside the fault: Pas
 }, 90_000);
 
 test("an HTTP probe with stopOnFailure that fails while the fault runs stops it: cleaned up, reported, ProbeFailed", async () => {
-  const { agent, local, ids, injected } = deployed(true);
+  const { agent, local, ids, injected } = deployed(hypothesis(url, GROUP_ARN, true));
   try {
     checkout.resetting = () => agent.runs.some((r) => injected(r.instanceId));
     const started = Date.now();
@@ -187,6 +212,43 @@ test("an HTTP probe with stopOnFailure that fails while the fault runs stops it:
     expect(probe(report?.verdict, "checkout")?.evidence).toMatchObject({
       errors: { ECONNRESET: expect.any(Number) },
     });
+  } finally {
+    await local.dispose();
+  }
+}, 90_000);
+
+test("an alarm that must stay OK, with stopOnFailure, stops the fault when it goes to ALARM while the fault runs", async () => {
+  const props = (stack: Stack): HttpResetPeerFaultProps => ({
+    hypothesis: {
+      alarms: [
+        {
+          name: "latency-ok",
+          alarm: cloudwatch.Alarm.fromAlarmName(stack, "Latency", "checkout-latency"),
+          expect: AlarmExpectation.STAYS_OK,
+          stopOnFailure: true,
+          interval: Duration.seconds(5),
+        },
+      ],
+    },
+  });
+  const { agent, local, ids, injected } = deployed(props);
+  try {
+    local.aws.cloudwatch.addAlarm("checkout-latency");
+    const execution = local.stateMachine.start(INPUT, WAITS);
+    // The latency alarm goes to ALARM once the fault reaches an instance.
+    const firing = setInterval(() => {
+      if (ids.some(injected)) local.aws.cloudwatch.setAlarmState("checkout-latency", "ALARM");
+    }, 200);
+    const outcome = await execution.done;
+    clearInterval(firing);
+    expect(outcome.error).toBe("ProbeFailed");
+    expect(outcome.cause).toBe('alarm probe "latency-ok" failed while the fault ran');
+    for (const id of ids) {
+      expect(injected(id)).toBe(false);
+      expect(agent.runs.some((r) => r.instanceId === id && r.parameters.Action === "Cleanup")).toBe(true);
+    }
+    // Judged afterwards from the alarm's history, as every STAYS_OK alarm is.
+    expect(probe(recordedReport(local, execution.name)?.verdict, "latency-ok")?.outcome).toBe("Failed");
   } finally {
     await local.dispose();
   }

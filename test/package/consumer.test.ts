@@ -115,8 +115,8 @@ function esbuildDependents(app: string): string[] {
 function expectSynthesizedAsTheReadmeSays(app: string, output: string, esbuildFor: string[]): void {
   expect(resourcesOf(app)).toEqual({
     GameDay: expect.objectContaining({
-      // The fault's document and its program's parts.
-      "AWS::SSM::Document": 1 + programParts().length,
+      // The fault's document, its program's parts, and the command probes' document.
+      "AWS::SSM::Document": 2 + programParts().length,
       "AWS::StepFunctions::StateMachine": 1,
       // One per handler: six task functions, and the hypothesis's steady-state check, sampler and
       // HTTP probes' function.

@@ -41,6 +41,11 @@ export interface SimulatedAgentOptions {
   readonly exitCode?: number;
   /** Retries its client sent that were not safe to send again, by method (a POST sent twice). */
   readonly unsafeRetries?: Record<string, number>;
+  /**
+   * What a command probe prints and exits with on this instance, when the probe document (the one
+   * whose parameter is Probe) is sent: by the probe's name.
+   */
+  readonly commandProbe?: (probe: string, instanceId: string) => { exitCode: number; stdout: string };
 }
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
@@ -62,6 +67,10 @@ export class SimulatedAgent implements Agent {
 
   run(parameters: Record<string, string>, invocation: AgentInvocation): AgentRun {
     const { commandId, instanceId } = invocation;
+    if (parameters.Probe !== undefined) {
+      const answer = this.options.commandProbe?.(parameters.Probe, instanceId) ?? { exitCode: 0, stdout: "" };
+      return { done: Promise.resolve({ ...answer, stderr: "" }), cancel: () => undefined };
+    }
     const record: SimulatedRun = { commandId, instanceId, parameters, startedAt: Date.now() };
     this.runs.push(record);
     const unfetched = invocation.downloads.find((d) => d.content === undefined);
