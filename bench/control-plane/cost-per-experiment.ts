@@ -7,7 +7,7 @@ import { spread } from "../statistics";
 import { billedMs, billOf, fisActionMinutes, fisDollars, type Bill } from "./bill";
 import { runEach, type ExperimentRun, type ExperimentSpec } from "./experiment";
 import { dollars, kilobytes, whole } from "./money";
-import { PRICES } from "./prices";
+import { PRICE_PAGES, PRICES } from "./prices";
 import { allCalls, experimentTables, over, type Cell, type Column } from "./tables";
 
 const SCENARIOS: { readonly label: string; readonly spec: Omit<ExperimentSpec, "alarm"> }[] = [
@@ -22,10 +22,17 @@ const SCENARIOS: { readonly label: string; readonly spec: Omit<ExperimentSpec, "
   },
 ];
 
-const COLUMNS: Column[] = SCENARIOS.flatMap((s) => [
-  { label: s.label, spec: { ...s.spec, alarm: false } },
-  { label: `${s.label} + alarm`, spec: { ...s.spec, alarm: true } },
-]);
+const COLUMNS: Column[] = [
+  ...SCENARIOS.flatMap((s) => [
+    { label: s.label, spec: { ...s.spec, alarm: false } },
+    { label: `${s.label} + alarm`, spec: { ...s.spec, alarm: true } },
+  ]),
+  // What a hypothesis of every kind of probe adds, beside (a) without one.
+  {
+    label: `${SCENARIOS[0].label} + hypothesis`,
+    spec: { ...SCENARIOS[0].spec, alarm: false, hypothesis: true },
+  },
+];
 
 const each =
   (measure: (run: ExperimentRun, bill: Bill) => number, format = whole): Cell =>
@@ -35,13 +42,17 @@ const each =
 const ROWS: [string, Cell][] = [
   ["progress checks", each((r) => r.progressChecks)],
   ["state transitions (billed: states entered, retries)", each((r) => r.billedTransitions)],
-  ["Lambda invocations", each((r) => r.invocations.length)],
+  [
+    "Lambda invocations (the HTTP probes' own in the API calls, `Lambda:Invoke`)",
+    each((r) => r.invocations.length),
+  ],
+  ["the hypothesis's sampling rounds", each((r) => r.samplingRounds)],
   ["Lambda billed duration, ms (handlers' wall time here, each rounded up)", each(billedMs)],
   ["AWS API calls (by name below)", each(allCalls)],
   ["Step Functions", each((_, b) => b.stepFunctions, dollars)],
   ["Lambda: requests + duration", each((_, b) => b.lambdaRequests + b.lambdaDuration, dollars)],
   [
-    "billed API calls: S3 requests; CloudWatch `PutMetricData` and `DescribeAlarms` (an upper bound)",
+    "billed API calls: S3 requests; CloudWatch requests and metrics read (an upper bound); events; `Lambda:Invoke`",
     each((_, b) => b.apiCalls, dollars),
   ],
   [
@@ -74,11 +85,35 @@ export async function costPerExperiment(runs: number, progress: (round: number) 
     runs,
     progress,
   );
-  return [experimentTables(COLUMNS, results, ROWS), howToRead(results)].join("\n\n");
+  return [experimentTables(COLUMNS, results, ROWS), howToRead(results), hypothesisAdds(results)].join("\n\n");
+}
+
+/** What the hypothesis column adds to (a), the same experiment without one. */
+function hypothesisAdds(results: ExperimentRun[][]): string {
+  const median = (runs: ExperimentRun[], measure: (r: ExperimentRun) => number) =>
+    spread(runs.map(measure)).median;
+  const [without, withIt] = [results[0], results[results.length - 1]];
+  const added = (measure: (r: ExperimentRun) => number) => median(withIt, measure) - median(without, measure);
+  const rounds = median(withIt, (r) => r.samplingRounds);
+  return `**What a hypothesis adds.** The last column is (a) with a hypothesis of every kind of probe: an alarm that must stay OK
+and one that must fire, a metric over every phase, an HTTP probe, a target group's health and a command on the instance sampled
+every 10 s, and the clients.
+Its sampled probes take real time, so this experiment runs in real time (every Wait as long as on AWS) against the same
+simulated instance; the HTTP probe asks a service on loopback. The hypothesis adds ${whole(added((r) => r.billedTransitions))}
+state transitions (the steady-state check, the Parallel state, and ${whole(rounds)} rounds of the sampling loop, three states
+each), ${whole(added((r) => r.invocations.length))} Lambda invocations, ${whole(added(allCalls))} API calls and
+${dollars(added((r) => billOf(r).total))} to the experiment: ${dollars(median(withIt, (r) => billOf(r).total))} in all, against FIS's
+${dollars(fisDollars(COLUMNS[COLUMNS.length - 1].spec))}, which has no probes to judge the experiment by. Its API calls are priced at
+${PRICE_PAGES.cloudWatch} (\`GetMetricData\` per metric read, \`DescribeAlarmHistory\` per request) and
+${PRICE_PAGES.eventBridge} (the verdict's event); \`DescribeTargetHealth\` is free, and each \`Lambda:Invoke\` of the HTTP
+probes' function is priced as a request, its duration (the request's own latency) uncounted; the command probe's
+\`SendCommand\` and \`ListCommandInvocations\` are free. The sampling loop's rounds do
+not grow with the fleet: item 9 shows 10,000 instances with the same hypothesis.`;
 }
 
 function howToRead(results: ExperimentRun[][]): string {
-  const last = results.length - 1;
+  // The dearest case without a hypothesis: (c) serial with an alarm.
+  const last = SCENARIOS.length * 2 - 1;
   const { label, spec } = COLUMNS[last];
   const run = results[last][0];
   const total = spread(results[last].map((r) => billOf(r).total)).median;

@@ -1,7 +1,8 @@
 /**
  * One experiment of the construct's real state machine, every task bound to its real handler,
  * against the in-memory AWS with a fleet of simulated instances selected by tag. Waits and faults
- * run on one simulated clock (test/local/support/clock.ts); what is measured is everything the execution did.
+ * run on one simulated clock (test/local/support/clock.ts), or in real time with a hypothesis, whose
+ * sampled probes take real time; what is measured is everything the execution did.
  */
 import "../../test/local/support/environment";
 import { MAX_TARGETS } from "../../lib/execution-limits";
@@ -13,6 +14,7 @@ import { payloadBytes } from "../../test/local/support/runner/history";
 import type { Invocation } from "../../test/local/support/runner/lambda";
 import { ALARM, describeOutcome, reportOf, SCENARIO_PROPS } from "../../test/local/support/scenario";
 import { SimulatedClock, TIMING_ON_THE_CLOCK } from "../../test/local/support/clock";
+import { COMMAND_PROBE_ANSWER, hypothesisProps, probedWorld } from "./hypothesis-world";
 
 /**
  * Seconds from SendCommand to the command's end on top of DurationSeconds: the agent picking it up,
@@ -30,6 +32,11 @@ export interface ExperimentSpec {
   readonly durationSeconds: number;
   /** Whether the deployment has a stop-condition alarm (in OK, so the fault runs its course). */
   readonly alarm: boolean;
+  /**
+   * Whether the deployment has a hypothesis of every kind of probe (./hypothesis-world.ts). Its
+   * sampled probes run in real time, so the experiment does, each Wait as long as on AWS.
+   */
+  readonly hypothesis?: boolean;
 }
 
 export interface ExperimentRun {
@@ -51,6 +58,8 @@ export interface ExperimentRun {
   readonly workMs: number;
   /** Every state's input and output: what the state machine's log holds at level ALL with execution data, at the least. */
   readonly executionDataBytes: number;
+  /** Rounds of the hypothesis's sampling loop. */
+  readonly samplingRounds: number;
   /**
    * Custom metrics the experiment sent, each a metric-hour: the report's (PutMetricData, one per
    * name and dimensions) and the progress checks' (ExperimentInProgress, and InstancesUnderFault
@@ -71,20 +80,35 @@ export const inputOf = (spec: ExperimentSpec) => ({
 /** Runs one experiment; it must end as planned (SUCCEEDED over every target, or refused above MAX_TARGETS). */
 export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRun> {
   const local = localFault({
-    timing: TIMING_ON_THE_CLOCK,
-    props: spec.alarm ? SCENARIO_PROPS : undefined,
+    timing: spec.hypothesis ? { visibilityMs: 0, deliveryMs: 0 } : TIMING_ON_THE_CLOCK,
+    props: spec.hypothesis ? await hypothesisProps() : spec.alarm ? SCENARIO_PROPS : undefined,
   });
+  let stopWorld = () => undefined as void;
   try {
     if (spec.alarm) local.aws.cloudwatch.addAlarm(ALARM);
     const clock = new SimulatedClock();
+    const realTime = {
+      after: (seconds: number, fn: () => void) => {
+        const timer = setTimeout(fn, (seconds + COMMAND_OVERHEAD_SECONDS) * 1000);
+        return () => clearTimeout(timer);
+      },
+    };
     const agent = new SimulatedAgent({
-      clock: { after: (seconds, fn) => clock.after(seconds + COMMAND_OVERHEAD_SECONDS, fn) },
+      clock: spec.hypothesis
+        ? realTime
+        : { after: (seconds, fn) => clock.after(seconds + COMMAND_OVERHEAD_SECONDS, fn) },
       resetsPerSecond: 1,
+      commandProbe: () => COMMAND_PROBE_ANSWER,
     });
-    local.aws.fleet.addMany(spec.instances, { tags: { [TAG.key]: TAG.value }, agent });
-    const execution = local.stateMachine.start(inputOf(spec), {
-      waitMs: clock.waitsOfRun(spec.durationSeconds),
-    });
+    const ids = local.aws.fleet
+      .addMany(spec.instances, { tags: { [TAG.key]: TAG.value }, agent })
+      .map((i) => i.id);
+    if (spec.hypothesis) stopWorld = await probedWorld(local, agent, ids);
+    const started = Date.now();
+    const execution = local.stateMachine.start(
+      inputOf(spec),
+      spec.hypothesis ? {} : { waitMs: clock.waitsOfRun(spec.durationSeconds) },
+    );
     const outcome = await execution.done;
     expectPlanned(spec, outcome, local.aws.calls.of("SSM:SendCommand").length);
     const fns = new Map(local.deployment.functions.map((f) => [f.task, f]));
@@ -95,15 +119,17 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRun
       invocations: execution.invocations.map((i) => ({ ...i, fn: fns.get(i.task) as DeployedFunction })),
       calls: local.aws.calls.counts(),
       progressChecks: execution.invocations.filter((i) => i.task === "checkProgress").length,
-      simulatedSeconds: clock.elapsedSeconds,
+      simulatedSeconds: spec.hypothesis ? (Date.now() - started) / 1000 : clock.elapsedSeconds,
       wallMs: outcome.stoppedAt - (execution.events[0]?.at ?? outcome.startedAt),
       workMs: execution.workingMs(),
       executionDataBytes: executionDataBytes(execution),
+      samplingRounds: execution.invocations.filter((i) => i.task === "sampleProbes").length,
       customMetrics:
         new Set(local.aws.cloudwatch.metricData.map((d) => JSON.stringify([d.MetricName, d.Dimensions])))
           .size + (outcome.childExecutions ? 1 + outcome.childExecutions : 0),
     };
   } finally {
+    stopWorld();
     await local.dispose();
   }
 }
@@ -135,6 +161,16 @@ function expectPlanned(spec: ExperimentSpec, outcome: ExecutionOutcome, sends: n
   const totals = outcome.status === "SUCCEEDED" ? reportOf(outcome).totals : undefined;
   if (totals?.succeeded !== spec.targets) {
     throw new Error(`expected ${spec.targets} instances to succeed, got ${describeOutcome(outcome)}`);
+  }
+  // With a hypothesis, every probe judged and passed: the whole of what a hypothesis costs.
+  const verdict = reportOf(outcome).verdict;
+  if (
+    spec.hypothesis &&
+    (verdict?.result !== "Passed" || verdict.probes.some((p) => p.outcome !== "Passed"))
+  ) {
+    throw new Error(
+      `expected the hypothesis to pass, got ${JSON.stringify(verdict?.probes.map((p) => [p.name, p.outcome, p.reason]))}`,
+    );
   }
 }
 

@@ -10,7 +10,7 @@ import { markdownTable } from "../markdown";
 import { spread } from "../statistics";
 import { billOf, fisDollars } from "./bill";
 import { runEach, type ExperimentRun } from "./experiment";
-import { dollars, megabytes } from "./money";
+import { dollars, megabytes, whole } from "./money";
 import { allCalls, experimentTables, over, type Cell, type Column } from "./tables";
 
 const DURATION_SECONDS = 30;
@@ -20,11 +20,18 @@ const column = (instances: number, targets: number, sequence: "parallel" | "seri
   spec: { instances, targets, sequence, durationSeconds: DURATION_SECONDS, alarm: false },
 });
 
+/** The longest run: every instance in turn. */
+const SERIAL = column(10_000, 5000, "serial");
+
 const SCALED: Column[] = [
   column(1000, 1000, "parallel"),
   column(1000, 1000, "serial"),
   column(10_000, 10_000, "parallel"),
-  column(10_000, 5000, "serial"),
+  SERIAL,
+  // Item 8's hypothesis of every kind of probe, over the whole fleet, in real time.
+  (({ label, spec }) => ({ label: `${label} + hypothesis`, spec: { ...spec, hypothesis: true } }))(
+    column(10_000, 10_000, "parallel"),
+  ),
 ];
 
 const REFUSED: Column[] = [
@@ -55,6 +62,10 @@ const ROWS: [string, Cell][] = [
   ],
   ["progress checks", (rs) => over(rs, (r) => r.progressChecks)],
   ["state transitions", (rs) => over(rs, (r) => r.billedTransitions)],
+  [
+    "… of which the hypothesis's sampling rounds (three states each)",
+    (rs) => over(rs, (r) => r.samplingRounds),
+  ],
   ["Lambda invocations", (rs) => over(rs, (r) => r.invocations.length)],
   ["AWS API calls (by name below), the instances' own included", (rs) => over(rs, allCalls)],
   [
@@ -112,12 +123,15 @@ export async function fleetScale(runs: number, progress: (round: number) => void
 }
 
 function howToRead(scaled: ExperimentRun[][]): string {
-  const serial = scaled[SCALED.length - 1];
+  const serial = scaled[SCALED.indexOf(SERIAL)];
+  const withHypothesis = scaled[SCALED.length - 1];
+  const hypothesisMedian = (measure: (r: ExperimentRun) => number) =>
+    spread(withHypothesis.map(measure)).median;
   const median = (measure: (r: ExperimentRun) => number) => spread(serial.map(measure)).median;
   const work = median((r) => r.workMs) / 1000;
   const hours = median((r) => r.simulatedSeconds) / 3600;
   const checks = median((r) => r.progressChecks);
-  const targets = SCALED[SCALED.length - 1].spec.targets;
+  const targets = SERIAL.spec.targets;
   const logs = median((r) => billOf(r).logs);
   const logMegabytes = median((r) => r.executionDataBytes) / 1e6;
   const total = median((r) => billOf(r).total);
@@ -137,5 +151,10 @@ Each instance's agent fetches the program's ${programParts().length} parts (docu
 instance's credentials) for every command it runs, the \`Inject\` and the cleanup's \`Cleanup\`: ${2 * programParts().length}
 \`GetDocument\` calls an instance, made by the instances, not by the control plane, and free of charge.
 A selection over ${MAX_TARGETS.toLocaleString("en-US")} is refused by name (\`TooManyTargetsError\`) once the instances are listed and
-before any command is sent; the abort rule then runs cleanup, which finds no command of the experiment.`;
+before any command is sent; the abort rule then runs cleanup, which finds no command of the experiment.
+The last column runs the 10,000 with item 8's hypothesis of every kind of probe, in real time (its probes sample every 10 s), the
+10,000 instances registered in the target group its probe reads: ${whole(hypothesisMedian((r) => r.samplingRounds))} sampling
+rounds, ${whole(hypothesisMedian((r) => r.billedTransitions))} state transitions and ${whole(hypothesisMedian((r) => r.outcome.historyEvents))}
+history events in the parent, where the hypothesis's states all are: the sampling loop grows with the experiment's length, not
+with the fleet, and each round reads the group's health in one \`DescribeTargetHealth\` call whatever the number of targets.`;
 }

@@ -8,6 +8,7 @@ export const PRICE_PAGES = {
   cloudWatch: "https://aws.amazon.com/cloudwatch/pricing/",
   s3: "https://aws.amazon.com/s3/pricing/",
   fis: "https://aws.amazon.com/fis/pricing/",
+  eventBridge: "https://aws.amazon.com/eventbridge/pricing/",
 } as const;
 
 export const PRICES = {
@@ -36,6 +37,10 @@ export const PRICES = {
   s3Get: 0.0004 / 1000,
   /** CloudWatch Logs ingestion, standard class, first tier: $0.50 per GB. */
   logsGb: 0.5,
+  /** CloudWatch GetMetricData: $0.01 per 1,000 metrics requested (each probe's call here requests one). */
+  metricRequested: 0.01 / 1000,
+  /** EventBridge: $1.00 per million custom events put. */
+  customEvent: 1 / 1_000_000,
   /** AWS FIS: $0.10 per action-minute, the duration rounded to the nearest minute. */
   fisActionMinute: 0.1,
 } as const;
@@ -46,6 +51,11 @@ export const BILLED_CALLS: Record<string, number> = {
   "CloudWatch:PutMetricData": PRICES.cloudWatchRequest,
   "CloudWatch:GetDashboard": PRICES.cloudWatchRequest,
   "CloudWatch:PutDashboard": PRICES.cloudWatchRequest,
+  "CloudWatch:DescribeAlarmHistory": PRICES.cloudWatchRequest,
+  "CloudWatch:GetMetricData": PRICES.metricRequested,
+  "EventBridge:PutEvents": PRICES.customEvent,
+  // The sampler invoking the HTTP probes' function: a Lambda request (its few milliseconds uncounted).
+  "Lambda:Invoke": PRICES.lambdaRequest,
   "S3:PutObject": PRICES.s3Put,
   "S3:GetObject": PRICES.s3Get,
   "S3:ListObjectsV2": PRICES.s3Put,
