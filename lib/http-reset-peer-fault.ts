@@ -140,14 +140,7 @@ const RECORD_WRITERS = [
  * yet must read as NoSuchKey rather than AccessDenied, which S3 answers without s3:ListBucket
  * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions").
  */
-const RECORD_LISTERS = [
-  "sendCommand",
-  "cleanup",
-  "report",
-  "stopExperiments",
-  "checkSteadyState",
-  "sampleProbes",
-] as const;
+const RECORD_LISTERS = RECORD_WRITERS.filter((name) => name !== "resolveTargets");
 
 /** Where Powertools puts the handlers' logs and metrics. */
 const POWERTOOLS = {

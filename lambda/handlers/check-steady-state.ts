@@ -5,11 +5,8 @@
  */
 import { cloudWatchClient } from "../aws/aws-clients";
 import type { SteadyState, SteadyStateEvent } from "../contract";
-import { commandSampler } from "../hypothesis/command-sampler";
-import { experimentInstances } from "../hypothesis/experiment-instances";
-import { takeHttpSamples } from "../hypothesis/http-probe-function";
+import { experimentSamplers } from "../hypothesis/samplers";
 import { checkSteadyState, steadyStateOf } from "../hypothesis/steady-state";
-import { sampleTargetHealth } from "../hypothesis/target-health-sample";
 import { recordedHypothesis, recordSteadyState } from "../records/records";
 import { logger, task } from "../telemetry";
 
@@ -18,13 +15,7 @@ export const handler = task(
   async ({ plan }: SteadyStateEvent): Promise<SteadyState> => {
     logger.appendKeys({ experimentId: plan.experimentId, region: plan.region });
     const hypothesis = await recordedHypothesis(plan.records);
-    const readers = {
-      cloudwatch: cloudWatchClient(),
-      takeHttp: takeHttpSamples,
-      takeTargetHealth: async (probe: Parameters<typeof sampleTargetHealth>[0]) =>
-        sampleTargetHealth(probe, await experimentInstances(plan)),
-      takeCommand: commandSampler(plan),
-    };
+    const readers = { cloudwatch: cloudWatchClient(), ...experimentSamplers(plan) };
     const results = hypothesis ? await checkSteadyState(readers, hypothesis, plan) : [];
     await recordSteadyState(plan.records, results);
     const steadyState = steadyStateOf(results);

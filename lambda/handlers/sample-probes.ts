@@ -5,13 +5,8 @@
  * failed task.
  */
 import type { SampleProbesEvent, SamplingState } from "../contract";
-import { takeHttpSamples } from "../hypothesis/http-probe-function";
 import { sampleRound } from "../hypothesis/sampler";
-import { cloudWatchClient } from "../aws/aws-clients";
-import { takeCheck } from "../hypothesis/checks";
-import { commandSampler } from "../hypothesis/command-sampler";
-import { experimentInstances } from "../hypothesis/experiment-instances";
-import { sampleTargetHealth } from "../hypothesis/target-health-sample";
+import { experimentSamplers } from "../hypothesis/samplers";
 import { recordedFaultEnd, recordedHypothesis, recordSamples } from "../records/records";
 import { logger, task } from "../telemetry";
 
@@ -31,10 +26,7 @@ export const handler = task(
       hypothesis,
       state: sampling,
       faultEnd,
-      takeHttp: takeHttpSamples,
-      takeTargetHealth: async (probe) => sampleTargetHealth(probe, await experimentInstances(plan), now),
-      takeCommand: commandSampler(plan, now),
-      takeCheck: (probe, faultStart) => takeCheck(cloudWatchClient(), probe, faultStart, now),
+      ...experimentSamplers(plan, now),
     });
     await recordSamples(plan.records, now, samples);
     logger.info("sampled", { round: state.round, done: state.done, stop: state.stop, samples });

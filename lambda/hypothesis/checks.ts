@@ -9,6 +9,7 @@ import type { CheckedProbeSpec } from "../../lib/hypothesis/probe-spec";
 import type { CheckSample } from "../contract";
 import { alarmStateNow } from "./alarm-probe";
 import { judgeMetricWindow } from "./metric-probe";
+import { attempted } from "./attempts";
 import { messageOf } from "./outcomes";
 
 export async function takeCheck(
@@ -18,25 +19,30 @@ export async function takeCheck(
   at = new Date(),
 ): Promise<CheckSample> {
   const sample = { probe: probe.name, kind: probe.kind, at: at.toISOString() };
-  let why = "";
-  for (let attempt = 0; attempt <= probe.sampling.retries; attempt++) {
-    try {
-      if (probe.kind === "Metric") {
-        const { window } = await judgeMetricWindow(cloudwatch, probe, "During", { from: faultStart, to: at });
-        // Inconclusive (no datapoint yet, or CloudWatch not answering) is no reason to stop.
-        return { ...sample, passed: window.outcome !== "Failed", why: window.reason };
+  const { result } = await attempted(
+    probe.sampling.retries,
+    async (): Promise<{ readonly check: CheckSample; readonly read: boolean }> => {
+      try {
+        if (probe.kind === "Metric") {
+          const { window } = await judgeMetricWindow(cloudwatch, probe, "During", {
+            from: faultStart,
+            to: at,
+          });
+          // Inconclusive (no datapoint yet, or CloudWatch not answering) is no reason to stop.
+          return {
+            check: { ...sample, passed: window.outcome !== "Failed", why: window.reason },
+            read: true,
+          };
+        }
+        const state = (await alarmStateNow(cloudwatch, probe.alarmName)) ?? "unknown";
+        const failed = probe.expect === "StaysOk" && state === "ALARM";
+        const why = failed ? { why: `${probe.alarmName} is in ALARM` } : {};
+        return { check: { ...sample, passed: !failed, state, ...why }, read: true };
+      } catch (error) {
+        return { check: { ...sample, passed: true, why: `not read: ${messageOf(error)}` }, read: false };
       }
-      const state = (await alarmStateNow(cloudwatch, probe.alarmName)) ?? "unknown";
-      const failed = probe.expect === "StaysOk" && state === "ALARM";
-      return {
-        ...sample,
-        passed: !failed,
-        state,
-        ...(failed ? { why: `${probe.alarmName} is in ALARM` } : {}),
-      };
-    } catch (error) {
-      why = messageOf(error);
-    }
-  }
-  return { ...sample, passed: true, why: `not read: ${why}` };
+    },
+    (r) => r.read,
+  );
+  return result.check;
 }

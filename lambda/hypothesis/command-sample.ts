@@ -16,6 +16,7 @@ import { PROBE_PARAMETER } from "../../lib/hypothesis/probe-script";
 import type { CommandSample } from "../contract";
 import { probeDocument } from "../input/environment";
 import { commandInvocations } from "../ssm-commands/invocations";
+import { attempted } from "./attempts";
 import { messageOf } from "./outcomes";
 
 /** The most instances one sample runs on: one SendCommand's worth. */
@@ -109,18 +110,16 @@ export async function sampleCommand(
       attempts: 0,
     };
   }
-  let last: Omit<CommandSample, "probe" | "kind" | "at" | "attempts"> | undefined;
-  for (let attempts = 1; attempts <= probe.sampling.retries + 1; attempts++) {
-    try {
-      last = await attempt(ssm, probe, instanceIds, experiment.experimentId);
-    } catch (error) {
-      last = { passed: false, unread: messageOf(error), instances: instanceIds.length, notPassed: [] };
-    }
-    if (last.passed) return { ...sample, ...last, attempts };
-  }
-  return {
-    ...sample,
-    ...(last as Omit<CommandSample, "probe" | "kind" | "at" | "attempts">),
-    attempts: probe.sampling.retries + 1,
-  };
+  const { result, attempts } = await attempted(
+    probe.sampling.retries,
+    async (): Promise<Omit<CommandSample, "probe" | "kind" | "at" | "attempts">> => {
+      try {
+        return await attempt(ssm, probe, instanceIds, experiment.experimentId);
+      } catch (error) {
+        return { passed: false, unread: messageOf(error), instances: instanceIds.length, notPassed: [] };
+      }
+    },
+    (r) => r.passed,
+  );
+  return { ...sample, ...result, attempts };
 }

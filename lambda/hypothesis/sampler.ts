@@ -19,31 +19,19 @@ import {
   type TargetHealthProbeSpec,
 } from "../../lib/hypothesis/probe-spec";
 import { STOP_ERRORS } from "../../lib/stop-errors";
-import type {
-  CheckSample,
-  CommandSample,
-  DuringTally,
-  HttpSample,
-  Plan,
-  ProbeSample,
-  SamplingState,
-  TargetHealthSample,
-} from "../contract";
+import type { DuringTally, Plan, ProbeSample, SamplingState } from "../contract";
 import { windowsOf } from "./phases";
+import { afterSeconds } from "./windows";
+import type { Samplers } from "./samplers";
 
 /** What a round needs of the world. */
-export interface RoundInputs {
+export interface RoundInputs extends Samplers {
   readonly now: Date;
   readonly plan: Plan;
   readonly hypothesis: HypothesisSpec;
   readonly state: SamplingState;
   /** When the fault ended, once the state machine has noted it. */
   readonly faultEnd?: Date;
-  readonly takeHttp: (probes: HttpProbeSpec[]) => Promise<HttpSample[]>;
-  readonly takeTargetHealth: (probe: TargetHealthProbeSpec) => Promise<TargetHealthSample>;
-  readonly takeCommand: (probe: CommandProbeSpec) => Promise<CommandSample>;
-  /** An alarm or metric probe's check while the fault runs, since `faultStart`. */
-  readonly takeCheck: (probe: CheckedProbeSpec, faultStart: Date) => Promise<CheckSample>;
 }
 
 /** The sampled probes judged by the share of their samples that pass: HTTP and command probes. */
@@ -52,13 +40,6 @@ export const isRated = (probe: HypothesisSpec["probes"][number]): probe is Rated
 
 const isChecked = (probe: SampledProbeSpec): probe is CheckedProbeSpec =>
   probe.kind === "Alarm" || probe.kind === "Metric";
-
-/** How long after the fault's end a probe is still sampled. */
-function sampledAfterEnd(probe: SampledProbeSpec): number {
-  if (isChecked(probe)) return 0;
-  if (isRated(probe)) return windowsOf(probe).includes("After") ? probe.windowSeconds : 0;
-  return probe.healthyAgainWithinSeconds ?? 0;
-}
 
 /**
  * Whether a probe is sampled now: Before alone is the steady-state check's, and an alarm or metric
@@ -75,7 +56,7 @@ function active(
     const windows = windowsOf(probe);
     if (!windows.includes("During") && !(windows.includes("After") && faultEnd)) return false;
   }
-  return !faultEnd || at <= faultEnd.getTime() + sampledAfterEnd(probe) * 1000;
+  return !faultEnd || at <= faultEnd.getTime() + afterSeconds(probe) * 1000;
 }
 
 const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));

@@ -93,6 +93,53 @@ function bound(
   return { ...base, outcome: "Failed", reason: `${names} not ${verb} within ${limit} s` };
 }
 
+/** The probe's result, its name, kind, phase and weight filled in. */
+const result = (
+  probe: TargetHealthProbeSpec,
+  outcome: ProbeResult["outcome"],
+  reason: string,
+  evidence: Record<string, unknown>,
+  windows: ProbeWindow[],
+): ProbeResult => ({
+  name: probe.name,
+  kind: "TargetHealth",
+  phase: "Continuously",
+  weight: probe.weight,
+  outcome,
+  reason,
+  evidence,
+  windows,
+});
+
+/**
+ * The steady-state part: every instance of the experiment in the group healthy before the fault,
+ * the load balancer having them all in.
+ */
+export function targetHealthSteadyState(
+  probe: TargetHealthProbeSpec,
+  sample: TargetHealthSample,
+): ProbeResult {
+  const states = Object.entries(sample.states);
+  const notHealthy = states.filter(([, state]) => state !== "healthy");
+  const [outcome, reason] = sample.error
+    ? (["Inconclusive", `the group could not be read: ${sample.error}`] as const)
+    : !states.length
+      ? (["Inconclusive", "no instance of the experiment is registered in the group"] as const)
+      : notHealthy.length
+        ? ([
+            "Failed",
+            `not healthy before the fault: ${notHealthy.map(([id, state]) => `${id} (${state})`).join(", ")}`,
+          ] as const)
+        : (["Passed", `${states.length} instances of the experiment healthy in the group`] as const);
+  return result(
+    probe,
+    outcome,
+    `Before: ${reason}`,
+    { targetGroupArn: probe.targetGroupArn, statesBefore: sample.states },
+    [{ phase: "Before", from: sample.at, to: sample.at, outcome, reason }],
+  );
+}
+
 export function judgeTargetHealth(
   probe: TargetHealthProbeSpec,
   samples: readonly TargetHealthSample[],
@@ -127,14 +174,11 @@ export function judgeTargetHealth(
     const values = courses.map(pick).filter((v): v is number => v !== null);
     return values.length ? Math.max(...values) : null;
   };
-  return {
-    name: probe.name,
-    kind: "TargetHealth",
-    phase: "Continuously",
-    weight: probe.weight,
+  return result(
+    probe,
     outcome,
-    reason: deciding ? `${deciding.phase}: ${deciding.reason}` : "not judged",
-    evidence: {
+    deciding ? `${deciding.phase}: ${deciding.reason}` : "not judged",
+    {
       targetGroupArn: probe.targetGroupArn,
       sampleIntervalSeconds: probe.sampling.intervalSeconds,
       samples: samples.length,
@@ -149,5 +193,5 @@ export function judgeTargetHealth(
       ),
     },
     windows,
-  };
+  );
 }

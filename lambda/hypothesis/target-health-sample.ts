@@ -10,6 +10,7 @@ import {
 import type { TargetHealthProbeSpec } from "../../lib/hypothesis/probe-spec";
 import type { TargetHealthSample } from "../contract";
 import { homeClient } from "../aws/sdk-config";
+import { attempted } from "./attempts";
 import { messageOf } from "./outcomes";
 
 /**
@@ -25,23 +26,27 @@ export async function sampleTargetHealth(
   instanceIds: ReadonlySet<string>,
   at = new Date(),
 ): Promise<TargetHealthSample> {
-  const sample = { probe: probe.name, kind: "TargetHealth" as const, at: at.toISOString() };
-  let error = "";
-  for (let attempt = 0; attempt <= probe.sampling.retries; attempt++) {
-    try {
-      const answer = await homeClient(ElasticLoadBalancingV2Client).send(
-        new DescribeTargetHealthCommand({ TargetGroupArn: probe.targetGroupArn }),
-        { abortSignal: AbortSignal.timeout(probe.sampling.timeoutSeconds * 1000) },
-      );
-      const found = (answer.TargetHealthDescriptions ?? [])
-        .filter(({ Target }) => Target?.Id && instanceIds.has(Target.Id))
-        .map(({ Target, TargetHealth }) => [Target?.Id as string, TargetHealth?.State ?? "unknown"] as const)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .slice(0, MAX_FOLLOWED);
-      return { ...sample, states: Object.fromEntries(found) };
-    } catch (caught) {
-      error = messageOf(caught);
-    }
-  }
-  return { ...sample, states: {}, error };
+  const { result } = await attempted(
+    probe.sampling.retries,
+    async (): Promise<Pick<TargetHealthSample, "states" | "error">> => {
+      try {
+        const answer = await homeClient(ElasticLoadBalancingV2Client).send(
+          new DescribeTargetHealthCommand({ TargetGroupArn: probe.targetGroupArn }),
+          { abortSignal: AbortSignal.timeout(probe.sampling.timeoutSeconds * 1000) },
+        );
+        const found = (answer.TargetHealthDescriptions ?? [])
+          .filter(({ Target }) => Target?.Id && instanceIds.has(Target.Id))
+          .map(
+            ({ Target, TargetHealth }) => [Target?.Id as string, TargetHealth?.State ?? "unknown"] as const,
+          )
+          .sort(([a], [b]) => a.localeCompare(b))
+          .slice(0, MAX_FOLLOWED);
+        return { states: Object.fromEntries(found) };
+      } catch (caught) {
+        return { states: {}, error: messageOf(caught) };
+      }
+    },
+    (r) => r.error === undefined,
+  );
+  return { probe: probe.name, kind: "TargetHealth", at: at.toISOString(), ...result };
 }

@@ -3,7 +3,7 @@
  * after it ends, each taken from what happened rather than from the plan where the instances told.
  */
 import type { InstanceReport, Plan } from "../contract";
-import type { HypothesisSpec } from "../../lib/hypothesis/probe-spec";
+import type { HypothesisSpec, ProbeSpec } from "../../lib/hypothesis/probe-spec";
 import { windowsOf } from "./phases";
 
 export interface Window {
@@ -47,19 +47,26 @@ export const afterWindow = (fault: Window, seconds: number): Window => ({
  * longest After window or time to be healthy again, and what an alarm expected to fire may still
  * take once the shortest fault has run.
  */
+/**
+ * How long after the fault's end a probe is judged: its After window, or the time a target has to
+ * be healthy again; 0 for the others. The sampling loop samples each probe that long.
+ */
+export function afterSeconds(probe: ProbeSpec): number {
+  if (probe.kind === "Metric" || probe.kind === "Http" || probe.kind === "Command") {
+    return windowsOf(probe).includes("After") ? probe.windowSeconds : 0;
+  }
+  if (probe.kind === "TargetHealth") return probe.healthyAgainWithinSeconds ?? 0;
+  return 0;
+}
+
 export function watchAfterSeconds(
   hypothesis: HypothesisSpec,
   timing: { readonly durationSeconds: number; readonly rampSeconds: number },
 ): number {
-  const waits = hypothesis.probes.map((probe) => {
-    if (probe.kind === "Metric" || probe.kind === "Http" || probe.kind === "Command") {
-      return windowsOf(probe).includes("After") ? probe.windowSeconds : 0;
-    }
-    if (probe.kind === "TargetHealth") return probe.healthyAgainWithinSeconds ?? 0;
-    if (probe.kind === "Alarm" && probe.expect === "Fires") {
-      return probe.withinSeconds - timing.durationSeconds - timing.rampSeconds;
-    }
-    return 0;
-  });
+  const waits = hypothesis.probes.map((probe) =>
+    probe.kind === "Alarm" && probe.expect === "Fires"
+      ? probe.withinSeconds - timing.durationSeconds - timing.rampSeconds
+      : afterSeconds(probe),
+  );
   return Math.max(0, ...waits);
 }

@@ -9,6 +9,7 @@ import type { CommandRef, Plan, ProbeResult, ProbeSample, StopCause, TargetItem 
 import type { HypothesisSpec } from "../../lib/hypothesis/probe-spec";
 import { FAULT_ENDED_RECORD } from "../../lib/fault-ended-record";
 import { homeRegion, recordsBucket } from "../input/environment";
+import { chunk } from "../aws/chunks";
 import { homeClient } from "../aws/sdk-config";
 
 const s3 = (): S3Client => homeClient(S3Client);
@@ -72,6 +73,24 @@ async function read<T>(key: string, client = s3()): Promise<T> {
   return JSON.parse((await object.Body?.transformToString()) ?? "null") as T;
 }
 
+/**
+ * Every object under `prefix`, in the order S3 lists their keys, a few dozen read at a time: an
+ * experiment's commands (one object per task that sent some) or its rounds of samples (at most
+ * MAX_SAMPLING_ROUNDS).
+ */
+const READS_AT_ONCE = 50;
+
+async function readAllUnder<T>(prefix: string): Promise<T[]> {
+  const client = s3();
+  const keys: string[] = [];
+  const pages = paginateListObjectsV2({ client }, { Bucket: recordsBucket(), Prefix: prefix });
+  for await (const page of pages) keys.push(...(page.Contents ?? []).map((object) => object.Key ?? ""));
+  const objects: T[] = [];
+  for (const batch of chunk(keys, READS_AT_ONCE))
+    objects.push(...(await Promise.all(batch.map((key) => read<T>(key, client)))));
+  return objects;
+}
+
 /** The key of the targets under an experiment's records prefix. */
 export const targetsKey = (prefix: string): string => prefix + RECORD.targets;
 
@@ -96,16 +115,8 @@ export async function recordCommands(records: string, commands: readonly Command
 }
 
 /** Every command recorded under an experiment's records prefix. */
-export async function recordedCommands(records: string): Promise<CommandRef[]> {
-  const client = s3();
-  const keys: string[] = [];
-  const pages = paginateListObjectsV2(
-    { client },
-    { Bucket: recordsBucket(), Prefix: records + RECORD.commands },
-  );
-  for await (const page of pages) keys.push(...(page.Contents ?? []).map((object) => object.Key ?? ""));
-  return (await Promise.all(keys.map((key) => read<CommandRef[]>(key, client)))).flat();
-}
+export const recordedCommands = async (records: string): Promise<CommandRef[]> =>
+  (await readAllUnder<CommandRef[]>(records + RECORD.commands)).flat();
 
 /**
  * Records why the experiment stops, unless a cause is recorded already, and returns the one
@@ -165,21 +176,8 @@ export async function recordSamples(
 }
 
 /** Every sample recorded under an experiment's records prefix, oldest first. */
-export async function recordedSamples(records: string): Promise<ProbeSample[]> {
-  const client = s3();
-  const keys: string[] = [];
-  const pages = paginateListObjectsV2(
-    { client },
-    { Bucket: recordsBucket(), Prefix: records + RECORD.samples },
-  );
-  for await (const page of pages) keys.push(...(page.Contents ?? []).map((object) => object.Key ?? ""));
-  // At most MAX_SAMPLING_ROUNDS objects: read a few dozen at a time.
-  const rounds: ProbeSample[][] = [];
-  for (let i = 0; i < keys.length; i += 50) {
-    rounds.push(...(await Promise.all(keys.slice(i, i + 50).map((key) => read<ProbeSample[]>(key, client)))));
-  }
-  return rounds.flat();
-}
+export const recordedSamples = async (records: string): Promise<ProbeSample[]> =>
+  (await readAllUnder<ProbeSample[]>(records + RECORD.samples)).flat();
 
 /** When the state machine noted the fault's end (the ramp down over); undefined while it runs. */
 export async function recordedFaultEnd(records: string): Promise<Date | undefined> {

@@ -28,6 +28,14 @@ const group = (stack: Stack, arn = GROUP_ARN) =>
   elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, `Group${stack.node.children.length}`, {
     targetGroupArn: arn,
   });
+/** The run properties a probe gets when it is given none. */
+const DEFAULT_SAMPLING = {
+  intervalSeconds: 10,
+  timeoutSeconds: 5,
+  retries: 0,
+  initialDelaySeconds: 0,
+  stopOnFailure: false,
+};
 const http = (props: Partial<HttpProbe> = {}): HttpProbe => ({
   name: "checkout",
   url: "https://shop.example.com/health",
@@ -185,13 +193,7 @@ describe("sampled probes are checked at synthesis, by name", () => {
       expect: { statusRanges: [{ from: 200, to: 299 }] },
       successRate: 1,
       windowSeconds: 60,
-      sampling: {
-        intervalSeconds: 10,
-        timeoutSeconds: 5,
-        retries: 0,
-        initialDelaySeconds: 0,
-        stopOnFailure: false,
-      },
+      sampling: DEFAULT_SAMPLING,
     });
     expect(order).toMatchObject({
       phase: "Continuously",
@@ -214,13 +216,7 @@ describe("sampled probes are checked at synthesis, by name", () => {
       targetGroupArn: GROUP_ARN,
       takenOutWithinSeconds: 60,
       healthyAgainWithinSeconds: 120,
-      sampling: {
-        intervalSeconds: 10,
-        timeoutSeconds: 5,
-        retries: 0,
-        initialDelaySeconds: 0,
-        stopOnFailure: false,
-      },
+      sampling: DEFAULT_SAMPLING,
     });
   });
 });

@@ -105,8 +105,8 @@ export class FakeAws {
     };
   }
 
-  /** A call a service makes with its own role rather than through the SDK, logged as made. */
-  private recordServiceCall(
+  /** An S3 call a service makes with its own role rather than through the SDK, logged as made. */
+  private recordS3Call(
     identity: string,
     region: string,
     operation: string,
@@ -128,13 +128,13 @@ export class FakeAws {
    * ItemReader), logged as the GetObject call it is.
    */
   readObjectAs(identity: string, region: string, bucket: string, key: string): string {
-    this.recordServiceCall(identity, region, "GetObject", { Bucket: bucket, Key: key });
+    this.recordS3Call(identity, region, "GetObject", { Bucket: bucket, Key: key });
     return this.s3.read(bucket, key);
   }
 
   /** An object a state machine writes with its role, through its S3 PutObject integration. */
   writeObjectAs(identity: string, region: string, input: PutObjectCommandInput): unknown {
-    this.recordServiceCall(identity, region, "PutObject", { ...input });
+    this.recordS3Call(identity, region, "PutObject", { ...input });
     return this.s3.PutObject(input);
   }
 
